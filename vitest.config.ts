@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run over every package and the end-to-end suite. Tests start real
+// make, node and bundler processes, and several measure concurrency on a small
+// machine, so files run one at a time.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'test'],
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
