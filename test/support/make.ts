@@ -1,0 +1,115 @@
+// Shared helpers for tests that run real GNU make and the jobslot command.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built `jobslot` command. */
+export const CLI = join(ROOT, 'packages/core/dist/cli.js');
+
+export interface MakeBin {
+  version: string;
+  bin: string;
+  /** How this make passes its jobserver to recipes. */
+  style: 'pipe' | 'fifo';
+}
+
+function versionOf(bin: string): string | undefined {
+  try {
+    const out = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+    return /GNU Make (\S+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The makes to test against: the system make (4.3 here, pipe style) and make
+ * 4.4.1 (fifo style) from `JOBSLOT_MAKE44` or `.tools/make-4.4.1/bin/make`,
+ * which `scripts/build-make44.sh` builds. `skipped` says why one is missing.
+ */
+export function makeBins(): { available: MakeBin[]; skipped: string[] } {
+  const available: MakeBin[] = [];
+  const skipped: string[] = [];
+  const system = versionOf('make');
+  if (system) available.push({ version: system, bin: 'make', style: system.startsWith('4.3') || system < '4.4' ? 'pipe' : 'fifo' });
+  else skipped.push('no `make` on PATH');
+  const make44 = process.env.JOBSLOT_MAKE44 ?? join(ROOT, '.tools/make-4.4.1/bin/make');
+  const v44 = existsSync(make44) ? versionOf(make44) : undefined;
+  if (v44 && v44 !== system) available.push({ version: v44, bin: make44, style: 'fifo' });
+  else if (!v44) skipped.push(`make 4.4.1 not built (${make44} missing): run scripts/build-make44.sh to test the fifo style`);
+  return { available, skipped };
+}
+
+export function tempDir(prefix = 'jobslot-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, collecting its output. Kills it after `timeoutMs`. */
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The environment for a child make: no jobserver leaking in from whatever runs the tests. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT']) delete env[k];
+  return { ...env, ...extra };
+}
+
+export interface MakeResult extends RunResult {
+  /** The `INTERNAL: Exiting with N jobserver tokens` line make 4.3 prints on a leak, if any. */
+  leakLine: string | undefined;
+}
+
+/** Writes `makefile` into `dir` and runs `make -jN` there. */
+export async function runMake(options: {
+  make: MakeBin;
+  dir: string;
+  jobs: number;
+  makefile: string;
+  targets?: string[];
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}): Promise<MakeResult> {
+  writeFileSync(join(options.dir, 'Makefile'), options.makefile);
+  const result = await run(options.make.bin, [`-j${options.jobs}`, ...(options.targets ?? [])], {
+    cwd: options.dir,
+    env: cleanEnv(options.env),
+    timeoutMs: options.timeoutMs,
+  });
+  const leakLine = /INTERNAL: Exiting with \d+ jobserver tokens?.*/.exec(result.stdout + result.stderr)?.[0];
+  return { ...result, leakLine };
+}
+
+/** Quotes a string for a POSIX shell (Makefile recipes). */
+export function sh(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
