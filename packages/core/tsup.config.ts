@@ -6,9 +6,11 @@ export default defineConfig([
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
-    clean: true,
+    clean: false,
     target: 'node20',
     sourcemap: true,
+    // import.meta.url in the CJS build (used to load koffi lazily)
+    shims: true,
   },
   {
     // The `jobslot` command: ESM only, run by node.
@@ -17,5 +19,7 @@ export default defineConfig([
     target: 'node20',
     sourcemap: true,
     banner: { js: '#!/usr/bin/env node' },
+    // the library build cleans dist/; this one must not wipe it
+    clean: false,
   },
 ]);

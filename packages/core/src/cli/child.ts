@@ -1,0 +1,42 @@
+// Running the command jobslot wraps: stdio passed through, SIGINT/SIGTERM/SIGHUP
+// forwarded, and our own exit mirroring the child's (its code, or its signal).
+import { spawn, type StdioOptions } from 'node:child_process';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Starts `command` and resolves when it exits. Signals we receive meanwhile go to it. */
+export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; extraFds?: number[] }): Promise<ChildExit> {
+  const [file, ...args] = command;
+  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...(options.extraFds ?? [])];
+  const child = spawn(file!, args, { stdio, env: options.env });
+  const forward = (signal: NodeJS.Signals) => {
+    child.kill(signal);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      process.stderr.write(`jobslot: cannot run ${file}: ${error.message}\n`);
+      for (const s of FORWARDED) process.off(s, forward);
+      resolve({ code: 127, signal: null });
+    });
+    child.on('exit', (code, signal) => {
+      for (const s of FORWARDED) process.off(s, forward);
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** Ends this process the way the child ended: same code, or the same signal. */
+export function exitLike(result: ChildExit): never {
+  if (result.signal) {
+    process.kill(process.pid, result.signal);
+    // If the signal is ignored or handled somewhere, fall back to the shell's convention.
+    setTimeout(() => process.exit(128 + 1), 1000).unref();
+  }
+  process.exit(result.code ?? 1);
+}

@@ -1,0 +1,50 @@
+// `jobslot run [--max M] -- CMD ...`: inside a jobserver, take tokens without
+// waiting and start CMD with its native thread pools sized to the slots held.
+import { availableParallelism } from 'node:os';
+import { JobClient, type Token } from '../client.js';
+import { createGrant, GRANT_VARIABLE } from '../grant.js';
+import { makeflagsFromEnv, MAKEFLAGS_VARIABLES, replaceJobserverAuth } from '../makeflags.js';
+import { threadEnv } from '../threads.js';
+import { trace } from '../trace.js';
+import { exitLike, runChild } from './child.js';
+
+export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
+  const client = JobClient.fromEnv();
+  const tokens: Token[] = [];
+  // With a grant from a `jobslot run` above us, pass it down and take no more.
+  if (client.connected && client.granted === 0) {
+    const max = options.max ?? client.jobs ?? availableParallelism();
+    while (1 + tokens.length < max) {
+      const token = client.tryAcquire();
+      if (!token) break;
+      tokens.push(token);
+    }
+  }
+  const held = client.granted + tokens.length;
+  const slots = 1 + held;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...threadEnv(slots) };
+  delete env[GRANT_VARIABLE];
+  const grant = held > 0 ? createGrant(held) : undefined;
+  if (grant) env[GRANT_VARIABLE] = grant.value;
+
+  // node marks inherited fds close-on-exec, so a pipe jobserver would not
+  // reach CMD's node grandchildren (npm -> node). Name it by a path instead:
+  // /proc/<our pid>/fd/R opens the same pipe for as long as we live.
+  const found = makeflagsFromEnv(process.env);
+  if (client.style === 'pipe' && process.platform === 'linux' && found?.flags.auth?.kind === 'pipe') {
+    const auth = `fifo:/proc/${process.pid}/fd/${found.flags.auth.read}`;
+    for (const variable of MAKEFLAGS_VARIABLES) {
+      const value = env[variable];
+      if (value?.includes('--jobserver-')) env[variable] = replaceJobserverAuth(value, auth);
+    }
+  }
+
+  // Until CMD's own jobslot client claims the grant, these slots are counted here.
+  trace('slot-start', { active: slots, pending: 0, label: 'jobslot run' });
+  const result = await runChild(command, { env });
+  trace('slot-end', { active: 0, pending: 0, label: 'jobslot run' });
+  for (const token of tokens) token.release();
+  grant?.cleanup();
+  client.close();
+  return exitLike(result);
+}

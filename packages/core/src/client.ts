@@ -1,0 +1,332 @@
+// JobClient: the jobserver as make's children see it. Finds it in the
+// environment, hands out tokens (without waiting, with a timeout, with
+// cancellation, or blocking), and gives back exactly what it took.
+//
+// Platform-independent: the reading and writing live in a Backend, one per
+// platform (posix.ts, windows.ts). Waiters queue here; one backend watch
+// serves them all, so many pending acquire() calls cost no more than one.
+import type { Backend } from './backend.js';
+import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
+import { onProcessExit } from './exit.js';
+import { claimGrant } from './grant.js';
+import { addGrant } from './process-slots.js';
+import { makeflagsFromEnv, type JobserverAuth } from './makeflags.js';
+import { PosixBackend } from './posix.js';
+import { WindowsBackend } from './windows.js';
+import { trace } from './trace.js';
+
+export interface FromEnvOptions {
+  /** Where to look for MAKEFLAGS. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Called with the one warning about an unusable jobserver. Default: a line on stderr. */
+  onWarning?: (message: string) => void;
+  /**
+   * How to wait for tokens on POSIX: 'signal' (SIGIO, Linux main thread, no
+   * thread spent) or 'poll' (one poll() on the libuv threadpool). Default: the
+   * best this platform and thread allow. For benchmarks and tests.
+   */
+  waitMode?: 'signal' | 'poll';
+}
+
+export interface AcquireOptions {
+  /** Give up after this many ms and resolve null. Default: wait as long as it takes. */
+  timeout?: number;
+  /** Abort the wait: the promise rejects with the signal's reason (an AbortError). */
+  signal?: AbortSignal;
+}
+
+/** One job token. `release()` writes its byte back; calling it again does nothing. */
+export interface Token {
+  readonly byte: number;
+  release(): void;
+}
+
+interface Waiter {
+  resolve(token: Token | null): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+function defaultWarning(message: string): void {
+  process.stderr.write(`jobslot: ${message}\n`);
+}
+
+function openBackend(auth: JobserverAuth, waitMode: FromEnvOptions['waitMode']): Backend {
+  // The backends load their FFI in their constructors: without a jobserver no
+  // native code is ever loaded.
+  if (auth.kind === 'sem') {
+    if (process.platform !== 'win32') {
+      throw new JobserverError('unsupported', `a semaphore jobserver (${auth.name}) is only usable on Windows`);
+    }
+    return new WindowsBackend(auth.name);
+  }
+  if (process.platform === 'win32') {
+    throw new JobserverError('unsupported', `a ${auth.kind} jobserver is not usable on Windows`);
+  }
+  return new PosixBackend(auth, { waitMode });
+}
+
+class ClientToken implements Token {
+  released = false;
+  constructor(
+    readonly byte: number,
+    private readonly client: JobClient,
+  ) {}
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.client['give'](this);
+  }
+}
+
+export class JobClient {
+  private _connected = false;
+  private _reason: string | undefined;
+  private _errorKind: JobserverErrorKind | undefined;
+  private _style: 'fifo' | 'pipe' | 'sem' | undefined;
+  /** A usable jobserver was found. Turns false if it closes. */
+  get connected(): boolean {
+    return this._connected;
+  }
+  /** Why there is no jobserver, when `connected` is false. */
+  get reason(): string | undefined {
+    return this._reason;
+  }
+  /** The typed reason, when `connected` is false. */
+  get errorKind(): JobserverErrorKind | undefined {
+    return this._errorKind;
+  }
+  get style(): 'fifo' | 'pipe' | 'sem' | undefined {
+    return this._style;
+  }
+  /** The -jN hint, when make gave one. */
+  readonly jobs: number | undefined;
+  /** make is running with -n (`n` in MAKEFLAGS' first word). */
+  readonly dryRun: boolean;
+  /** Slots a parent `jobslot run` holds for this process (JOBSLOT_GRANT): use them, take no more. */
+  readonly granted: number;
+
+  private backend: Backend | undefined;
+  private readonly tokens = new Set<ClientToken>();
+  private readonly waiters: Waiter[] = [];
+  private stopWatch: (() => void) | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private readonly warn: (message: string) => void;
+  private unregisterExit: (() => void) | undefined;
+  private closed = false;
+
+  /** Tokens held right now (the implicit one not counted). */
+  get held(): number {
+    return this.tokens.size;
+  }
+
+  static fromEnv(options: FromEnvOptions = {}): JobClient {
+    return new JobClient(options);
+  }
+
+  private constructor(options: FromEnvOptions) {
+    const env = options.env ?? process.env;
+    const onWarning = options.onWarning ?? defaultWarning;
+    let warned = false;
+    this.warn = (message) => {
+      if (warned) return;
+      warned = true;
+      trace('warn', { message });
+      onWarning(message);
+    };
+    const grant = claimGrant(env);
+    this.granted = grant.count;
+    addGrant(grant.count);
+    if (grant.count > 0) trace('grant', { held: grant.count, from: grant.from });
+    const found = makeflagsFromEnv(env);
+    this.jobs = found?.flags.jobs;
+    this.dryRun = found?.flags.dryRun ?? false;
+
+    const fail = (kind: JobserverErrorKind, reason: string, warn: boolean) => {
+      this._errorKind = kind;
+      this._reason = reason;
+      if (warn) this.warn(`${reason}; running without the jobserver`);
+    };
+
+    if (!found || found.flags.rawAuth === undefined) {
+      fail('no-jobserver', found ? `${found.variable} names no jobserver (make -j1, or not run by make -j)` : 'no MAKEFLAGS: not run by make', false);
+      return;
+    }
+    const { flags, variable } = found;
+    if (!flags.auth) {
+      if (flags.authError === 'negative-fd') {
+        fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
+      } else {
+        fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
+      }
+      return;
+    }
+    try {
+      this.backend = openBackend(flags.auth, options.waitMode);
+    } catch (error) {
+      if (error instanceof JobserverError) fail(error.kind, error.message, true);
+      else fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
+      return;
+    }
+    this._style = this.backend.style;
+    this._connected = true;
+    this.unregisterExit = onProcessExit(() => this.releaseAllNow());
+    trace('connect', { jobs: this.jobs, message: this.style });
+  }
+
+  /** Takes a token if one is free right now; never waits. */
+  tryAcquire(): Token | null {
+    if (!this.connected || !this.backend) return null;
+    let result;
+    try {
+      result = this.backend.take();
+    } catch (error) {
+      this.lose((error as Error).message);
+      return null;
+    }
+    if (typeof result === 'number') return this.own(result);
+    if (result === 'eof') this.lose('the jobserver closed (end of file on its pipe)');
+    return null;
+  }
+
+  /**
+   * Waits for a token. Resolves null on timeout, or at once without a
+   * jobserver; rejects with an AbortError when `signal` aborts. The wait blocks
+   * neither the event loop nor a threadpool thread (on Linux).
+   */
+  acquire(options: AcquireOptions = {}): Promise<Token | null> {
+    const { timeout, signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const now = this.tryAcquire();
+    if (now || !this.connected) return Promise.resolve(now);
+    if (timeout !== undefined && timeout <= 0) return Promise.resolve(null);
+    return new Promise<Token | null>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        this.dropWaiter(waiter);
+        reject(abortError(signal!));
+      };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        cleanup: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (timeout !== undefined && Number.isFinite(timeout)) {
+        timer = setTimeout(() => {
+          this.dropWaiter(waiter);
+          resolve(null);
+        }, timeout);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.watch();
+    });
+  }
+
+  /** Blocks this thread for a token, at most `timeout` ms (default: as long as it takes). */
+  acquireSync(options: { timeout?: number } = {}): Token | null {
+    const deadline = performance.now() + (options.timeout ?? Infinity);
+    for (;;) {
+      const token = this.tryAcquire();
+      if (token || !this.connected || !this.backend) return token;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return null;
+      if (this.tokens.size === 0) this.backend.idle();
+      this.backend.waitSync(Math.min(remaining, 1000));
+    }
+  }
+
+  /** Gives back every held token, ends every wait (null), and closes what it opened. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.releaseAllNow();
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.cleanup();
+      waiter.resolve(null);
+    }
+    this.backend?.close();
+    this.unregisterExit?.();
+    this._connected = false;
+    this._reason ??= 'closed';
+  }
+
+  private own(byte: number): Token {
+    const token = new ClientToken(byte, this);
+    this.tokens.add(token);
+    trace('acquire', { byte, held: this.tokens.size });
+    return token;
+  }
+
+  private give(token: ClientToken): void {
+    if (!this.tokens.delete(token)) return;
+    try {
+      this.backend!.give(token.byte);
+      trace('release', { byte: token.byte, held: this.tokens.size });
+    } catch (error) {
+      trace('lost', { byte: token.byte, held: this.tokens.size, message: (error as Error).message });
+      this.warn(`could not give a token back: ${(error as Error).message}`);
+    }
+  }
+
+  /** Exit path: synchronous, and leaves no poll in flight to hold up the exit. */
+  private releaseAllNow(): void {
+    this.unwatch();
+    for (const token of [...this.tokens]) token.release();
+  }
+
+  private watch(): void {
+    if (this.stopWatch || !this.backend) return;
+    // Holding no token, we keep no write end open, so a jobserver that goes
+    // away shows as end-of-file instead of a wait that never ends.
+    if (this.tokens.size === 0) this.backend.idle();
+    this.stopWatch = this.backend.watch(() => this.serveWaiters());
+    // A ref'd timer keeps the process alive while someone waits (signal
+    // handlers do not), and re-checks now and then as a safety net.
+    this.keepAlive = setInterval(() => this.serveWaiters(), 1000);
+  }
+
+  private unwatch(): void {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  private serveWaiters(): void {
+    while (this.waiters.length > 0) {
+      const token = this.tryAcquire();
+      if (!token) break;
+      const waiter = this.waiters.shift()!;
+      waiter.cleanup();
+      waiter.resolve(token);
+    }
+    if (!this.connected) {
+      for (const waiter of this.waiters.splice(0)) {
+        waiter.cleanup();
+        waiter.resolve(null);
+      }
+    }
+    if (this.waiters.length === 0) this.unwatch();
+  }
+
+  private dropWaiter(waiter: Waiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+    waiter.cleanup();
+    if (this.waiters.length === 0) this.unwatch();
+  }
+
+  /** The jobserver is gone: every wait ends with null, later acquires return null. */
+  private lose(reason: string): void {
+    if (!this._connected) return;
+    this._connected = false;
+    this._reason = reason;
+    this._errorKind = 'closed';
+    this.warn(`${reason}; running without the jobserver from now on`);
+    queueMicrotask(() => this.serveWaiters());
+  }
+}

@@ -1,0 +1,48 @@
+// Every way the environment can fail to give us a usable jobserver, typed.
+// Modelled on jobserver-rs's FromEnvErrorKind: callers (and tests) match on
+// `kind`; the message is what the one warning says.
+
+export type JobserverErrorKind =
+  /** No MAKEFLAGS, MFLAGS or CARGO_MAKEFLAGS, or none names a jobserver. */
+  | 'no-jobserver'
+  /** `--jobserver-auth=` is there but its value cannot be parsed. */
+  | 'cannot-parse'
+  /** make passes `-2,-2` (or other negative fds): it is running `-j1` or the recipe lacks `+`. */
+  | 'negative-fd'
+  /** A named descriptor is not open in this process. */
+  | 'closed-fd'
+  /** A named descriptor is open but is not a pipe or fifo (a file, a socket, a tty...). */
+  | 'not-a-pipe'
+  /** The read and write descriptors are two different pipes. */
+  | 'different-pipes'
+  /** A descriptor is open with the wrong access mode (reading a write end, or the reverse). */
+  | 'wrong-access-mode'
+  /** The pipe is not the jobserver's: it was inherited by no ancestor (the fd numbers were reused). */
+  | 'foreign-pipe'
+  /** `fifo:PATH` names a path that does not exist. */
+  | 'missing-fifo'
+  /** `fifo:PATH` names something that is not a fifo. */
+  | 'not-a-fifo'
+  /** The jobserver could not be opened (permissions, ...). */
+  | 'cannot-open'
+  /** The platform cannot use this kind of jobserver (a fifo on Windows, a semaphore on POSIX). */
+  | 'unsupported'
+  /** The FFI library could not be loaded. */
+  | 'no-ffi'
+  /** The jobserver went away (its pipe reached end-of-file). */
+  | 'closed';
+
+export class JobserverError extends Error {
+  override readonly name = 'JobserverError';
+  constructor(
+    readonly kind: JobserverErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What `acquire()` rejects with when its AbortSignal fires: a DOMException named AbortError. */
+export function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}

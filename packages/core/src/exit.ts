@@ -1,0 +1,60 @@
+// Gives every held token back before the process goes: on process.exit, on an
+// uncaught exception, and on SIGINT, SIGTERM and SIGHUP (re-raised after, so
+// the exit status still says which signal ended us).
+//
+// Process-wide on purpose: one set of handlers however many clients (and
+// however many copies of this package, ESM and CJS) a process has.
+
+type Releaser = () => void;
+
+interface ExitRegistry {
+  releasers: Set<Releaser>;
+  installed: boolean;
+}
+
+const KEY = Symbol.for('jobslot.exit-registry');
+const registry: ExitRegistry = ((globalThis as Record<symbol, unknown>)[KEY] as ExitRegistry | undefined) ?? {
+  releasers: new Set(),
+  installed: false,
+};
+(globalThis as Record<symbol, unknown>)[KEY] = registry;
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function releaseAll(): void {
+  for (const release of [...registry.releasers]) {
+    try {
+      release();
+    } catch {
+      // keep going: the other clients' tokens matter too
+    }
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  releaseAll();
+  // If the program listens for this signal itself, it decides when to exit
+  // (the 'exit' hook covers that). Otherwise do what the default would have
+  // done: die of the signal.
+  const others = process.listeners(signal).filter((l) => l !== onSignal);
+  if (others.length === 0) {
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  }
+}
+
+function install(): void {
+  if (registry.installed) return;
+  registry.installed = true;
+  process.on('exit', releaseAll);
+  // The monitor runs before Node prints the error and exits; it changes nothing else.
+  process.on('uncaughtExceptionMonitor', releaseAll);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+/** Registers a function that gives back what its owner holds; returns an unregister. */
+export function onProcessExit(release: Releaser): () => void {
+  install();
+  registry.releasers.add(release);
+  return () => registry.releasers.delete(release);
+}

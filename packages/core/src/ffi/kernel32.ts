@@ -1,0 +1,49 @@
+// The kernel32 calls behind a Windows (semaphore) jobserver.
+import { loadKoffi } from './load.js';
+
+export interface Kernel32 {
+  /** OpenSemaphoreW(SYNCHRONIZE | SEMAPHORE_MODIFY_STATE, FALSE, name): a handle, or null. */
+  openSemaphore(name: string): unknown;
+  /** WaitForSingleObject(handle, ms): WAIT_OBJECT_0 (0), WAIT_TIMEOUT (0x102) or WAIT_FAILED. */
+  wait(handle: unknown, timeoutMs: number): number;
+  /** WaitForMultipleObjects on [handle, cancel event] on the libuv threadpool. */
+  waitAnyAsync(handles: unknown[], timeoutMs: number, cb: (err: unknown, result: number) => void): void;
+  release(handle: unknown): boolean;
+  createEvent(): unknown;
+  setEvent(handle: unknown): boolean;
+  close(handle: unknown): void;
+  lastError(): number;
+}
+
+export const WAIT_OBJECT_0 = 0;
+export const WAIT_TIMEOUT = 0x102;
+
+let kernel32: Kernel32 | undefined;
+
+export function loadKernel32(): Kernel32 {
+  if (kernel32) return kernel32;
+  const koffi = loadKoffi();
+  const lib = koffi.load('kernel32.dll');
+  const HANDLE = koffi.pointer('HANDLE', koffi.opaque());
+  const OpenSemaphoreW = lib.func('__stdcall', 'OpenSemaphoreW', HANDLE, ['uint32', 'bool', 'str16']);
+  const WaitForSingleObject = lib.func('__stdcall', 'WaitForSingleObject', 'uint32', [HANDLE, 'uint32']);
+  const WaitForMultipleObjects = lib.func('__stdcall', 'WaitForMultipleObjects', 'uint32', ['uint32', koffi.pointer(HANDLE), 'bool', 'uint32']);
+  const ReleaseSemaphore = lib.func('__stdcall', 'ReleaseSemaphore', 'bool', [HANDLE, 'long', 'void *']);
+  const CreateEventW = lib.func('__stdcall', 'CreateEventW', HANDLE, ['void *', 'bool', 'bool', 'void *']);
+  const SetEvent = lib.func('__stdcall', 'SetEvent', 'bool', [HANDLE]);
+  const CloseHandle = lib.func('__stdcall', 'CloseHandle', 'bool', [HANDLE]);
+  const GetLastError = lib.func('__stdcall', 'GetLastError', 'uint32', []);
+  const SYNCHRONIZE = 0x00100000;
+  const SEMAPHORE_MODIFY_STATE = 0x0002;
+  kernel32 = {
+    openSemaphore: (name) => OpenSemaphoreW(SYNCHRONIZE | SEMAPHORE_MODIFY_STATE, false, name),
+    wait: (handle, ms) => WaitForSingleObject(handle, ms) as number,
+    waitAnyAsync: (handles, ms, cb) => WaitForMultipleObjects.async(handles.length, handles, false, ms, cb),
+    release: (handle) => ReleaseSemaphore(handle, 1, null) as boolean,
+    createEvent: () => CreateEventW(null, true, false, null),
+    setEvent: (handle) => SetEvent(handle) as boolean,
+    close: (handle) => void CloseHandle(handle),
+    lastError: () => GetLastError() as number,
+  };
+  return kernel32;
+}

@@ -1,0 +1,275 @@
+// The limiter: runs tasks in slots. A process may run 1 + (granted) + held
+// tasks at once: the implicit slot first, then granted slots, then tokens it
+// waits for from the jobserver. Tokens go back the moment no queued task needs
+// them. Without a jobserver it falls back to `max` or the machine's
+// parallelism, so code using it behaves the same with or without make.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { availableParallelism } from 'node:os';
+import type { JobClient, Token } from './client.js';
+import { abortError } from './errors.js';
+import { giveProcessSlot, processSlots, takeProcessSlot } from './process-slots.js';
+import { trace } from './trace.js';
+
+export interface LimiterOptions {
+  /** The most slots to use at once, the implicit one included. Default: as many as the jobserver gives; without one, `os.availableParallelism()`. */
+  max?: number;
+  /** A name for this limiter in traces. */
+  label?: string;
+}
+
+export interface Slot {
+  /** Gives the slot back (to the next queued task, or to the jobserver). Idempotent. */
+  release(): void;
+}
+
+export interface Reservation {
+  /** How many extra slots were taken. */
+  readonly slots: number;
+  release(): void;
+}
+
+export interface Limiter {
+  readonly client: JobClient;
+  /** Tasks running in slots now (reservations included). */
+  readonly active: number;
+  /** Tasks waiting for a slot. */
+  readonly pending: number;
+  /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
+  readonly capacity: number;
+  /** A jobserver or a grant governs this process; false means fallback, nothing to throttle. */
+  readonly limited: boolean;
+  /** Runs `fn` in a slot. Called from inside a running slot's async context, runs inline in that slot. */
+  run<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Waits for a slot you release yourself. */
+  acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
+  /** Takes up to `want` extra slots without waiting (for sizing worker pools: 1 + slots). */
+  tryReserve(want: number): Reservation;
+  /** Gives back every token and process slot it holds; queued tasks are rejected. */
+  close(): void;
+}
+
+interface Queued {
+  start(): void;
+  fail(error: unknown): void;
+}
+
+class SlotLimiter implements Limiter {
+  private readonly context = new AsyncLocalStorage<true>();
+  private readonly queue: Queued[] = [];
+  private readonly tokens: Token[] = [];
+  private processHeld = 0;
+  private running = 0;
+  private tokenWait: AbortController | undefined;
+  private readonly max: number;
+  private readonly label: string | undefined;
+  private readonly waker = () => this.pump();
+  private closed = false;
+
+  constructor(
+    readonly client: JobClient,
+    options: LimiterOptions,
+  ) {
+    this.max = Math.max(1, options.max ?? Infinity);
+    this.label = options.label;
+    processSlots().wakers.add(this.waker);
+  }
+
+  get limited(): boolean {
+    return this.client.connected || processSlots().granted > 0;
+  }
+
+  /** With a grant from `jobslot run`, use the granted slots and take no tokens on top. */
+  private get mayTakeTokens(): boolean {
+    return this.client.connected && processSlots().granted === 0;
+  }
+
+  private get fallbackSize(): number {
+    return Number.isFinite(this.max) ? this.max : availableParallelism();
+  }
+
+  private get heldSlots(): number {
+    return this.processHeld + this.tokens.length;
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  get capacity(): number {
+    if (!this.limited) return this.fallbackSize;
+    return Math.min(this.max, this.heldSlots + processSlots().free);
+  }
+
+  /** One more slot without waiting, if any is to be had. */
+  private trySlot(): boolean {
+    if (!this.limited) return this.running < this.fallbackSize;
+    if (this.running < this.heldSlots) return true;
+    if (this.heldSlots >= this.max) return false;
+    if (takeProcessSlot()) {
+      this.processHeld++;
+      return true;
+    }
+    if (this.mayTakeTokens) {
+      const token = this.client.tryAcquire();
+      if (token) {
+        this.tokens.push(token);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private note(ev: 'slot-start' | 'slot-end'): void {
+    trace(ev, { active: this.running, pending: this.queue.length, label: this.label });
+  }
+
+  private startOne(): void {
+    this.running++;
+    this.note('slot-start');
+  }
+
+  private endOne(): void {
+    this.running--;
+    this.note('slot-end');
+    this.pump();
+    this.shrink();
+  }
+
+  /** Gives back what no running or queued task needs: tokens first, they are other people's CPU. */
+  private shrink(): void {
+    if (this.queue.length > 0 && !this.closed) return;
+    while (this.heldSlots > this.running) {
+      const token = this.tokens.pop();
+      if (token) token.release();
+      else {
+        this.processHeld--;
+        giveProcessSlot();
+      }
+    }
+    if (this.queue.length === 0) {
+      this.tokenWait?.abort();
+      this.tokenWait = undefined;
+    }
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.trySlot()) {
+      const next = this.queue.shift()!;
+      this.startOne();
+      next.start();
+    }
+    if (this.queue.length > 0 && this.mayTakeTokens && this.heldSlots < this.max && !this.tokenWait && !this.closed) {
+      const wait = new AbortController();
+      this.tokenWait = wait;
+      this.client.acquire({ signal: wait.signal }).then(
+        (token) => {
+          if (this.tokenWait === wait) this.tokenWait = undefined;
+          if (token) {
+            this.tokens.push(token);
+            this.pump();
+            this.shrink();
+          } else if (this.client.connected) {
+            this.pump();
+          }
+        },
+        () => {
+          if (this.tokenWait === wait) this.tokenWait = undefined;
+        },
+      );
+    }
+  }
+
+  acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
+    const { signal } = options;
+    if (this.closed) return Promise.reject(new Error('limiter closed'));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const makeSlot = (): Slot => {
+      let released = false;
+      return {
+        release: () => {
+          if (released) return;
+          released = true;
+          this.endOne();
+        },
+      };
+    };
+    if (this.queue.length === 0 && this.trySlot()) {
+      this.startOne();
+      return Promise.resolve(makeSlot());
+    }
+    return new Promise<Slot>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.queue.indexOf(entry);
+        if (index >= 0) this.queue.splice(index, 1);
+        this.note('slot-end');
+        this.shrink();
+        reject(abortError(signal!));
+      };
+      const entry: Queued = {
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(makeSlot());
+        },
+        fail: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
+      this.pump();
+    });
+  }
+
+  async run<T>(fn: () => T | Promise<T>): Promise<T> {
+    // A task already in a slot of this limiter: run in that slot, so nested
+    // use (a callback inside a build) can never deadlock.
+    if (this.context.getStore()) return fn();
+    const slot = await this.acquire();
+    try {
+      return await this.context.run(true, fn);
+    } finally {
+      slot.release();
+    }
+  }
+
+  tryReserve(want: number): Reservation {
+    let slots = 0;
+    if (!this.limited) {
+      // Nothing governs this process: leave pools as they would be.
+      return { slots: Math.max(0, want), release() {} };
+    }
+    while (slots < want && this.trySlot()) {
+      this.startOne();
+      slots++;
+    }
+    let released = false;
+    return {
+      slots,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (let i = 0; i < slots; i++) this.endOne();
+      },
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    processSlots().wakers.delete(this.waker);
+    for (const entry of this.queue.splice(0)) entry.fail(new Error('limiter closed'));
+    this.tokenWait?.abort();
+    this.tokenWait = undefined;
+    for (const token of this.tokens.splice(0)) token.release();
+    for (; this.processHeld > 0; this.processHeld--) giveProcessSlot();
+  }
+}
+
+export function createLimiter(client: JobClient, options: LimiterOptions = {}): Limiter {
+  return new SlotLimiter(client, options);
+}

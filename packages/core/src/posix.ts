@@ -1,0 +1,312 @@
+// The POSIX backend: make's pipe (`--jobserver-auth=R,W`) and fifo
+// (`--jobserver-auth=fifo:PATH`) jobservers.
+//
+// Rules this file keeps:
+// - Never change flags on inherited descriptors: make and every sibling share
+//   their open file description. On Linux we reopen /proc/self/fd/R for a
+//   private, non-blocking description instead.
+// - Never read a descriptor that is not the jobserver's: node marks inherited
+//   fds close-on-exec, so under `make -> npm run -> node` the numbers in
+//   MAKEFLAGS are closed or reused by node's own pipes. Check the type, the
+//   pair, the access modes, and (Linux) that an ancestor holds the same pipe.
+// - Fifo style: open the path, never create it.
+// - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN on
+//   our private description) makes the kernel send SIGIO when a token is
+//   written, and libuv delivers it to the event loop. Elsewhere, and in worker
+//   threads, one poll() at a time runs on the libuv threadpool with a wake-up
+//   pipe to cancel it.
+import { closeSync, constants as fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import type { Backend, TakeResult } from './backend.js';
+import { JobserverError } from './errors.js';
+import { loadLibc, type Libc } from './ffi/libc.js';
+import type { JobserverAuth } from './makeflags.js';
+
+const LINUX = process.platform === 'linux';
+
+function describe(stats: Stats): string {
+  if (stats.isFile()) return 'a regular file';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a pipe';
+}
+
+function fstatOrThrow(fd: number, role: string): Stats {
+  try {
+    return fstatSync(fd);
+  } catch {
+    throw new JobserverError('closed-fd', `the jobserver's ${role} fd ${fd} is not open in this process (was the recipe run without '+', or through npm, which closes inherited fds?)`);
+  }
+}
+
+/** Does any ancestor of this process hold this pipe (`pipe:[ino]`)? undefined: cannot tell. */
+function ancestorHolds(link: string): boolean | undefined {
+  let pid = process.ppid;
+  let readable = false;
+  for (let depth = 0; depth < 16 && pid > 1; depth++) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        readable = true;
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === link) return true;
+        } catch {
+          // the fd closed while we looked
+        }
+      }
+    } catch {
+      // not ours to read (another user) or gone
+    }
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return readable ? false : undefined;
+}
+
+function validatePipe(libc: Libc, read: number, write: number): void {
+  const r = fstatOrThrow(read, 'read');
+  const w = fstatOrThrow(write, 'write');
+  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r)}, not a pipe`);
+  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's write fd ${write} is ${describe(w)}, not a pipe`);
+  if (r.ino !== w.ino || r.dev !== w.dev) {
+    throw new JobserverError('different-pipes', `the jobserver's fds ${read} and ${write} are two different pipes`);
+  }
+  const { F_GETFL, O_ACCMODE, O_WRONLY, O_RDONLY } = libc.constants;
+  const rmode = libc.fcntl(read, F_GETFL, 0) & O_ACCMODE;
+  const wmode = libc.fcntl(write, F_GETFL, 0) & O_ACCMODE;
+  if (rmode === O_WRONLY) throw new JobserverError('wrong-access-mode', `the jobserver's read fd ${read} is open for writing only`);
+  if (wmode === O_RDONLY) throw new JobserverError('wrong-access-mode', `the jobserver's write fd ${write} is open for reading only`);
+  if (LINUX) {
+    const link = readlinkSync(`/proc/self/fd/${read}`);
+    const held = ancestorHolds(link);
+    if (held === false) {
+      throw new JobserverError('foreign-pipe', `fds ${read},${write} are a pipe no parent process holds: not the jobserver's (its fds were closed on the way here and the numbers reused)`);
+    }
+  }
+}
+
+function openFifo(path: string): number {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new JobserverError('missing-fifo', `the jobserver fifo ${path} does not exist`);
+  }
+  if (!stats.isFIFO()) throw new JobserverError('not-a-fifo', `the jobserver path ${path} is ${describe(stats)}, not a fifo`);
+  let fd: number;
+  try {
+    // O_NONBLOCK: open returns at once even with no writer, and reads never block.
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  } catch (error) {
+    throw new JobserverError('cannot-open', `cannot open the jobserver fifo ${path}: ${(error as Error).message}`);
+  }
+  if (!fstatSync(fd).isFIFO()) {
+    closeSync(fd);
+    throw new JobserverError('not-a-fifo', `the jobserver path ${path} changed under us and is not a fifo`);
+  }
+  return fd;
+}
+
+type Watcher = { stop(): void };
+
+/** SIGIO listeners are never removed: a SIGIO arriving with no listener would kill the process. */
+const sigioTargets = new Set<() => void>();
+let sigioInstalled = false;
+function onSigio(): void {
+  for (const target of [...sigioTargets]) target();
+}
+
+export class PosixBackend implements Backend {
+  readonly style: 'pipe' | 'fifo';
+  private readonly libc: Libc;
+  private readonly buf = Buffer.alloc(1);
+  private readonly out = Buffer.alloc(1);
+  /** Our read fd: private and non-blocking on Linux and for fifos. */
+  private readonly readFd: number;
+  private readonly readIsPrivate: boolean;
+  /** Write fd: inherited (pipe, not Linux), or private and opened when first needed. */
+  private writeFd: number | undefined;
+  private readonly writeIsPrivate: boolean;
+  private readonly fifoPath: string | undefined;
+  private watcher: Watcher | undefined;
+  private closed = false;
+
+  constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
+    this.libc = loadLibc();
+    this.waitMode = options.waitMode ?? (LINUX && isMainThread ? 'signal' : 'poll');
+    if (auth.kind === 'pipe') {
+      this.style = 'pipe';
+      validatePipe(this.libc, auth.read, auth.write);
+      if (LINUX) {
+        this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK);
+        this.readIsPrivate = true;
+        this.writeIsPrivate = true;
+      } else {
+        // No way to get a private description: read the shared one, only after
+        // poll() says a token is there (make 4.3+ makes it non-blocking itself).
+        this.readFd = auth.read;
+        this.readIsPrivate = false;
+        this.writeFd = auth.write;
+        this.writeIsPrivate = false;
+      }
+    } else {
+      this.style = 'fifo';
+      this.fifoPath = auth.path;
+      this.readFd = openFifo(auth.path);
+      this.readIsPrivate = true;
+      this.writeIsPrivate = true;
+    }
+  }
+
+  private readonly waitMode: 'signal' | 'poll';
+
+  take(): TakeResult {
+    if (this.closed) return 'eof';
+    const { EINTR, EAGAIN } = this.libc.constants;
+    if (!this.readIsPrivate && !this.readable(0)) return 'empty';
+    for (;;) {
+      const n = this.libc.read(this.readFd, this.buf, 1);
+      if (n === 1) {
+        // Make sure we can give it back before we count it as ours.
+        this.ensureWriteFd();
+        return this.buf[0]!;
+      }
+      if (n === 0) return 'eof';
+      const errno = this.libc.errno();
+      if (errno === EINTR) continue;
+      if (errno === EAGAIN) return 'empty';
+      throw new JobserverError('closed', `reading the jobserver failed (errno ${errno})`);
+    }
+  }
+
+  give(byte: number): void {
+    this.ensureWriteFd();
+    const { EINTR, EAGAIN } = this.libc.constants;
+    this.out[0] = byte;
+    for (let attempt = 0; ; attempt++) {
+      const n = this.libc.write(this.writeFd!, this.out, 1);
+      if (n === 1) return;
+      const errno = this.libc.errno();
+      if (errno === EINTR) continue;
+      if (errno === EAGAIN && attempt < 1000) {
+        // The pipe is full (64 KiB of tokens?); wait a little and retry.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      throw new JobserverError('closed', `giving a token back failed (errno ${errno})`);
+    }
+  }
+
+  private ensureWriteFd(): void {
+    if (this.writeFd !== undefined) return;
+    // On Linux, open the write side through our own read fd: it works for
+    // pipes and for fifos whose path make has already removed.
+    const path = LINUX ? `/proc/self/fd/${this.readFd}` : this.fifoPath!;
+    this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+  }
+
+  idle(): void {
+    if (this.writeIsPrivate && this.writeFd !== undefined) {
+      closeSync(this.writeFd);
+      this.writeFd = undefined;
+    }
+  }
+
+  private readable(timeoutMs: number): boolean {
+    const fds = Buffer.alloc(8);
+    fds.writeInt32LE(this.readFd, 0);
+    fds.writeInt16LE(this.libc.constants.POLLIN, 4);
+    const rc = this.libc.poll(fds, 1, timeoutMs);
+    return rc > 0;
+  }
+
+  waitSync(timeoutMs: number): void {
+    this.readable(Math.max(0, Math.ceil(timeoutMs)));
+  }
+
+  watch(onReady: () => void): () => void {
+    if (this.watcher) throw new Error('PosixBackend: already watching');
+    const watcher = this.waitMode === 'signal' ? this.watchSignal(onReady) : this.watchPoll(onReady);
+    this.watcher = watcher;
+    return () => {
+      if (this.watcher === watcher) this.watcher = undefined;
+      watcher.stop();
+    };
+  }
+
+  /** Linux: the kernel sends SIGIO to this process when the pipe gets a byte or loses its last writer. */
+  private watchSignal(onReady: () => void): Watcher {
+    const { F_GETFL, F_SETFL, F_SETOWN, O_ASYNC } = this.libc.constants;
+    if (!sigioInstalled) {
+      process.on('SIGIO', onSigio);
+      sigioInstalled = true;
+    }
+    sigioTargets.add(onReady);
+    this.libc.fcntl(this.readFd, F_SETOWN, process.pid);
+    this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) | O_ASYNC);
+    // A token written before O_ASYNC was set sent no signal: look once now.
+    queueMicrotask(onReady);
+    return {
+      stop: () => {
+        sigioTargets.delete(onReady);
+        if (!this.closed) this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) & ~O_ASYNC);
+      },
+    };
+  }
+
+  /** Elsewhere: one poll() on the threadpool at a time, woken through our own pipe to cancel. */
+  private watchPoll(onReady: () => void): Watcher {
+    const libc = this.libc;
+    const { POLLIN } = libc.constants;
+    const wake = new Int32Array(2);
+    if (libc.pipe(wake) !== 0) throw new JobserverError('cannot-open', 'cannot create the wake-up pipe');
+    const fds = Buffer.alloc(16);
+    fds.writeInt32LE(this.readFd, 0);
+    fds.writeInt16LE(POLLIN, 4);
+    fds.writeInt32LE(wake[0]!, 8);
+    fds.writeInt16LE(POLLIN, 12);
+    let stopped = false;
+    let inFlight = false;
+    const cleanup = () => {
+      closeSync(wake[0]!);
+      closeSync(wake[1]!);
+    };
+    const arm = () => {
+      inFlight = true;
+      // The timeout bounds how long a forgotten poll can hold a threadpool thread.
+      libc.pollAsync(fds, 2, 1000, () => {
+        inFlight = false;
+        if (stopped) return cleanup();
+        onReady();
+        if (!stopped) arm();
+        else cleanup();
+      });
+    };
+    queueMicrotask(onReady);
+    arm();
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        if (inFlight) libc.write(wake[1]!, Buffer.from([1]), 1);
+        else cleanup();
+      },
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.watcher?.stop();
+    this.watcher = undefined;
+    this.closed = true;
+    if (this.writeIsPrivate && this.writeFd !== undefined) closeSync(this.writeFd);
+    if (this.readIsPrivate) closeSync(this.readFd);
+    this.writeFd = undefined;
+  }
+}

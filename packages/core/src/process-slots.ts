@@ -1,0 +1,47 @@
+// The slots this process has without asking the jobserver: the implicit one
+// (make counted this process when it started it) plus any a parent
+// `jobslot run` granted. One pool per process, shared by every limiter and by
+// every copy of this package (ESM and CJS), so two limiters never both count
+// the implicit slot.
+
+export interface ProcessSlots {
+  /** slots not in use by any limiter */
+  free: number;
+  /** slots granted by a parent `jobslot run` (claimed through JOBSLOT_GRANT) */
+  granted: number;
+  /** limiters to poke when a slot comes back */
+  wakers: Set<() => void>;
+}
+
+const KEY = Symbol.for('jobslot.process-slots');
+
+export function processSlots(): ProcessSlots {
+  const g = globalThis as Record<symbol, ProcessSlots | undefined>;
+  return (g[KEY] ??= { free: 1, granted: 0, wakers: new Set() });
+}
+
+/** Adds a claimed grant to the pool. */
+export function addGrant(count: number): void {
+  if (count <= 0) return;
+  const pool = processSlots();
+  pool.granted += count;
+  pool.free += count;
+  wake(pool);
+}
+
+export function takeProcessSlot(): boolean {
+  const pool = processSlots();
+  if (pool.free <= 0) return false;
+  pool.free--;
+  return true;
+}
+
+export function giveProcessSlot(): void {
+  const pool = processSlots();
+  pool.free++;
+  wake(pool);
+}
+
+function wake(pool: ProcessSlots): void {
+  for (const waker of [...pool.wakers]) waker();
+}

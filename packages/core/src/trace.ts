@@ -1,0 +1,71 @@
+// JOBSLOT_TRACE=FILE: every client appends one JSON line per event. A leaf:
+// the client and limiter write, `jobslot report` and the tests read.
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+
+export type TraceEventName =
+  | 'acquire'
+  | 'release'
+  | 'slot-start'
+  | 'slot-end'
+  /** a token that could not be given back */
+  | 'lost'
+  | 'warn'
+  | 'connect'
+  | 'grant'
+  /** a `jobslot -j N` server started */
+  | 'server';
+
+export interface TraceEvent {
+  pid: number;
+  ppid: number;
+  /** milliseconds since the epoch, sub-millisecond precision */
+  t: number;
+  ev: TraceEventName;
+  /** slots running in this process after the event (slot events) */
+  active?: number;
+  /** tasks waiting for a slot in this process after the event (slot events) */
+  pending?: number;
+  /** tokens held after the event (acquire/release) */
+  held?: number;
+  byte?: number;
+  jobs?: number;
+  label?: string;
+  message?: string;
+  /** grant events: the pid of the `jobslot run` whose slots this process took over */
+  from?: number;
+}
+
+let fd: number | undefined;
+let file: string | undefined;
+
+/** Appends an event when JOBSLOT_TRACE names a file. Cheap when it does not. */
+export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): void {
+  const target = process.env.JOBSLOT_TRACE;
+  if (!target) return;
+  if (target !== file) {
+    if (fd !== undefined) closeSync(fd);
+    file = target;
+    // O_APPEND: lines from many processes interleave whole (each is one write).
+    fd = openSync(target, 'a');
+  }
+  const event: TraceEvent = { pid: process.pid, ppid: process.ppid, t: performance.timeOrigin + performance.now(), ev, ...fields };
+  try {
+    writeSync(fd!, JSON.stringify(event) + '\n');
+  } catch {
+    // tracing must never break a build
+  }
+}
+
+/** Reads a trace file; lines that are not JSON (a torn last line) are skipped. */
+export function readTrace(path: string): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as TraceEvent);
+    } catch {
+      // skip
+    }
+  }
+  return events.sort((a, b) => a.t - b.t);
+}

@@ -1,0 +1,106 @@
+// The Windows backend: make's jobserver there is a named semaphore
+// (`--jobserver-auth=gmake_semaphore_1234`). A token is one unit of the
+// semaphore; it has no byte, so tokens carry '+' like make's.
+//
+// Waiting: a WaitForMultipleObjects on [semaphore, our cancel event] runs on
+// the libuv threadpool, one at a time. Unlike poll() it *takes* the unit when
+// it returns for the semaphore, so that unit is stashed and handed out by the
+// next take(). This cannot run on the Linux machines we test on; the state
+// machine is unit-tested against a scripted kernel32.
+import type { Backend, TakeResult } from './backend.js';
+import { JobserverError } from './errors.js';
+import { type Kernel32, loadKernel32, WAIT_OBJECT_0, WAIT_TIMEOUT } from './ffi/kernel32.js';
+
+const TOKEN_BYTE = 0x2b; // '+'
+
+export class WindowsBackend implements Backend {
+  readonly style = 'sem' as const;
+  private readonly k32: Kernel32;
+  private readonly handle: unknown;
+  /** Units a finished async wait took on our behalf, not yet handed out. */
+  private stash = 0;
+  private watching: { stop(): void } | undefined;
+  private closed = false;
+
+  constructor(name: string, kernel32?: Kernel32) {
+    this.k32 = kernel32 ?? loadKernel32();
+    const handle = this.k32.openSemaphore(name);
+    if (!handle) {
+      throw new JobserverError('cannot-open', `cannot open the jobserver semaphore ${name} (error ${this.k32.lastError()})`);
+    }
+    this.handle = handle;
+  }
+
+  take(): TakeResult {
+    if (this.closed) return 'eof';
+    if (this.stash > 0) {
+      this.stash--;
+      return TOKEN_BYTE;
+    }
+    const rc = this.k32.wait(this.handle, 0);
+    if (rc === WAIT_OBJECT_0) return TOKEN_BYTE;
+    if (rc === WAIT_TIMEOUT) return 'empty';
+    throw new JobserverError('closed', `waiting on the jobserver semaphore failed (error ${this.k32.lastError()})`);
+  }
+
+  give(_byte: number): void {
+    if (!this.k32.release(this.handle)) {
+      throw new JobserverError('closed', `releasing the jobserver semaphore failed (error ${this.k32.lastError()})`);
+    }
+  }
+
+  watch(onReady: () => void): () => void {
+    if (this.watching) throw new Error('WindowsBackend: already watching');
+    const cancel = this.k32.createEvent();
+    let stopped = false;
+    let inFlight = false;
+    const arm = () => {
+      inFlight = true;
+      this.k32.waitAnyAsync([this.handle, cancel], 1000, (_err, rc) => {
+        inFlight = false;
+        if (rc === WAIT_OBJECT_0) {
+          // The wait took a unit: it is ours now, stopped or not.
+          if (this.closed) this.give(TOKEN_BYTE);
+          else this.stash++;
+        }
+        if (stopped) return this.k32.close(cancel);
+        onReady();
+        if (!stopped) arm();
+        else this.k32.close(cancel);
+      });
+    };
+    queueMicrotask(onReady);
+    arm();
+    const watcher = {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        if (inFlight) this.k32.setEvent(cancel);
+        else this.k32.close(cancel);
+      },
+    };
+    this.watching = watcher;
+    return () => {
+      if (this.watching === watcher) this.watching = undefined;
+      watcher.stop();
+    };
+  }
+
+  waitSync(timeoutMs: number): void {
+    const rc = this.k32.wait(this.handle, Math.max(0, Math.ceil(timeoutMs)));
+    if (rc === WAIT_OBJECT_0) this.stash++;
+  }
+
+  idle(): void {
+    // A semaphore has no end to see.
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.watching?.stop();
+    this.closed = true;
+    // Units taken by a wait but never handed out go straight back.
+    for (; this.stash > 0; this.stash--) this.give(TOKEN_BYTE);
+    this.k32.close(this.handle);
+  }
+}
