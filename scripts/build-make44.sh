@@ -232,7 +232,7 @@ done
 mkdir -p "$srcdir/doc"
 [ -f "$srcdir/doc/Makefile.in" ] || printf 'all:\ninstall:\n' >"$srcdir/doc/Makefile.in"
 
-log "Configuring (log: configure.log)..."
+log "Configuring..."
 (cd "$srcdir" && ./configure --disable-nls --without-guile) </dev/null >"$WORK/configure.log" 2>&1 || {
   tail -n 30 "$WORK/configure.log" >&2
   die "configure failed"
