@@ -5,6 +5,7 @@
 // Platform-independent: the reading and writing live in a Backend, one per
 // platform (posix.ts, windows.ts). Waiters queue here; one backend watch
 // serves them all, so many pending acquire() calls cost no more than one.
+import { availableParallelism } from 'node:os';
 import type { Backend } from './backend.js';
 import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
@@ -105,6 +106,13 @@ export class JobClient {
   readonly dryRun: boolean;
   /** Slots a parent `jobslot run` holds for this process (JOBSLOT_GRANT): use them, take no more. */
   readonly granted: number;
+  /**
+   * How many slots to use when there is no usable jobserver: 1 under make
+   * (make -j1, or a jobserver we cannot use: make itself says "jobserver
+   * unavailable: using -j1"), else (no make, or make -j without a limit) the
+   * CPU count.
+   */
+  readonly fallbackSlots: number;
 
   private backend: Backend | undefined;
   private readonly tokens = new Set<ClientToken>();
@@ -141,6 +149,7 @@ export class JobClient {
     const found = makeflagsFromEnv(env);
     this.jobs = found?.flags.jobs;
     this.dryRun = found?.flags.dryRun ?? false;
+    this.fallbackSlots = found && !found.flags.unlimited ? 1 : availableParallelism();
 
     const fail = (kind: JobserverErrorKind, reason: string, warn: boolean) => {
       this._errorKind = kind;

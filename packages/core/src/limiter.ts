@@ -4,14 +4,17 @@
 // them. Without a jobserver it falls back to `max` or the machine's
 // parallelism, so code using it behaves the same with or without make.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { availableParallelism } from 'node:os';
 import type { JobClient, Token } from './client.js';
 import { abortError } from './errors.js';
 import { giveProcessSlot, processSlots, takeProcessSlot } from './process-slots.js';
 import { trace } from './trace.js';
 
 export interface LimiterOptions {
-  /** The most slots to use at once, the implicit one included. Default: as many as the jobserver gives; without one, `os.availableParallelism()`. */
+  /**
+   * The most slots to use at once, the implicit one included. Default: as many
+   * as the jobserver gives; without one, `client.fallbackSlots` (1 under make,
+   * the CPU count outside it).
+   */
   max?: number;
   /** A name for this limiter in traces. */
   label?: string;
@@ -84,7 +87,7 @@ class SlotLimiter implements Limiter {
   }
 
   private get fallbackSize(): number {
-    return Number.isFinite(this.max) ? this.max : availableParallelism();
+    return Number.isFinite(this.max) ? this.max : this.client.fallbackSlots;
   }
 
   private get heldSlots(): number {
