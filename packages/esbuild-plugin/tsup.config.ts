@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   sourcemap: true,
+  // import.meta.url in the CJS build: the plugin resolves its esbuild peer from its own location.
+  shims: true,
 });
