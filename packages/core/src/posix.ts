@@ -25,13 +25,19 @@ import type { JobserverAuth } from './makeflags.js';
 
 const LINUX = process.platform === 'linux';
 
-function describe(stats: Stats): string {
+function describe(stats: Stats, fd?: number): string {
   if (stats.isFile()) return 'a regular file';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isDirectory()) return 'a directory';
   if (stats.isBlockDevice()) return 'a block device';
-  return 'not a pipe';
+  // epoll, eventfd and the like: name it as the kernel does, where we can.
+  try {
+    if (LINUX && fd !== undefined) return `something else (${readlinkSync(`/proc/self/fd/${fd}`)})`;
+  } catch {
+    // fall through
+  }
+  return 'something else';
 }
 
 function fstatOrThrow(fd: number, role: string): Stats {
@@ -72,8 +78,8 @@ function ancestorHolds(link: string): boolean | undefined {
 function validatePipe(libc: Libc, read: number, write: number): void {
   const r = fstatOrThrow(read, 'read');
   const w = fstatOrThrow(write, 'write');
-  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r)}, not a pipe`);
-  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's write fd ${write} is ${describe(w)}, not a pipe`);
+  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
+  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's write fd ${write} is ${describe(w, write)}, not a pipe`);
   if (r.ino !== w.ino || r.dev !== w.dev) {
     throw new JobserverError('different-pipes', `the jobserver's fds ${read} and ${write} are two different pipes`);
   }
