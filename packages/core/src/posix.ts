@@ -279,7 +279,10 @@ export class PosixBackend implements Backend {
     fds.writeInt16LE(POLLIN, 12);
     let stopped = false;
     let inFlight = false;
+    let cleaned = false;
     const cleanup = () => {
+      if (cleaned) return;
+      cleaned = true;
       closeSync(wake[0]!);
       closeSync(wake[1]!);
     };
@@ -290,6 +293,7 @@ export class PosixBackend implements Backend {
         inFlight = false;
         if (stopped) return cleanup();
         onReady();
+        // onReady may have stopped us (its last waiter was served).
         if (!stopped) arm();
         else cleanup();
       });

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { makeflagsFromEnv, parseMakeflags } from '../src/makeflags.js';
+import { replaceJobserverAuth } from '../src/makeflags.js';
+
+describe('parseMakeflags', () => {
+  it('make 4.3 pipe style', () => {
+    const f = parseMakeflags(' -j4 --jobserver-auth=3,4');
+    expect(f.auth).toEqual({ kind: 'pipe', read: 3, write: 4 });
+    expect(f.jobs).toBe(4);
+    expect(f.dryRun).toBe(false);
+  });
+
+  it('make 4.4 fifo style, with an escaped space in the path', () => {
+    expect(parseMakeflags('-j8 --jobserver-auth=fifo:/tmp/GMfifo123').auth).toEqual({ kind: 'fifo', path: '/tmp/GMfifo123' });
+    expect(parseMakeflags('-j8 --jobserver-auth=fifo:/tmp/my\\ dir/f').auth).toEqual({ kind: 'fifo', path: '/tmp/my dir/f' });
+  });
+
+  it('old makes: --jobserver-fds is the fallback, and a bare -j is unlimited', () => {
+    const f = parseMakeflags('-j --jobserver-fds=5,6');
+    expect(f.auth).toEqual({ kind: 'pipe', read: 5, write: 6 });
+    expect(f.jobs).toBeUndefined();
+    expect(f.unlimited).toBe(true);
+  });
+
+  it('the last --jobserver-auth wins over earlier ones and over --jobserver-fds', () => {
+    const f = parseMakeflags('-j2 --jobserver-fds=1,2 --jobserver-auth=3,4 --jobserver-auth=fifo:/x');
+    expect(f.auth).toEqual({ kind: 'fifo', path: '/x' });
+  });
+
+  it('-2,-2 and other negative fds mean no jobserver', () => {
+    expect(parseMakeflags('-j4 --jobserver-auth=-2,-2')).toMatchObject({ auth: undefined, authError: 'negative-fd' });
+    expect(parseMakeflags('--jobserver-auth=3,-1')).toMatchObject({ auth: undefined, authError: 'negative-fd' });
+  });
+
+  it('garbage cannot be parsed', () => {
+    for (const bad of ['3;4', '3,', ',4', 'fifo:', '3,4,5', '!!']) {
+      expect(parseMakeflags(`-j2 --jobserver-auth=${bad}`)).toMatchObject({ auth: undefined, authError: 'cannot-parse' });
+    }
+  });
+
+  it('Windows semaphore names', () => {
+    expect(parseMakeflags('-j4 --jobserver-auth=gmake_semaphore_1234').auth).toEqual({ kind: 'sem', name: 'gmake_semaphore_1234' });
+  });
+
+  it('`n` in the first word is a dry run; other flags are not', () => {
+    expect(parseMakeflags('n -j4 --jobserver-auth=3,4').dryRun).toBe(true);
+    expect(parseMakeflags('ks -j4 --jobserver-auth=3,4').dryRun).toBe(false);
+    expect(parseMakeflags('-n').dryRun).toBe(false); // not the single-letter word
+    expect(parseMakeflags('kn --jobserver-auth=3,4').flags).toBe('kn');
+  });
+
+  it('no jobserver at all', () => {
+    expect(parseMakeflags('')).toMatchObject({ auth: undefined, rawAuth: undefined, jobs: undefined });
+    expect(parseMakeflags(' -- FOO=bar')).toMatchObject({ auth: undefined, rawAuth: undefined });
+  });
+});
+
+describe('makeflagsFromEnv', () => {
+  it('CARGO_MAKEFLAGS, then MAKEFLAGS, then MFLAGS', () => {
+    const env = { CARGO_MAKEFLAGS: '-j2 --jobserver-auth=7,8', MAKEFLAGS: '-j4 --jobserver-auth=3,4', MFLAGS: '-j9' };
+    expect(makeflagsFromEnv(env)).toMatchObject({ variable: 'CARGO_MAKEFLAGS', flags: { auth: { read: 7 } } });
+    expect(makeflagsFromEnv({ ...env, CARGO_MAKEFLAGS: undefined })).toMatchObject({ variable: 'MAKEFLAGS' });
+    expect(makeflagsFromEnv({ MFLAGS: '-j3 --jobserver-auth=3,4' })).toMatchObject({ variable: 'MFLAGS' });
+  });
+
+  it('a variable without a jobserver does not hide a later one that has it', () => {
+    expect(makeflagsFromEnv({ CARGO_MAKEFLAGS: '-j2', MAKEFLAGS: '-j4 --jobserver-auth=3,4' })).toMatchObject({ variable: 'MAKEFLAGS' });
+  });
+
+  it('nothing at all', () => {
+    expect(makeflagsFromEnv({})).toBeUndefined();
+  });
+});
+
+describe('replaceJobserverAuth', () => {
+  it('points every jobserver option at the new auth, leaving the rest', () => {
+    expect(replaceJobserverAuth(' -j4 --jobserver-auth=3,4 -- X=1', 'fifo:/proc/9/fd/3')).toBe(' -j4 --jobserver-auth=fifo:/proc/9/fd/3 -- X=1');
+  });
+});

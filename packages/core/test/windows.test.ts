@@ -1,0 +1,65 @@
+// The Windows backend's state machine, against a scripted kernel32 (the real
+// one cannot run on the Linux machines we test on).
+import { describe, expect, it } from 'vitest';
+import type { Kernel32 } from '../src/ffi/kernel32.js';
+import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
+import { WindowsBackend } from '../src/windows.js';
+
+/** A semaphore with `count` units, and a queue of async waits we complete by hand. */
+function scriptedKernel32(count: number) {
+  const state = { count, opened: [] as string[], closed: 0, events: 0, pendingWaits: [] as Array<(rc: number) => void>, setEvents: 0 };
+  const k32: Kernel32 = {
+    openSemaphore: (name) => (state.opened.push(name), name === 'missing' ? null : { sem: name }),
+    wait: (_h, _ms) => (state.count > 0 ? (state.count--, WAIT_OBJECT_0) : WAIT_TIMEOUT),
+    waitAnyAsync: (_handles, _ms, cb) => void state.pendingWaits.push((rc) => cb(null, rc)),
+    release: () => (state.count++, true),
+    createEvent: () => ({ event: ++state.events }),
+    setEvent: () => (state.setEvents++, true),
+    close: () => void state.closed++,
+    lastError: () => 2,
+  };
+  return { k32, state };
+}
+
+describe('WindowsBackend', () => {
+  it('takes and gives units of the semaphore, with make\'s + byte', () => {
+    const { k32, state } = scriptedKernel32(2);
+    const b = new WindowsBackend('gmake_semaphore_1', k32);
+    expect(state.opened).toEqual(['gmake_semaphore_1']);
+    expect(b.take()).toBe(0x2b);
+    expect(b.take()).toBe(0x2b);
+    expect(b.take()).toBe('empty');
+    b.give(0x2b);
+    expect(state.count).toBe(1);
+  });
+
+  it('a semaphore that cannot be opened is a typed error', () => {
+    const { k32 } = scriptedKernel32(0);
+    expect(() => new WindowsBackend('missing', k32)).toThrow(expect.objectContaining({ kind: 'cannot-open' }));
+  });
+
+  it('a unit taken by an async wait is stashed and handed out by the next take()', async () => {
+    const { k32, state } = scriptedKernel32(0);
+    const b = new WindowsBackend('s', k32);
+    let ready = 0;
+    const stop = b.watch(() => ready++);
+    await Promise.resolve();
+    expect(ready).toBe(1); // the first look
+    expect(state.pendingWaits).toHaveLength(1);
+    state.pendingWaits.shift()!(WAIT_OBJECT_0); // the wait took a unit
+    expect(ready).toBe(2);
+    expect(b.take()).toBe(0x2b);
+    expect(b.take()).toBe('empty');
+    stop();
+    expect(state.setEvents).toBe(1); // the in-flight wait is cancelled
+  });
+
+  it('close() gives back units a wait took but nobody claimed', () => {
+    const { k32, state } = scriptedKernel32(0);
+    const b = new WindowsBackend('s', k32);
+    b.watch(() => {});
+    state.pendingWaits.shift()!(WAIT_OBJECT_0);
+    b.close();
+    expect(state.count).toBe(1);
+  });
+});
