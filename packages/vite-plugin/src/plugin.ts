@@ -1,0 +1,97 @@
+// The vite plugin: governs the other plugins' hooks with a jobslot limiter and
+// sizes vite's worker pools. Without a jobserver (or a `jobslot run` grant)
+// it changes nothing at all.
+import { setMaxListeners } from 'node:events';
+import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
+import type { Plugin, ResolvedConfig } from 'vite';
+import { HookGate } from './gate.js';
+import { resolveOptions, type JobslotViteOptions } from './options.js';
+import { poolConfig } from './pools.js';
+import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
+
+const NAME = 'jobslot';
+
+/** The environment a hook runs for (vite 6+ builds several); one name before that. */
+function environmentOf(ctx: unknown): string {
+  const env = (ctx as { environment?: { name?: unknown } } | undefined)?.environment;
+  return typeof env?.name === 'string' ? env.name : '';
+}
+
+/**
+ * A vite plugin that makes the build share GNU make's job tokens.
+ *
+ * Put it anywhere in `plugins`: once the config is resolved it governs the
+ * `transform`, `load` and `renderChunk` hooks of every other plugin, so at
+ * most 1 + (tokens held) of them run at once in this process. Slots are taken
+ * per hook call and given back as each call ends; the dev server holds nothing
+ * while idle. Native threads (rolldown, esbuild) are sized when the process
+ * starts: run the build through `jobslot run -- vite build` for those.
+ */
+export function jobslot(options: JobslotViteOptions = {}): Plugin {
+  const opts = resolveOptions(options);
+  let limiter: Limiter | undefined = options.limiter;
+  // Created on first use: a plugin that is never used opens no jobserver.
+  const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
+  let gate: HookGate | undefined;
+  /** Per environment: aborts the hook calls still waiting for a slot when its build ends. */
+  const sessions = new Map<string, AbortController>();
+
+  function endSession(environment: string): void {
+    sessions.get(environment)?.abort(new Error(`jobslot: the ${environment || 'vite'} build ended`));
+    sessions.delete(environment);
+  }
+
+  const plugin: Plugin = {
+    name: NAME,
+
+    config(user) {
+      const l = getLimiter();
+      if (!l.limited || !opts.workerPools) return;
+      return poolConfig(user, l.capacity);
+    },
+
+    configResolved(config: ResolvedConfig) {
+      const l = getLimiter();
+      if (!l.limited) return; // without a jobserver nothing changes
+      // `jobslot run` (or the user) sets these before the process starts; if none is set,
+      // rolldown and esbuild start a thread per core whatever the tokens say.
+      if (opts.warnNativeThreads && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
+        config.logger.warnOnce(
+          'jobslot: vite runs under a make jobserver, but its native threads (rolldown, esbuild) ' +
+            'were sized to the machine when the process started. Run it as `jobslot run -- vite build` ' +
+            'to size them to the tokens.',
+        );
+      }
+      const g = (gate ??= new HookGate(l));
+      const run = (_name: string, original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
+        g.call(original, ctx, args, sessions.get(environmentOf(ctx))?.signal);
+      for (const p of config.plugins as readonly PluginLike[]) {
+        if (p === (plugin as unknown) || p.name === NAME || isNative(p)) continue;
+        if (p.name && isExcluded(p.name, opts.exclude)) continue;
+        wrapPlugin(p, opts.hooks, run);
+      }
+    },
+
+    buildStart() {
+      const environment = environmentOf(this);
+      // A rebuild (watch mode) starts a fresh session.
+      endSession(environment);
+      const session = new AbortController();
+      // Every hook call waiting for a slot listens on it: hundreds, not a leak.
+      setMaxListeners(0, session.signal);
+      sessions.set(environment, session);
+    },
+
+    buildEnd(error?: Error) {
+      // On success nothing waits any more. On error, rollup/rolldown may still
+      // have hook calls queued for a slot: cancel them, so a failed build takes
+      // no more tokens; the calls already running give theirs back as they end.
+      if (error) endSession(environmentOf(this));
+    },
+
+    closeBundle() {
+      endSession(environmentOf(this));
+    },
+  };
+  return plugin;
+}

@@ -1,0 +1,66 @@
+// Replaces other plugins' transform/load hooks with ones that run in a slot.
+//
+// Done in configResolved, on the resolved plugin objects themselves: vite
+// copies these objects for each environment it builds afterwards, so every
+// environment sees the wrapped hooks. Hook objects keep their `filter` and
+// `order` (a filtered hook is still skipped without calling into JS at all).
+import type { GovernedHook } from './options.js';
+
+/** The original handler behind a wrapped one; shared by every copy of this package. */
+const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
+
+type Handler = ((this: unknown, ...args: unknown[]) => unknown) & { [ORIGINAL]?: Handler };
+type HookValue = Handler | { handler: Handler; [key: string]: unknown };
+
+export interface PluginLike {
+  name?: string;
+  [hook: string]: unknown;
+}
+
+/** Calls `original` for `plugin` in a slot. */
+export type Runner = (pluginName: string, original: Handler, ctx: unknown, args: unknown[]) => Promise<unknown>;
+
+/** Rolldown's native plugins run in Rust; their hooks, if any, are not ours to wrap. */
+export function isNative(plugin: PluginLike): boolean {
+  return typeof plugin.name === 'string' && plugin.name.startsWith('builtin:');
+}
+
+export function isExcluded(name: string, exclude: Array<string | RegExp>): boolean {
+  return exclude.some((e) => (typeof e === 'string' ? e === name : e.test(name)));
+}
+
+function handlerOf(value: unknown): Handler | undefined {
+  if (typeof value === 'function') return value as Handler;
+  if (value && typeof value === 'object' && typeof (value as { handler?: unknown }).handler === 'function') {
+    return (value as { handler: Handler }).handler;
+  }
+  return undefined;
+}
+
+/**
+ * Wraps `hooks` of `plugin` with `run`. A hook wrapped before (the same
+ * plugin object in a second config) is rewrapped around its original, never
+ * twice. Returns the hooks wrapped.
+ */
+export function wrapPlugin(plugin: PluginLike, hooks: GovernedHook[], run: Runner): GovernedHook[] {
+  const wrapped: GovernedHook[] = [];
+  const name = plugin.name ?? '(anonymous)';
+  for (const hook of hooks) {
+    const value = plugin[hook] as HookValue | undefined;
+    const handler = handlerOf(value);
+    if (!handler) continue;
+    const original = handler[ORIGINAL] ?? handler;
+    const governed: Handler = function (this: unknown, ...args: unknown[]) {
+      return run(name, original, this, args);
+    };
+    Object.defineProperty(governed, ORIGINAL, { value: original });
+    Object.defineProperty(governed, 'name', { value: original.name || hook });
+    try {
+      plugin[hook] = typeof value === 'function' ? governed : { ...value, handler: governed };
+      wrapped.push(hook);
+    } catch {
+      // A frozen plugin object keeps its hook, ungoverned.
+    }
+  }
+  return wrapped;
+}
