@@ -36,6 +36,7 @@ interface ServiceRecord extends ServiceState {
   users: number;
   esbuild: EsbuildModule;
   reservation: Reservation | undefined;
+  onExit: (() => void) | undefined;
 }
 
 // esbuild's service is one per esbuild module instance, so the record of how it
@@ -87,6 +88,7 @@ export function leaseService(
         // Stop first: once the tokens are back, the service must not be able to run a build.
         void Promise.resolve(owned.esbuild.stop()).catch(() => {});
       }
+      if (owned.onExit) process.off('exit', owned.onExit);
       owned.reservation?.release();
     },
   };
@@ -104,6 +106,7 @@ function startService(
     users: 0,
     esbuild,
     reservation: undefined,
+    onExit: undefined,
   });
   // No jobserver and no grant: nothing to share, so esbuild keeps its own defaults.
   if (!options.limiter.limited) return unsized(options.limiter.client.reason ?? 'no jobserver');
@@ -142,5 +145,15 @@ function startService(
     options.onWarning(`${reason}; esbuild keeps its default thread count.`);
     return unsized(reason);
   }
-  return { threads, slots: reservation.slots, reason: undefined, pid, users: 0, esbuild, reservation };
+  // Most scripts never close the plugin: they build and exit. Core gives the
+  // tokens back at exit either way; ending the slots here as well keeps the
+  // trace honest (a slot with no end would count as running forever), and
+  // stopping the service now means it cannot go on using CPU without slots:
+  // left alone, a service whose parent died mid-build runs on for about a second.
+  const onExit = () => {
+    void Promise.resolve(esbuild.stop()).catch(() => {});
+    reservation.release();
+  };
+  process.on('exit', onExit);
+  return { threads, slots: reservation.slots, reason: undefined, pid, users: 0, esbuild, reservation, onExit };
 }
