@@ -6,10 +6,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLI, cleanEnv, makeBins, processTree, ROOT, run, runMake, sh, tempDir, type MakeBin } from './support/index.js';
 // @ts-expect-error: a plain .mjs fixture, shared with the benchmark
 import { generateSources } from './fixtures/esbuild-plugin/gen-src.mjs';
+
+// The project configs do not inherit the root's 60 s; these start real processes
+// on a shared 2-core machine. Bounds, not expectations.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SCRIPT = join(ROOT, 'test/fixtures/esbuild-plugin/build.mjs');
 const PLUGIN_DIST = join(ROOT, 'packages/esbuild-plugin/dist/index.js');

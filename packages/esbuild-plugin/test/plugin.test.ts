@@ -2,11 +2,15 @@
 // as make 4.4 makes), and /proc to see what the service was started with.
 import { readFileSync, existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobClient, createJobserver, createLimiter, type Jobserver, type Limiter } from '@jobslot/core';
 import { jobslot, serviceState } from '../src/index.js';
 import { esbuildServiceChildren } from '../src/children.js';
 import { withEnv } from '../src/env.js';
+
+// The project configs do not inherit the root's 60 s; these start real processes
+// on a shared 2-core machine. Bounds, not expectations.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 function environOf(pid: number): Record<string, string> {
   const env: Record<string, string> = {};
