@@ -51,7 +51,13 @@ interface BuildReport {
   preprocessorMaxWorkers: number | true | null;
   ROLLDOWN_WORKER_THREADS: string | null;
   GOMAXPROCS: string | null;
+  /** `plugin.hook` for every hook jobslot governed */
+  governed: string[];
+  /** the heavy transform's filter, after any wrapping */
+  heavyFilter: string;
 }
+
+const HEAVY_FILTER = String(/\/m\d+\.js$/);
 
 function reports(stdout: string): BuildReport[] {
   return stdout
@@ -141,7 +147,7 @@ describe.each(VITES)('%s', (vite) => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/jobslot/);
-    expect(reports(r.stdout)[0]).toMatchObject({ terserMaxWorkers: null, preprocessorMaxWorkers: true });
+    expect(reports(r.stdout)[0]).toMatchObject({ terserMaxWorkers: null, preprocessorMaxWorkers: true, governed: [] });
     expect(tree(join(dir, 'out'))).toEqual(reference.get(vite));
     // Unthrottled, vite calls the transform for many modules at once.
     expect(heavyConcurrency(log).global).toBeGreaterThan(4);
@@ -235,6 +241,10 @@ describe.each(available)('make $version ($style)', (make: MakeBin) => {
         expect(b.GOMAXPROCS).toBe(String(slots));
         expect(b.terserMaxWorkers).toBe(slots);
         expect(b.preprocessorMaxWorkers).toBe(slots);
+        // The heavy hook is governed and kept its filter; rolldown's builtin: plugins are not touched.
+        expect(b.governed).toContain('heavy.transform');
+        expect(b.governed.filter((h) => h.startsWith('builtin:'))).toEqual([]);
+        expect(b.heavyFilter).toBe(HEAVY_FILTER);
       }
       for (const b of BUILDS) expect(tree(join(out, b)), b).toEqual(reference.get(vite));
 
@@ -254,6 +264,37 @@ describe.each(available)('make $version ($style)', (make: MakeBin) => {
         expect(inflight).toBeLessThanOrEqual(slots!.peak);
       }
     });
+  });
+});
+
+describe('the README\'s Makefile line: `+jobslot run -- vite build`', () => {
+  it.each(available.map((m) => [m.version, m] as const))('make %s -j2: vite 8 and vite 7 command lines, every token back, same output', async (_v, make) => {
+    // The bins as a project has them: pnpm's shell shims exec node, so make
+    // 4.3's pipe reaches `jobslot run`, which hands it on by path.
+    const bin = join(PLUGIN_DIR, 'node_modules/.bin');
+    const config = `--config ${sh(join(FIXTURE, 'vite.config.mjs'))} --configLoader native`;
+    const dir = tempDir();
+    const tracePath = join(dir, 'trace.jsonl');
+    const log = join(dir, 'heavy.jsonl');
+    const out = join(dir, 'out');
+    const makefile = [
+      'all: vite vite7',
+      `vite:\n\t+${sh(join(bin, 'jobslot'))} run -- ${sh(join(bin, 'vite'))} build ${sh(app)} ${config} --outDir ${sh(out)}/$@`,
+      `vite7:\n\t+${sh(join(bin, 'jobslot'))} run -- node ${sh(join(PLUGIN_DIR, 'node_modules/vite7/bin/vite.js'))} build ${sh(app)} ${config} --outDir ${sh(out)}/$@`,
+      '',
+    ].join('\n');
+    const result = await runMake({ make, dir, jobs: 2, makefile, env: { JOBSLOT_TRACE: tracePath, HEAVY_LOG: log } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    // `jobslot run` sized the native threads, so the plugin has nothing to warn about.
+    expect(result.stderr).not.toMatch(/native threads/);
+    for (const vite of VITES) expect(tree(join(out, vite)), vite).toEqual(reference.get(vite));
+    const heavy = heavyConcurrency(log);
+    expect(heavy.calls).toBe(2 * MODULES);
+    expect(heavy.global).toBeLessThanOrEqual(2);
+    const events = readTrace(tracePath);
+    expect(analyzeTrace(events, 2).unreturned).toBe(0);
+    expect(buildSlots(events, 2).peak).toBeLessThanOrEqual(2);
   });
 });
 
