@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 // @ts-expect-error a plain JS fixture, shared with the benchmark
 import { writeApp } from './fixtures/vite-plugin/app.mjs';
 import { CLI, cleanEnv, makeBins, type MakeBin, ROOT, run, runMake, sh, tempDir } from './support/index.js';
@@ -23,6 +23,10 @@ const MAJOR: Record<Vite, string> = { vite: '8.', vite7: '7.' };
 const MODULES = 40;
 const BUILDS = ['b1', 'b2', 'b3', 'b4'];
 const LEAK = /INTERNAL: Exiting with \d+ jobserver tokens?.*/;
+
+// Generous bounds: a loaded 2-core machine can take several seconds per make run.
+// (Project configs do not inherit the root config's testTimeout.)
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const { available, skipped } = makeBins();
 for (const why of skipped) console.warn(`skipped: ${why}`);

@@ -3,7 +3,7 @@
 // vite 7 builds. The make-driven end-to-end tests are in test/vite-plugin.test.ts.
 import { AsyncResource } from 'node:async_hooks';
 import { createJobserver, createLimiter, JobClient, type Limiter } from '@jobslot/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HookGate, type Hook } from '../src/gate.js';
 import { jobslot } from '../src/index.js';
 import { wrapPlugin } from '../src/wrap.js';
@@ -12,6 +12,9 @@ import { tempDir } from '../../../test/support/index.js';
 import { writeApp } from '../../../test/fixtures/vite-plugin/app.mjs';
 // @ts-expect-error
 import { heavy } from '../../../test/fixtures/vite-plugin/heavy-plugin.mjs';
+
+// In-process vite builds take a second or more on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 let cleanup: Array<() => void> = [];
 afterEach(() => {
