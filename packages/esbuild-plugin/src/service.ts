@@ -32,7 +32,9 @@ export interface ServiceState {
   readonly pid: number | undefined;
 }
 
-interface ServiceRecord extends ServiceState {
+interface ServiceRecord {
+  /** What callers see: frozen, and the identity plugins compare. */
+  state: ServiceState;
   users: number;
   esbuild: EsbuildModule;
   reservation: Reservation | undefined;
@@ -50,7 +52,7 @@ function registry(): WeakMap<object, ServiceRecord> {
 
 /** The record for `esbuild`'s service, if this package has seen it start. */
 export function serviceState(esbuild: Pick<EsbuildModule, 'build'>): ServiceState | undefined {
-  return registry().get(esbuild.build);
+  return registry().get(esbuild.build)?.state;
 }
 
 export interface ServiceLease {
@@ -78,13 +80,13 @@ export function leaseService(
   const owned = record;
   let released = false;
   return {
-    state: owned,
+    state: owned.state,
     release() {
       if (released) return;
       released = true;
       if (--owned.users > 0) return;
       services.delete(esbuild.build);
-      if (owned.threads !== undefined) {
+      if (owned.state.threads !== undefined) {
         // Stop first: once the tokens are back, the service must not be able to run a build.
         void Promise.resolve(owned.esbuild.stop()).catch(() => {});
       }
@@ -99,10 +101,7 @@ function startService(
   options: { limiter: Limiter; maxThreads: number; onWarning: (message: string) => void },
 ): ServiceRecord {
   const unsized = (reason: string): ServiceRecord => ({
-    threads: undefined,
-    slots: 0,
-    reason,
-    pid: undefined,
+    state: Object.freeze({ threads: undefined, slots: 0, reason, pid: undefined }),
     users: 0,
     esbuild,
     reservation: undefined,
@@ -155,5 +154,11 @@ function startService(
     reservation.release();
   };
   process.on('exit', onExit);
-  return { threads, slots: reservation.slots, reason: undefined, pid, users: 0, esbuild, reservation, onExit };
+  return {
+    state: Object.freeze({ threads, slots: reservation.slots, reason: undefined, pid }),
+    users: 0,
+    esbuild,
+    reservation,
+    onExit,
+  };
 }
