@@ -9,7 +9,8 @@ import { CLI, cleanEnv, makeBins, ROOT, run, runMake, tempDir } from './support/
 
 const FIXTURES = join(ROOT, 'test/fixtures/core');
 const { available, skipped } = makeBins();
-for (const why of skipped) console.warn(`skipped: ${why}`);
+// Shown as skipped tests, with the reason, where make 4.4.1 is not built.
+for (const why of skipped) it.skip(`fifo-style make: ${why}`, () => {});
 
 /** Six recipes, each running four CPU-bound tasks through the limiter. */
 function workersMakefile(targets = 6, tasks = 4, ms = 15): string {

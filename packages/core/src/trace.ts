@@ -1,6 +1,6 @@
 // JOBSLOT_TRACE=FILE: every client appends one JSON line per event. A leaf:
 // the client and limiter write, `jobslot report` and the tests read.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, readFileSync, writeSync } from 'node:fs';
 
 export type TraceEventName =
   | 'acquire'
@@ -36,17 +36,19 @@ export interface TraceEvent {
 }
 
 let fd: number | undefined;
+/** JOBSLOT_TRACE as read on first use (undefined: not read yet; '' : off). */
 let file: string | undefined;
 
-/** Appends an event when JOBSLOT_TRACE names a file. Cheap when it does not. */
+/**
+ * Appends an event when JOBSLOT_TRACE names a file. JOBSLOT_TRACE is read once,
+ * on first use: process.env is slow enough to matter on the token hot path.
+ */
 export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): void {
-  const target = process.env.JOBSLOT_TRACE;
-  if (!target) return;
-  if (target !== file) {
-    if (fd !== undefined) closeSync(fd);
-    file = target;
+  if (file === undefined) file = process.env.JOBSLOT_TRACE ?? '';
+  if (!file) return;
+  if (fd === undefined) {
     // O_APPEND: lines from many processes interleave whole (each is one write).
-    fd = openSync(target, 'a');
+    fd = openSync(file, 'a');
   }
   const event: TraceEvent = { pid: process.pid, ppid: process.ppid, t: performance.timeOrigin + performance.now(), ev, ...fields };
   try {
