@@ -116,7 +116,7 @@ describe('jobslot()', () => {
     expect(plugin.service.reason).toBeTruthy();
     expect(esbuildServiceChildren(), 'the factory started no service').toEqual([]);
     const result = await esbuild.build({ ...input('b'), plugins: [plugin] });
-    expect(result.outputFiles[0]!.text).toContain('map');
+    expect(result.outputFiles![0]!.text).toContain('map');
     const [pid] = esbuildServiceChildren()!;
     expect(environOf(pid!).GOMAXPROCS).toBe(process.env.GOMAXPROCS);
     expect(warnings).toEqual([]);
