@@ -92,7 +92,8 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
     }
   }
   let unreturned = 0;
-  for (const p of perProcess.values()) unreturned += Math.max(0, p.acquired - p.released) + p.lost;
+  // A token that could not be given back shows as 'lost' instead of 'release'.
+  for (const p of perProcess.values()) unreturned += Math.max(0, p.acquired - p.released);
   return {
     peak,
     jobs: seenJobs,

@@ -1,7 +1,7 @@
 // The `jobslot` command.
 //   jobslot -j N [--style fifo|pipe] -- CMD ...   run CMD under a new jobserver
 //   jobslot run [--max M] -- CMD ...              run CMD with the tokens it can take now
-//   jobslot report [--jobs N] TRACE               summarize a JOBSLOT_TRACE file
+//   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from './report.js';
 import { runUnder } from './run.js';
@@ -41,9 +41,10 @@ program
   .command('report')
   .description('summarize a JOBSLOT_TRACE file: peak slots against -j, tokens not returned, idle waiting')
   .option('--jobs <n>', 'the -j to check against (default: from the trace)', positiveInt)
+  .option('--svg <out>', 'also draw a timeline: one lane per process, and the total against -j')
   .argument('<trace>', 'the trace file')
-  .action((file: string, options: { jobs?: number }) => {
-    const { text, ok } = formatReport(file, options.jobs);
+  .action((file: string, options: { jobs?: number; svg?: string }) => {
+    const { text, ok } = formatReport(file, options);
     process.stdout.write(text + '\n');
     process.exitCode = ok ? 0 : 1;
   });
