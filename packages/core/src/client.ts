@@ -145,7 +145,9 @@ export class JobClient {
     const grant = claimGrant(env);
     this.granted = grant.count;
     addGrant(grant.count);
-    if (grant.count > 0) trace('grant', { held: grant.count, from: grant.from });
+    // Even a grant of 0 slots is claimed: it tells the trace that this process,
+    // not its `jobslot run` parent, now counts the slot they share.
+    if (grant.claimed) trace('grant', { held: grant.count, from: grant.from });
     const found = makeflagsFromEnv(env);
     this.jobs = found?.flags.jobs;
     this.dryRun = found?.flags.dryRun ?? false;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 export const GRANT_VARIABLE = 'JOBSLOT_GRANT';
 
 /** Claims the grant named in `env`, if any is left. Returns the slots granted (0 if none). */
-export function claimGrant(env: Record<string, string | undefined>): { count: number; from: number } {
-  const none = { count: 0, from: 0 };
+export function claimGrant(env: Record<string, string | undefined>): { claimed: boolean; count: number; from: number } {
+  const none = { claimed: false, count: 0, from: 0 };
   const value = env[GRANT_VARIABLE];
   if (!value) return none;
   const match = /^(\d+):(\d+):(.+)$/.exec(value);
@@ -23,7 +23,7 @@ export function claimGrant(env: Record<string, string | undefined>): { count: nu
   const file = match[3]!;
   try {
     renameSync(file, `${file}.claimed-${process.pid}`);
-    return { count, from };
+    return { claimed: true, count, from };
   } catch {
     return none;
   }

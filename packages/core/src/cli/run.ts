@@ -24,8 +24,10 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   const slots = 1 + held;
   const env: NodeJS.ProcessEnv = { ...process.env, ...threadEnv(slots) };
   delete env[GRANT_VARIABLE];
-  const grant = held > 0 ? createGrant(held) : undefined;
-  if (grant) env[GRANT_VARIABLE] = grant.value;
+  // Granted even when held is 0: CMD's client then knows the implicit slot is
+  // the one we count here (it may still take tokens of its own: none were granted).
+  const grant = createGrant(held);
+  env[GRANT_VARIABLE] = grant.value;
 
   // node marks inherited fds close-on-exec, so a pipe jobserver would not
   // reach CMD's node grandchildren (npm -> node). Name it by a path instead:
@@ -44,7 +46,7 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   const result = await runChild(command, { env });
   trace('slot-end', { active: 0, pending: 0, label: 'jobslot run' });
   for (const token of tokens) token.release();
-  grant?.cleanup();
+  grant.cleanup();
   client.close();
   return exitLike(result);
 }
