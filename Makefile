@@ -4,6 +4,7 @@
 # pnpm is fetched by npx at the pinned version; nothing else is assumed.
 
 PNPM ?= npx --yes pnpm@12.4.2
+export TURBO_TELEMETRY_DISABLED := 1
 
 .PHONY: demo test install build bench clean
 
