@@ -12,7 +12,9 @@ export interface JobslotViteOptions {
    */
   limiter?: Limiter;
   /**
-   * Which hooks of the other plugins run in slots.
+   * Which hooks of the other plugins run in slots. `transform` and `load` are
+   * where plugins compile (Babel, Svelte, MDX, image tools, CSS preprocessors);
+   * `renderChunk` is where minifiers run (terser; esbuild in vite 7).
    * @default ['transform', 'load', 'renderChunk']
    */
   hooks?: GovernedHook[];
