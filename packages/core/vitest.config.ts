@@ -1,5 +1,7 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'core', include: ['test/**/*.test.ts'] },
+  // Project configs do not inherit the root's timeouts: real make and bundler
+  // runs on a 2-core machine need more than vitest's 5 s default.
+  test: { name: 'core', testTimeout: 60_000, hookTimeout: 60_000, include: ['test/**/*.test.ts'] },
 });
