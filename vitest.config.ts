@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'test'],
     fileParallelism: false,
+    // One worker in all, across projects: the concurrency tests must not overlap.
+    maxWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
