@@ -151,10 +151,9 @@ async function once(vite, machine, withJobslot) {
   let slots;
   let unreturned = 0;
   if (withJobslot) {
-    // `jobslot run` traces the slots it hands on, and the build traces them again as it uses them: count the builds'.
-    const events = readTrace(trace);
-    slots = analyzeTrace(events.filter((e) => e.label !== 'jobslot run'), JOBS).peak;
-    unreturned = analyzeTrace(events, JOBS).unreturned;
+    const report = analyzeTrace(readTrace(trace), JOBS);
+    slots = report.peak;
+    unreturned = report.unreturned;
   }
   rmSync(dir, { recursive: true, force: true });
   return {
