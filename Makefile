@@ -6,7 +6,7 @@
 PNPM ?= npx --yes pnpm@12.4.2
 export TURBO_TELEMETRY_DISABLED := 1
 
-.PHONY: demo test install build bench clean
+.PHONY: demo test install build bench clean make44
 
 VITEST_FLAGS ?=
 
@@ -18,12 +18,14 @@ build: install
 
 # make 4.4.1 (fifo-style jobserver) is built from Debian's source package when
 # this machine can (root with apt); without it those tests are skipped, saying why.
-test: build
-	-@bash scripts/build-make44.sh || echo "make 4.4.1 could not be built here: its tests will be skipped"
+test: build make44
 	$(PNPM) exec vitest run $(VITEST_FLAGS)
 
-demo: build
-	$(MAKE) -C examples demo
+make44:
+	-@bash scripts/build-make44.sh || echo "make 4.4.1 could not be built here: its tests and demo step are skipped"
+
+demo: build make44
+	$(MAKE) --no-print-directory -C examples demo
 
 bench: build
 	node bench/run.mjs
