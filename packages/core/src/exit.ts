@@ -5,6 +5,8 @@
 // Process-wide on purpose: one set of handlers however many clients (and
 // however many copies of this package, ESM and CJS) a process has.
 
+import { trace } from './trace.js';
+
 type Releaser = () => void;
 
 interface ExitRegistry {
@@ -22,6 +24,9 @@ const registry: ExitRegistry = ((globalThis as Record<symbol, unknown>)[KEY] as 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function releaseAll(): void {
+  if (registry.releasers.size === 0) return;
+  // Slots still running end with the process: say so, or a trace would count them forever.
+  trace('exit');
   for (const release of [...registry.releasers]) {
     try {
       release();
@@ -52,7 +57,13 @@ function install(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
-/** Registers a function that gives back what its owner holds; returns an unregister. */
+/**
+ * Registers a function that gives back what its owner holds when the process
+ * goes (exit, uncaught exception, SIGINT/SIGTERM/SIGHUP); returns an
+ * unregister. For plugins that hold resources tied to tokens (a service sized
+ * to them): a listener of their own on SIGINT would stop the signal from being
+ * re-raised.
+ */
 export function onProcessExit(release: Releaser): () => void {
   install();
   registry.releasers.add(release);

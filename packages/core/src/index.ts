@@ -10,6 +10,7 @@ export { parseMakeflags, makeflagsFromEnv, type JobserverAuth, type Makeflags } 
 export { createLimiter, type Limiter, type LimiterOptions, type Reservation, type Slot } from './limiter.js';
 export { sharedClient, sharedLimiter } from './shared.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';
+export { onProcessExit } from './exit.js';
 export { readTrace, trace, type TraceEvent, type TraceEventName } from './trace.js';
 export { analyzeTrace, type ProcessSummary, type TraceReport } from './report.js';
 export { createJobserver, type Jobserver, type JobserverOptions } from './server.js';

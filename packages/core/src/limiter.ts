@@ -45,8 +45,13 @@ export interface Limiter {
   run<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Waits for a slot you release yourself. */
   acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
-  /** Takes up to `want` extra slots without waiting (for sizing worker pools: 1 + slots). */
-  tryReserve(want: number): Reservation;
+  /**
+   * Takes up to `want` slots without waiting: a free process slot (the
+   * implicit or a granted one) first, then tokens. Size a worker pool to
+   * `Math.max(1, slots)`. With `extraOnly`, only tokens (and granted slots)
+   * are taken, leaving the implicit slot to other users in this process.
+   */
+  tryReserve(want: number, options?: { extraOnly?: boolean }): Reservation;
   /** Gives back every token and process slot it holds; queued tasks are rejected. */
   close(): void;
 }
@@ -108,11 +113,11 @@ class SlotLimiter implements Limiter {
   }
 
   /** One more slot without waiting, if any is to be had. */
-  private trySlot(): boolean {
+  private trySlot(extraOnly = false): boolean {
     if (!this.limited) return this.running < this.fallbackSize;
     if (this.running < this.heldSlots) return true;
     if (this.heldSlots >= this.max) return false;
-    if (takeProcessSlot()) {
+    if (takeProcessSlot(extraOnly)) {
       this.processHeld++;
       return true;
     }
@@ -240,13 +245,13 @@ class SlotLimiter implements Limiter {
     }
   }
 
-  tryReserve(want: number): Reservation {
+  tryReserve(want: number, options: { extraOnly?: boolean } = {}): Reservation {
     let slots = 0;
     if (!this.limited) {
       // Nothing governs this process: leave pools as they would be.
       return { slots: Math.max(0, want), release() {} };
     }
-    while (slots < want && this.trySlot()) {
+    while (slots < want && this.trySlot(options.extraOnly)) {
       this.startOne();
       slots++;
     }

@@ -29,9 +29,10 @@ export function addGrant(count: number): void {
   wake(pool);
 }
 
-export function takeProcessSlot(): boolean {
+/** Takes a free slot; with `grantedOnly`, only if one beyond the implicit slot is free. */
+export function takeProcessSlot(grantedOnly = false): boolean {
   const pool = processSlots();
-  if (pool.free <= 0) return false;
+  if (pool.free <= (grantedOnly ? 1 : 0)) return false;
   pool.free--;
   return true;
 }

@@ -63,6 +63,12 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
       case 'lost':
         p.lost++;
         break;
+      case 'exit':
+        sumActive -= active.get(e.pid) ?? 0;
+        active.set(e.pid, 0);
+        sumPending -= pending.get(e.pid) ?? 0;
+        pending.set(e.pid, 0);
+        break;
       case 'grant':
         // This process took over the slots its `jobslot run` parent was
         // counting: from now on they are counted here, not there.

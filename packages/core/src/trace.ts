@@ -13,7 +13,9 @@ export type TraceEventName =
   | 'connect'
   | 'grant'
   /** a `jobslot -j N` server started */
-  | 'server';
+  | 'server'
+  /** the process is exiting: whatever slots it ran have ended */
+  | 'exit';
 
 export interface TraceEvent {
   pid: number;
