@@ -1,0 +1,109 @@
+// Samples a process tree from /proc: runnable threads, processes, resident
+// memory. Plain JS so that both the benchmarks (node) and the tests (vitest,
+// through test/support/procstat.ts) use this one copy.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** @typedef {{ pid: number, ppid: number, comm: string, rssKb: number }} ProcInfo */
+
+/** @returns {ProcInfo | undefined} */
+function readProc(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    // fields[0] is the state, [1] the ppid, [21] the RSS in pages
+    return { pid, ppid: Number(fields[1]), comm, rssKb: Number(fields[21]) * 4 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `root`, and root itself. @returns {ProcInfo[]} */
+export function processTree(root) {
+  const all = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const info = readProc(pid);
+    if (info) all.push(info);
+  }
+  const children = new Map();
+  for (const p of all) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const out = [];
+  const rootInfo = all.find((p) => p.pid === root);
+  const stack = rootInfo ? [rootInfo] : [];
+  while (stack.length) {
+    const p = stack.pop();
+    out.push(p);
+    stack.push(...(children.get(p.pid) ?? []));
+  }
+  return out;
+}
+
+/** Names of the threads of `pid` in state R (running or runnable). @returns {string[]} */
+export function runnableThreads(pid) {
+  const out = [];
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat[close + 2] === 'R') out.push(stat.slice(stat.indexOf('(') + 1, close));
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** @param {number[]} sorted @param {number} q */
+export function percentile(sorted, q) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * Samples the tree under `root` every `intervalMs` until stop(). `match`
+ * counts processes by command name (minimizer workers, say). The sampling
+ * process itself is left out of the counts.
+ * @param {number} root
+ * @param {{ intervalMs?: number, match?: RegExp }} [options]
+ */
+export function startSampler(root, options = {}) {
+  const samples = [];
+  const timer = setInterval(() => {
+    const tree = processTree(root).filter((p) => p.pid !== process.pid);
+    let runnable = 0;
+    let rssKb = 0;
+    let matching = 0;
+    for (const p of tree) {
+      runnable += runnableThreads(p.pid).length;
+      rssKb += p.rssKb;
+      if (options.match?.test(p.comm)) matching++;
+    }
+    samples.push({ t: Date.now(), runnable, processes: tree.length, rssKb, matching });
+  }, options.intervalMs ?? 10);
+  return {
+    samples,
+    stop() {
+      clearInterval(timer);
+      const runnable = samples.map((s) => s.runnable).sort((a, b) => a - b);
+      return {
+        samples: samples.length,
+        runnable: { p50: percentile(runnable, 0.5), p95: percentile(runnable, 0.95), max: runnable.at(-1) ?? 0 },
+        peakRssKb: Math.max(0, ...samples.map((s) => s.rssKb)),
+        peakMatching: Math.max(0, ...samples.map((s) => s.matching)),
+      };
+    },
+  };
+}
