@@ -11,7 +11,8 @@ const common = {
   jsxImportSource: 'preact',
   loader: { '.js': 'jsx' },
   logLevel: 'warning',
-  plugins: [jobslot()],
+  // JOBSLOT_OFF: the benchmark's baseline, the same builds without jobslot.
+  plugins: process.env.JOBSLOT_OFF ? [] : [jobslot()],
 };
 
 await Promise.all([

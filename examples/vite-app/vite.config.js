@@ -2,7 +2,8 @@ import { defineConfig } from 'vite';
 import { jobslot } from '@jobslot/vite-plugin';
 
 export default defineConfig({
-  plugins: [jobslot()],
+  // JOBSLOT_OFF: the benchmark's baseline, the same build without jobslot.
+  plugins: process.env.JOBSLOT_OFF ? [] : [jobslot()],
   build: { outDir: 'dist', emptyOutDir: true },
   logLevel: 'warn',
 });

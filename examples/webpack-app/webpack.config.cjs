@@ -13,6 +13,7 @@ module.exports = {
   output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', clean: true },
   module: { rules: [{ test: /\.css$/, use: [MiniCssExtractPlugin.loader, 'css-loader'] }] },
   optimization: { minimizer: ['...', new CssMinimizerPlugin()] },
-  plugins: [new MiniCssExtractPlugin(), new JobslotPlugin()],
+  // JOBSLOT_OFF: the benchmark's baseline, the same build without jobslot.
+  plugins: [new MiniCssExtractPlugin(), ...(process.env.JOBSLOT_OFF ? [] : [new JobslotPlugin()])],
   stats: 'errors-warnings',
 };
