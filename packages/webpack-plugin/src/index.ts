@@ -1,0 +1,2 @@
+export { JobslotPlugin } from './plugin.js';
+export type { JobslotPluginOptions } from './options.js';

@@ -1,0 +1,54 @@
+import type { Limiter } from '@jobslot/core';
+
+/** Options of {@link JobslotPlugin}. Every part is on by default except `moduleBuilds`. */
+export interface JobslotPluginOptions {
+  /**
+   * Size the worker pools of minimizer-webpack-plugin (webpack's default
+   * minimizer since 5.108), terser-webpack-plugin, css-minimizer-webpack-plugin
+   * and other plugins of that family to the job slots this process holds.
+   * Covers the default minimizer webpack adds itself, instances written into
+   * `optimization.minimizer` or `plugins`, and instances a function entry of
+   * `optimization.minimizer` creates (for those three packages).
+   * @defaultValue `true`
+   */
+  minimizers?: boolean;
+
+  /**
+   * Size thread-loader pools (its `workers` option) to the slots held when a
+   * compilation starts building modules; the extra slots go back when module
+   * building ends.
+   * @defaultValue `true`
+   */
+  threadLoader?: boolean;
+
+  /**
+   * Run each module build (its loaders) in a job slot: at most `1 + extra`
+   * builds at once, where the extra slots are tokens taken while builds wait.
+   * Worth it only when loaders push CPU work off the main thread
+   * (esbuild-loader, swc-loader, sass-embedded, a loader using the libuv
+   * threadpool); webpack's own work and most loaders run on the main thread,
+   * which the process's own slot already pays for. See the README for the
+   * measurement behind the default.
+   * @defaultValue `false`
+   */
+  moduleBuilds?: boolean;
+
+  /**
+   * The limiter to take slots from. Every plugin in a process should share one
+   * so the process never counts its own implicit slot twice.
+   * @defaultValue `sharedLimiter()` from `@jobslot/core`
+   */
+  limiter?: Limiter;
+}
+
+/** The options with their defaults filled in. */
+export type ResolvedOptions = Required<Omit<JobslotPluginOptions, 'limiter'>> & { limiter: Limiter | undefined };
+
+export function resolveOptions(options: JobslotPluginOptions = {}): ResolvedOptions {
+  return {
+    minimizers: options.minimizers ?? true,
+    threadLoader: options.threadLoader ?? true,
+    moduleBuilds: options.moduleBuilds ?? false,
+    limiter: options.limiter,
+  };
+}

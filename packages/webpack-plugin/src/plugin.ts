@@ -1,0 +1,61 @@
+import type { Compiler } from 'webpack';
+import { sharedLimiter } from '@jobslot/core';
+import { sizeMinimizerPools } from './minimizers.js';
+import { gateModuleBuilds } from './module-builds.js';
+import { resolveOptions, type JobslotPluginOptions, type ResolvedOptions } from './options.js';
+import { RunScope } from './run-scope.js';
+import { sizeThreadLoaderPools } from './thread-loader.js';
+
+const NAME = 'JobslotPlugin';
+
+/**
+ * Makes a webpack compiler follow GNU make's job tokens: each run holds one
+ * slot (so a MultiCompiler runs at most 1 + held compilers at once), minimizer
+ * and thread-loader pools are sized to the slots held, and, optionally, module
+ * builds run in slots. Without a jobserver it does nothing.
+ *
+ * Add it to every config of an array config (one instance may be shared).
+ */
+export class JobslotPlugin {
+  readonly options: ResolvedOptions;
+
+  constructor(options?: JobslotPluginOptions) {
+    this.options = resolveOptions(options);
+  }
+
+  apply(compiler: Compiler): void {
+    const limiter = this.options.limiter ?? sharedLimiter();
+    // No jobserver, no grant: nothing to follow, webpack runs as it always does.
+    if (!limiter.limited) return;
+    const scope = new RunScope(limiter);
+
+    // Acquire when a run starts; give back when it ends, however it ends. An
+    // idle watcher holds nothing. Child compilers never run these hooks, so
+    // they never wait for a slot of their own.
+    const begin = () => scope.begin();
+    const end = () => scope.end();
+    compiler.hooks.beforeRun.tapPromise(NAME, begin);
+    compiler.hooks.watchRun.tapPromise(NAME, begin);
+    compiler.hooks.done.tap(NAME, end);
+    compiler.hooks.failed.tap(NAME, end);
+    compiler.hooks.watchClose.tap(NAME, end);
+    compiler.hooks.shutdown.tap(NAME, end);
+
+    if (this.options.minimizers) {
+      // Instances already in the config can be wrapped now (this also covers a
+      // plugin applied after webpack() returned); the default minimizer exists
+      // only once webpack has applied its defaults, which afterEnvironment follows.
+      sizeMinimizerPools(compiler, limiter);
+      compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, limiter));
+    }
+
+    if (this.options.threadLoader || this.options.moduleBuilds) {
+      // Also runs for child compilations (webpack copies `compilation` taps to
+      // child compilers); their reservations end with the parent's run.
+      compiler.hooks.compilation.tap(NAME, (compilation) => {
+        if (this.options.threadLoader) sizeThreadLoaderPools(compilation, scope);
+        if (this.options.moduleBuilds) gateModuleBuilds(compilation, scope);
+      });
+    }
+  }
+}
