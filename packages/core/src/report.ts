@@ -3,6 +3,8 @@
 import type { TraceEvent } from './trace.js';
 
 export interface ProcessSummary {
+  /** what the process is, from its first event */
+  name: string | undefined;
   peak: number;
   acquired: number;
   released: number;
@@ -49,7 +51,7 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
     if (jobs === undefined && e.jobs !== undefined) seenJobs = Math.max(seenJobs ?? 0, e.jobs);
     let p = perProcess.get(e.pid);
     if (!p) {
-      p = { peak: 0, acquired: 0, released: 0, lost: 0, first: e.t, last: e.t, steps: [] };
+      p = { name: e.name, peak: 0, acquired: 0, released: 0, lost: 0, first: e.t, last: e.t, steps: [] };
       perProcess.set(e.pid, p);
     }
     p.last = e.t;
@@ -75,6 +77,7 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
         if (e.from !== undefined) {
           sumActive -= active.get(e.from) ?? 0;
           active.set(e.from, 0);
+          perProcess.get(e.from)?.steps.push([e.t, 0]);
         }
         break;
       case 'warn':

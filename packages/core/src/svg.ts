@@ -4,7 +4,7 @@
 import type { TraceReport } from './report.js';
 
 const WIDTH = 960;
-const LEFT = 90;
+const LEFT = 110;
 const RIGHT = 20;
 const TOTAL_HEIGHT = 140;
 const LANE = 22;
@@ -62,7 +62,8 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   processes.forEach(([pid, p], i) => {
     const yTop = lanesTop + i * (LANE + GAP);
     out.push(`<rect x="${LEFT}" y="${yTop}" width="${WIDTH - LEFT - RIGHT}" height="${LANE}" fill="#f6f6f6"/>`);
-    out.push(`<text x="10" y="${yTop + LANE / 2 + 4}" fill="#333">pid ${pid}</text>`);
+    const label = p.name ? `${p.name.slice(0, 11)} ${pid}` : `pid ${pid}`;
+    out.push(`<text x="6" y="${yTop + LANE / 2 + 4}" fill="#333">${esc(label)}</text>`);
     let prev: [number, number] | undefined;
     for (const step of [...p.steps, [p.last, 0] as [number, number]]) {
       if (prev && prev[1] > 0) {

@@ -1,6 +1,7 @@
 // JOBSLOT_TRACE=FILE: every client appends one JSON line per event. A leaf:
 // the client and limiter write, `jobslot report` and the tests read.
 import { openSync, readFileSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export type TraceEventName =
   | 'acquire'
@@ -35,9 +36,12 @@ export interface TraceEvent {
   message?: string;
   /** grant events: the pid of the `jobslot run` whose slots this process took over */
   from?: number;
+  /** on a process's first event: what it is (process title, or its script's name) */
+  name?: string;
 }
 
 let fd: number | undefined;
+let named = false;
 /** JOBSLOT_TRACE as read on first use (undefined: not read yet; '' : off). */
 let file: string | undefined;
 
@@ -53,11 +57,21 @@ export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): voi
     fd = openSync(file, 'a');
   }
   const event: TraceEvent = { pid: process.pid, ppid: process.ppid, t: performance.timeOrigin + performance.now(), ev, ...fields };
+  if (!named) {
+    named = true;
+    event.name = processName();
+  }
   try {
     writeSync(fd!, JSON.stringify(event) + '\n');
   } catch {
     // tracing must never break a build
   }
+}
+
+function processName(): string {
+  const script = process.argv[1];
+  if (process.title && process.title !== 'node' && !process.title.includes('/')) return process.title;
+  return script ? basename(script) : process.title;
 }
 
 /** Reads a trace file; lines that are not JSON (a torn last line) are skipped. */

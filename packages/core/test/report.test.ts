@@ -61,7 +61,7 @@ describe('jobslot report', () => {
     expect(ok).toMatch(/peak slots\s+3 of -j3/);
     expect(ok).toMatch(/tokens returned\s+all/);
     const svg = readFileSync(join(dir, 't.svg'), 'utf8');
-    expect(svg.match(/>pid \d+</g)).toHaveLength(2);
+    expect(svg.match(/>pid \d+</g)).toHaveLength(2); // no names in this hand-made trace
     expect(svg).toContain('-j3');
     const over = spawnSync('node', [cli, 'report', '--jobs', '2', trace], { encoding: 'utf8' });
     expect(over.status).toBe(1);
