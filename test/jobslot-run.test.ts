@@ -20,6 +20,7 @@ interface ChildReport {
   connected: boolean;
   style: string;
   granted: number;
+  implicitSlot: boolean;
   heldAfter: number;
   maxRunning: number;
   warnings: string[];
@@ -78,5 +79,48 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(result.leakLine).toBeUndefined();
     const [child] = reports(result.stdout);
     expect(child).toMatchObject({ connected: true, granted: 2, maxRunning: 3, warnings: [] });
+  });
+
+  it('siblings under one grant (a turbo-like runner) share one implicit slot: never more than N', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'trace.jsonl');
+    // One recipe runs four builds at once, as turbo would: only one may use the
+    // recipe's implicit slot, the others must hold tokens.
+    const four = Array.from({ length: 4 }, () => `node ${CHILD} 4`).join(' & ');
+    const result = await runMake({
+      make,
+      dir,
+      jobs: 3,
+      makefile: `all:\n\t+@node ${CLI} run --max 1 -- sh -c '${four} & wait'\n`,
+      env: { JOBSLOT_TRACE: trace },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    const children = reports(result.stdout);
+    expect(children).toHaveLength(4);
+    expect(children.filter((c) => c.implicitSlot)).toHaveLength(1);
+    for (const c of children) expect(c.heldAfter).toBe(0);
+    const report = analyzeTrace(readTrace(trace), 3);
+    expect(report.peak).toBeLessThanOrEqual(3);
+    expect(report.unreturned).toBe(0);
+  });
+
+  it('nested jobslot runs as siblings: the one without the implicit slot waits for a token', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'trace.jsonl');
+    const inner = `node ${CLI} run -- node ${CHILD} 4`;
+    const result = await runMake({
+      make,
+      dir,
+      jobs: 2,
+      makefile: `all:\n\t+@node ${CLI} run --max 1 -- sh -c '${inner} & ${inner} & ${inner} & wait'\n`,
+      env: { JOBSLOT_TRACE: trace },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(reports(result.stdout)).toHaveLength(3);
+    const report = analyzeTrace(readTrace(trace), 2);
+    expect(report.peak).toBeLessThanOrEqual(2);
+    expect(report.unreturned).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type { Backend } from './backend.js';
 import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
 import { claimGrant } from './grant.js';
-import { addGrant } from './process-slots.js';
+import { addGrant, dropImplicitSlot, processSlots } from './process-slots.js';
 import { makeflagsFromEnv, type JobserverAuth } from './makeflags.js';
 import { PosixBackend } from './posix.js';
 import { WindowsBackend } from './windows.js';
@@ -107,6 +107,12 @@ export class JobClient {
   /** Slots a parent `jobslot run` holds for this process (JOBSLOT_GRANT): use them, take no more. */
   readonly granted: number;
   /**
+   * This process may run one job without a token (make's implicit slot).
+   * False when a sibling under the same `jobslot run` owns it: then every job
+   * here needs a token.
+   */
+  readonly implicitSlot: boolean;
+  /**
    * How many slots to use when there is no usable jobserver: 1 under make
    * (make -j1, or a jobserver we cannot use: make itself says "jobserver
    * unavailable: using -j1"), else (no make, or make -j without a limit) the
@@ -144,10 +150,15 @@ export class JobClient {
     };
     const grant = claimGrant(env);
     this.granted = grant.count;
-    addGrant(grant.count);
-    // Even a grant of 0 slots is claimed: it tells the trace that this process,
-    // not its `jobslot run` parent, now counts the slot they share.
-    if (grant.claimed) trace('grant', { held: grant.count, from: grant.from });
+    if (grant.claimed) {
+      addGrant(grant.count);
+      // Even a grant of 0 slots is claimed: it tells the trace that this
+      // process, not its `jobslot run` parent, now counts the slot they share.
+      trace('grant', { held: grant.count, from: grant.from });
+    } else if (grant.present) {
+      dropImplicitSlot();
+    }
+    this.implicitSlot = processSlots().implicit;
     const found = makeflagsFromEnv(env);
     this.jobs = found?.flags.jobs;
     this.dryRun = found?.flags.dryRun ?? false;

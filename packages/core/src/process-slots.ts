@@ -7,6 +7,8 @@
 export interface ProcessSlots {
   /** slots not in use by any limiter */
   free: number;
+  /** this process has make's implicit slot (false: a sibling under the same grant has it) */
+  implicit: boolean;
   /** slots granted by a parent `jobslot run` (claimed through JOBSLOT_GRANT) */
   granted: number;
   /** limiters to poke when a slot comes back */
@@ -17,7 +19,15 @@ const KEY = Symbol.for('jobslot.process-slots');
 
 export function processSlots(): ProcessSlots {
   const g = globalThis as Record<symbol, ProcessSlots | undefined>;
-  return (g[KEY] ??= { free: 1, granted: 0, wakers: new Set() });
+  return (g[KEY] ??= { free: 1, implicit: true, granted: 0, wakers: new Set() });
+}
+
+/** A sibling owns the grant: this process runs every job on a token of its own. */
+export function dropImplicitSlot(): void {
+  const pool = processSlots();
+  if (!pool.implicit) return;
+  pool.implicit = false;
+  pool.free--;
 }
 
 /** Adds a claimed grant to the pool. */

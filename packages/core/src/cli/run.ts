@@ -11,17 +11,26 @@ import { exitLike, runChild } from './child.js';
 export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
   const client = JobClient.fromEnv();
   const tokens: Token[] = [];
+  /** The slots CMD gets: its own job slot (implicit, or a token we waited for) and the rest. */
+  const slotsFor = () => (client.implicitSlot ? 1 : 0) + client.granted + tokens.length;
+  // A sibling under the same grant owns the implicit slot (turbo running
+  // several tasks under one make recipe): wait for a token to run on, as make
+  // waits for one before starting a job.
+  if (!client.implicitSlot && client.connected) {
+    const token = await client.acquire();
+    if (token) tokens.push(token);
+  }
   // With a grant from a `jobslot run` above us, pass it down and take no more.
   if (client.connected && client.granted === 0) {
     const max = options.max ?? client.jobs ?? availableParallelism();
-    while (1 + tokens.length < max) {
+    while (slotsFor() < max) {
       const token = client.tryAcquire();
       if (!token) break;
       tokens.push(token);
     }
   }
-  const held = client.granted + tokens.length;
-  const slots = 1 + held;
+  const slots = Math.max(1, slotsFor());
+  const held = slots - 1;
   const env: NodeJS.ProcessEnv = { ...process.env, ...threadEnv(slots) };
   delete env[GRANT_VARIABLE];
   // Granted even when held is 0: CMD's client then knows the implicit slot is
