@@ -9,7 +9,9 @@
 //   without: `+node build.mjs --plain`            no plugin, no `jobslot run`
 //   with:    `+jobslot run -- node build.mjs`     the plugin, native threads sized by `jobslot run`
 // and samples make's process tree from /proc every 10 ms: runnable threads
-// (state R, p50/p95/max), resident memory; plus wall time, and for the jobslot
+// (state R, p50/p95/max), resident memory; plus wall time, CPU time (user +
+// sys of make and everything under it; steadier than wall time when the
+// machine is shared), and for the jobslot
 // runs the peak slots from JOBSLOT_TRACE and any token not given back.
 //
 // The simulated 16-core machine: a --require preload makes os.cpus() and
@@ -94,6 +96,7 @@ function sampleTree(root) {
   return { runnable, rssKb };
 }
 
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -137,8 +140,13 @@ async function once(vite, machine, withJobslot) {
   const trace = join(dir, 'trace.jsonl');
   const env = cleanEnv({ HEAVY_MS: values.ms, ...(machine === '16 (sim.)' ? SIM16 : {}), ...(withJobslot ? { JOBSLOT_TRACE: trace } : {}) });
   const start = performance.now();
-  const child = spawn('make', [`-j${JOBS}`], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Through sh, so the CPU time of make and everything it waited for can be
+  // read from the shell's own /proc stat (cutime + cstime) before it exits.
+  const script = `make -j${JOBS} >/dev/null; s=$?; cat /proc/$$/stat; exit $s`;
+  const child = spawn('sh', ['-c', script], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const samples = [];
   const timer = setInterval(() => samples.push(sampleTree(child.pid)), 10);
@@ -147,6 +155,8 @@ async function once(vite, machine, withJobslot) {
   clearInterval(timer);
   if (code !== 0) throw new Error(`make failed (${vite}, ${machine}, ${withJobslot ? 'with' : 'without'}):\n${stderr}`);
   const leak = /INTERNAL: Exiting with \d+ jobserver tokens?/.test(stderr);
+  const shStat = stdout.slice(stdout.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(shStat[13]) + Number(shStat[14])) / CLOCK_TICKS; // cutime + cstime
   const runnable = samples.map((s) => s.runnable).sort((a, b) => a - b);
   let slots;
   let unreturned = 0;
@@ -158,6 +168,7 @@ async function once(vite, machine, withJobslot) {
   rmSync(dir, { recursive: true, force: true });
   return {
     wallMs,
+    cpuS,
     p50: pct(runnable, 0.5),
     p95: pct(runnable, 0.95),
     max: runnable.at(-1) ?? 0,
@@ -186,6 +197,7 @@ for (const vite of VITES) {
         cpus: machine,
         jobslot: side,
         wall: median(rs.map((r) => r.wallMs)),
+        cpu: median(rs.map((r) => r.cpuS)),
         p50: median(rs.map((r) => r.p50)),
         p95: median(rs.map((r) => r.p95)),
         max: Math.max(...rs.map((r) => r.max)),
@@ -199,13 +211,14 @@ for (const vite of VITES) {
 }
 rmSync(work, { recursive: true, force: true });
 
-const header = ['vite', 'CPUs', 'jobslot', 'wall (s)', 'vs without', 'runnable p50', 'p95', 'max', 'peak RSS (MB)', 'peak slots', 'tokens back'];
+const header = ['vite', 'CPUs', 'jobslot', 'wall (s)', 'vs without', 'CPU (s)', 'runnable p50', 'p95', 'max', 'peak RSS (MB)', 'peak slots', 'tokens back'];
 const table = rows.map((r) => [
   r.vite,
   r.cpus,
   r.jobslot,
   (r.wall / 1000).toFixed(2),
   r.base ? `${(((r.wall - r.base) / r.base) * 100).toFixed(0).replace(/^(?!-)/, '+')}%` : '',
+  r.cpu.toFixed(2),
   String(r.p50),
   String(r.p95),
   String(r.max),
@@ -222,3 +235,4 @@ console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
 console.log(`\ntargets: with jobslot, runnable p95 <= ${JOBS} and wall within +10% of without`);
+console.log(`load average now: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (other work on the machine skews wall times)`);
