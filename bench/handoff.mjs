@@ -1,11 +1,12 @@
 // One side of a token ping-pong: wait for the token, hold it a moment, give it
-// back, stay away a moment; ROUNDS times. Prints one JSON line of hrtime stamps (CLOCK_MONOTONIC,
+// back, stay away a moment; ROUNDS times. Each release happens while the
+// other side waits, so the gap between them is the wake-up latency. Prints one JSON line of hrtime stamps (CLOCK_MONOTONIC,
 // the same clock in every process): when each wait ended, when each release
 // happened. argv: mode rounds [hold ms]
 import { JobClient } from '@jobslot/core';
 import * as naive from './lib/naive.mjs';
 
-const [mode, roundsArg, holdArg = '2'] = process.argv.slice(2);
+const [mode, roundsArg, holdArg = '3'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const hold = Number(holdArg);
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
@@ -30,12 +31,12 @@ if (mode === 'jobslot' || mode === 'jobslot-poll') {
 for (let i = 0; i < rounds; i++) {
   const token = await acquire();
   acquired.push(now());
-  // Hold it long enough that the other side is surely waiting when it comes back.
+  // Hold it long enough that the other side is surely waiting when it comes back...
   await new Promise((r) => setTimeout(r, hold));
   released.push(now());
   give(token);
-  // Stay away long enough for the other side, already waiting, to take it:
-  // otherwise we would mostly measure taking back our own token.
-  await new Promise((r) => setTimeout(r, hold + 1));
+  // ...then stay away a little (less than the hold), so the other side takes
+  // it and we are waiting again well before it comes back.
+  await new Promise((r) => setTimeout(r, 1));
 }
 process.stdout.write(JSON.stringify({ pid: process.pid, acquired, released }) + '\n');

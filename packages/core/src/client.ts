@@ -302,13 +302,17 @@ export class JobClient {
 
   private watch(): void {
     if (this.stopWatch || !this.backend) return;
-    // Holding no token, we keep no write end open, so a jobserver that goes
-    // away shows as end-of-file instead of a wait that never ends.
-    if (this.tokens.size === 0) this.backend.idle();
-    this.stopWatch = this.backend.watch(() => this.serveWaiters());
+    const backend = this.backend;
+    this.stopWatch = backend.watch(() => this.serveWaiters());
     // A ref'd timer keeps the process alive while someone waits (signal
-    // handlers do not), and re-checks now and then as a safety net.
-    this.keepAlive = setInterval(() => this.serveWaiters(), 1000);
+    // handlers do not), and looks again now and then as a safety net. A wait
+    // that lasts, with no token held, also lets go of our write end: then a
+    // jobserver that goes away shows as end-of-file instead of a wait that
+    // never ends. (Not at once: reopening it costs every quick handoff.)
+    this.keepAlive = setInterval(() => {
+      if (this.tokens.size === 0) backend.idle();
+      this.serveWaiters();
+    }, 1000);
   }
 
   private unwatch(): void {
@@ -323,8 +327,8 @@ export class JobClient {
       const token = this.tryAcquire();
       if (!token) break;
       const waiter = this.waiters.shift()!;
-      waiter.cleanup();
       waiter.resolve(token);
+      waiter.cleanup();
     }
     if (!this.connected) {
       for (const waiter of this.waiters.splice(0)) {
@@ -332,7 +336,10 @@ export class JobClient {
         waiter.resolve(null);
       }
     }
-    if (this.waiters.length === 0) this.unwatch();
+    // Stop watching after the served waiters have run (their continuations
+    // were queued first), unless one of them is waiting again by then: that
+    // keeps the fcntl() calls off the wake-up path.
+    if (this.waiters.length === 0) queueMicrotask(() => this.waiters.length === 0 && this.unwatch());
   }
 
   private dropWaiter(waiter: Waiter): void {

@@ -123,6 +123,7 @@ type Watcher = { stop(): void };
 
 /** SIGIO listeners are never removed: a SIGIO arriving with no listener would kill the process. */
 const sigioTargets = new Set<() => void>();
+let mainTid: number | undefined;
 let sigioInstalled = false;
 function onSigio(): void {
   for (const target of [...sigioTargets]) target();
@@ -178,11 +179,7 @@ export class PosixBackend implements Backend {
     if (!this.readIsPrivate && !this.readable(0)) return 'empty';
     for (;;) {
       const n = this.libc.read(this.readFd, this.buf, 1);
-      if (n === 1) {
-        // Make sure we can give it back before we count it as ours.
-        this.ensureWriteFd();
-        return this.buf[0]!;
-      }
+      if (n === 1) return this.buf[0]!;
       if (n === 0) return 'eof';
       const errno = this.libc.errno();
       if (errno === EINTR) continue;
@@ -209,6 +206,11 @@ export class PosixBackend implements Backend {
     }
   }
 
+  /**
+   * Opened when a token is given back, not when one is taken: that keeps an
+   * open() off the wake-up path. It cannot fail for want of a reader (we are
+   * one), so a token we hold can always go back.
+   */
   private ensureWriteFd(): void {
     if (this.writeFd !== undefined) return;
     // On Linux, open the write side through our own read fd: it works for
@@ -254,7 +256,17 @@ export class PosixBackend implements Backend {
       sigioInstalled = true;
     }
     sigioTargets.add(onReady);
-    this.libc.fcntl(this.readFd, F_SETOWN, process.pid);
+    if (LINUX) {
+      // Send it to the main thread itself: it sleeps in epoll_wait, and being
+      // interrupted there saves waking some other thread that would then have
+      // to wake the main one.
+      const owner = Buffer.alloc(8);
+      owner.writeInt32LE(this.libc.constants.F_OWNER_TID, 0);
+      owner.writeInt32LE((mainTid ??= this.libc.gettid()), 4);
+      this.libc.fcntlPtr(this.readFd, this.libc.constants.F_SETOWN_EX, owner);
+    } else {
+      this.libc.fcntl(this.readFd, F_SETOWN, process.pid);
+    }
     this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) | O_ASYNC);
     // A token written before O_ASYNC was set sent no signal: look once now.
     queueMicrotask(onReady);

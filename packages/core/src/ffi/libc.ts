@@ -7,6 +7,10 @@ export interface Libc {
   read(fd: number, buf: Buffer, count: number): number;
   write(fd: number, buf: Buffer, count: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
+  /** fcntl(2) with a pointer argument (F_SETOWN_EX). */
+  fcntlPtr(fd: number, cmd: number, arg: Buffer): number;
+  /** The calling thread's id (Linux). */
+  gettid(): number;
   /** poll(2) over a buffer of `struct pollfd` (8 bytes each). */
   poll(fds: Buffer, nfds: number, timeoutMs: number): number;
   /** poll(2) on the libuv threadpool; for platforms without signal-driven I/O. */
@@ -24,6 +28,8 @@ const LINUX = {
   F_GETFL: 3,
   F_SETFL: 4,
   F_SETOWN: 8,
+  F_SETOWN_EX: 15,
+  F_OWNER_TID: 0,
   O_ACCMODE: 3,
   O_RDONLY: 0,
   O_WRONLY: 1,
@@ -54,13 +60,17 @@ export function loadLibc(): Libc {
   const write = lib.func('long write(int fd, const void *buf, size_t count)');
   // fcntl is variadic; the calls we make all take one int argument.
   const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
+  const fcntlPtr = lib.func('int fcntl(int fd, int cmd, ...)');
   const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
   const pipe = lib.func('int pipe(_Out_ int *fds)');
   const mkfifo = lib.func('int mkfifo(const char *path, uint32_t mode)');
+  let gettid: ((n: number) => unknown) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
     write: (fd, buf, count) => Number(write(fd, buf, count)),
     fcntl: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
+    fcntlPtr: (fd, cmd, arg) => fcntlPtr(fd, cmd, 'void *', arg) as number,
+    gettid: () => (gettid ??= lib.func('int syscall(long number)'))(186) as number,
     poll: (fds, nfds, timeout) => poll(fds, nfds, timeout) as number,
     pollAsync: (fds, nfds, timeout, cb) => poll.async(fds, nfds, timeout, cb),
     pipe: (fds) => {
