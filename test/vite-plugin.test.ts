@@ -184,6 +184,24 @@ describe.each(VITES)('%s', (vite) => {
     expect(report.unreturned).toBe(0);
   });
 
+  it('a builder with two environments (client, ssr): both governed, nothing held as each closes', async () => {
+    const dir = tempDir();
+    const tracePath = join(dir, 'trace.jsonl');
+    const log = join(dir, 'heavy.jsonl');
+    const r = await run('node', [CLI, '-j3', '--', 'node', join(FIXTURE, 'build-envs.mjs'), '--vite', vite, '--root', app, '--out', join(dir, 'out')], {
+      env: cleanEnv({ JOBSLOT_TRACE: tracePath, HEAVY_LOG: log }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const { closed } = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(closed).toEqual({ client: { active: 0, held: 0 }, ssr: { active: 0, held: 0 } });
+    const heavy = heavyConcurrency(log);
+    expect(heavy.calls).toBe(2 * MODULES);
+    expect(heavy.global).toBeLessThanOrEqual(3);
+    const report = analyzeTrace(readTrace(tracePath), 3);
+    expect(report.peak).toBeLessThanOrEqual(3);
+    expect(report.unreturned).toBe(0);
+  });
+
   it('the dev server governs transforms too, and holds nothing once idle', async () => {
     const dir = tempDir();
     const tracePath = join(dir, 'trace.jsonl');
