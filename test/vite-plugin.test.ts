@@ -328,6 +328,7 @@ describe('failures give every token back', () => {
     const report = analyzeTrace(readTrace(tracePath), 4);
     expect([...report.perProcess.values()].reduce((n, p) => n + p.acquired, 0)).toBeGreaterThan(0);
     expect(report.unreturned).toBe(0);
+    expect(report.peak).toBeLessThanOrEqual(4);
   });
 
   it.each(VITES)('%s: SIGINT to the builds mid-build', async (vite) => {
@@ -366,5 +367,6 @@ describe('failures give every token back', () => {
     const report = analyzeTrace(readTrace(tracePath), 4);
     expect([...report.perProcess.values()].reduce((n, p) => n + p.acquired, 0)).toBeGreaterThan(0);
     expect(report.unreturned).toBe(0);
+    expect(report.peak).toBeLessThanOrEqual(4);
   });
 });
