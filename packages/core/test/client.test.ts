@@ -90,8 +90,8 @@ describe('JobClient (fifo)', () => {
     expect(took).toBeLessThan(1000);
   });
 
-  it('fifty waiters leave the threadpool free for file I/O, and all are served in turn', async () => {
-    const { client, server } = setup(3);
+  it.each(['signal', 'poll'] as const)('fifty waiters leave the threadpool free for file I/O, and all are served in turn (%s)', async (waitMode) => {
+    const { client, server } = setup(3, { waitMode });
     const held: Token[] = [client.tryAcquire()!, client.tryAcquire()!];
     const waits = Array.from({ length: 50 }, () => client.acquire({ timeout: 10_000 }));
     // With a thread per waiter, four would already hold every libuv thread.
