@@ -13,8 +13,9 @@
 // minimizer workers alive at once across all builds, peak thread-loader
 // workers in one process, runnable threads of the make process tree (p50/p95/
 // max, sampled from /proc every 20 ms by bench/lib/procstat.mjs), peak total
-// RSS of the tree, wall time.
-// Medians over the runs.
+// RSS of the tree, wall time, CPU time of the whole tree (user + system, from
+// /usr/bin/time). Medians over the runs; the load average before and after
+// says how busy the machine was with other work.
 //
 // Table 2, the `moduleBuilds` option (module builds in slots), plugin on in
 // both columns: builds whose loader puts CPU work on the libuv threadpool (as
@@ -111,7 +112,13 @@ async function runOnce({ project, builds, env }) {
   const trace = join(dir, 'trace.jsonl');
   const log = join(dir, 'workers.jsonl');
   const started = performance.now();
-  const child = spawn('make', ['-s', `-j${JOBS}`], { cwd: dir, env: cleanEnv({ JOBSLOT_TRACE: trace, WORKER_LOG: log, ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+  // /usr/bin/time reports the CPU time of make and every process it waited
+  // for: steadier than wall time on a machine shared with other work.
+  const child = spawn('/usr/bin/time', ['-f', 'cpu-seconds %U %S', 'make', '-s', `-j${JOBS}`], {
+    cwd: dir,
+    env: cleanEnv({ JOBSLOT_TRACE: trace, WORKER_LOG: log, ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const stop = sample(child.pid);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -120,8 +127,10 @@ async function runOnce({ project, builds, env }) {
   const procs = stop();
   if (code !== 0) throw new Error(`make failed (${code}):\n${stderr}`);
   const report = analyzeTrace(existsSync(trace) ? readTrace(trace) : [], JOBS);
+  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(stderr);
   const result = {
     wallMs,
+    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
     ...procs,
     minimizer: workerPeaks(log, 'minimizer').all,
     threadLoader: workerPeaks(log, 'thread-loader').perProcess,
@@ -157,6 +166,7 @@ async function compare(variants, runs) {
       rssMb: Math.round(Math.max(...rs.map((x) => x.peakRssKb)) / 1024),
       wallS: (m('wallMs') / 1000).toFixed(2),
       wallAll: rs.map((x) => (x.wallMs / 1000).toFixed(1)).join(' '),
+      cpuS: m('cpuS').toFixed(1),
       slots: variant.env.JOBSLOT_WEBPACK === 'off' ? '-' : Math.max(...rs.map((x) => x.slots ?? 0)),
       unreturned: rs.reduce((a, x) => a + x.unreturned, 0) + rs.filter((x) => x.leak).length,
     };
@@ -189,6 +199,7 @@ const columns = [
   ['runnable p50/p95/max', (r) => `${r.p50}/${r.p95}/${r.max}`],
   ['peak RSS MB', (r) => r.rssMb],
   ['wall s (runs)', (r) => `${r.wallS} (${r.wallAll})`],
+  ['CPU s', (r) => r.cpuS],
   ['trace peak slots', (r) => r.slots],
   ['unreturned', (r) => r.unreturned],
 ];
@@ -209,6 +220,9 @@ if (ONLY.includes('pools')) {
   }
 }
 
+// pbkdf2 rounds per module in offload-loader: about 50 ms of CPU each here.
+const OFFLOAD_ROUNDS = process.env.OFFLOAD_ROUNDS ?? '150000';
+
 if (ONLY.includes('modules')) {
   for (const [label, builds] of [
     ['loader work on other threads (offload-loader: pbkdf2 on the libuv pool)', ['offload', 'offload', 'offload', 'offload']],
@@ -216,8 +230,8 @@ if (ONLY.includes('modules')) {
   ]) {
     const rows = await compare(
       [
-        { name: 'moduleBuilds: false', project, builds, env: { FAKE_CORES: here } },
-        { name: 'moduleBuilds: true', project, builds, env: { FAKE_CORES: here, JOBSLOT_MODULE_BUILDS: '1' } },
+        { name: 'moduleBuilds: false', project, builds, env: { FAKE_CORES: here, OFFLOAD_ROUNDS } },
+        { name: 'moduleBuilds: true', project, builds, env: { FAKE_CORES: here, OFFLOAD_ROUNDS, JOBSLOT_MODULE_BUILDS: '1' } },
       ],
       RUNS,
     );

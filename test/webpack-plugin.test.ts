@@ -237,6 +237,22 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
       expect([...run.trace.perProcess.values()].reduce((n, p) => n + p.acquired, 0)).toBeGreaterThan(0);
     }, TIMEOUT);
 
+    it(`make ${make.version}: a watcher holds slots while it builds and nothing while idle or closed`, async () => {
+      const recipes = { watch: '+$(NODE) watch $(P) $(OUT)/watch' };
+      const run = await runBuilds({ make, jobs: 3, project, recipes });
+      expect(run.result.code, run.result.stderr).toBe(0);
+      const lines = run.result.stdout.split('\n').filter((l) => l.startsWith('watch '));
+      expect(lines).toEqual([
+        'watch round 1: ok, holding tokens=0 slots=0',
+        'watch idle, holding tokens=0 slots=0',
+        'watch round 2: ok, holding tokens=0 slots=0',
+        'watch closed, holding tokens=0 slots=0',
+      ]);
+      expectTokensBack(run);
+      // It did take tokens for its pools while it built.
+      expect([...run.trace.perProcess.values()].reduce((n, p) => n + p.acquired, 0)).toBeGreaterThan(0);
+    }, TIMEOUT);
+
     it(`make ${make.version}: SIGINT mid-build gives every token back`, async () => {
       const dir = tempDir('jobslot-webpack-sigint-');
       const traceFile = join(dir, 'trace.jsonl');

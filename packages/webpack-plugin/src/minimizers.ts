@@ -150,14 +150,21 @@ function catchInstances(classes: MinimizerClass[], apply: () => void, found: (in
 
 type MinimizerEntry = unknown;
 
+/** Wraps the minimizer instances the config holds (in `plugins` and `optimization.minimizer`). */
+export function wrapConfiguredMinimizers(compiler: Compiler, limiter: Limiter): void {
+  const { optimization, plugins } = compiler.options;
+  const minimizer = Array.isArray(optimization?.minimizer) ? (optimization.minimizer as unknown[]) : [];
+  for (const candidate of [...(plugins ?? []), ...minimizer]) if (isPoolMinimizer(candidate)) wrapMinimizer(candidate, limiter);
+}
+
 /**
  * Wraps the pool of every minimizer this compiler will apply. Called after
  * webpack filled in its defaults (afterEnvironment) and before it applies the
  * minimizers, so the default entry is in `optimization.minimizer` by now.
  */
 export function sizeMinimizerPools(compiler: Compiler, limiter: Limiter): void {
-  const { optimization, plugins } = compiler.options;
-  for (const plugin of plugins ?? []) if (isPoolMinimizer(plugin)) wrapMinimizer(plugin, limiter);
+  wrapConfiguredMinimizers(compiler, limiter);
+  const { optimization } = compiler.options;
   if (!optimization?.minimize || !Array.isArray(optimization.minimizer)) return;
   const entries = optimization.minimizer as MinimizerEntry[];
   let classes: MinimizerClass[] | undefined;
@@ -166,23 +173,24 @@ export function sizeMinimizerPools(compiler: Compiler, limiter: Limiter): void {
   };
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    if (isPoolMinimizer(entry)) {
-      wrapMinimizer(entry, limiter);
-      continue;
-    }
+    // Instances are wrapped above; an entry wrapped already (a second plugin) stays as it is.
+    if (isPoolMinimizer(entry) || (entry as Record<symbol, unknown> | null)?.[WRAPPED]) continue;
     if (typeof entry === 'function') {
       const fn = entry as ApplyFn;
-      entries[i] = function (this: unknown, target: Compiler) {
+      const wrapper = function (this: unknown, target: Compiler) {
         catchInstances((classes ??= knownClasses(compiler)), () => fn.call(this, target), caught);
       };
+      (wrapper as unknown as Record<symbol, unknown>)[WRAPPED] = true;
+      entries[i] = wrapper;
     } else if (typeof entry === 'object' && entry !== null && typeof (entry as { apply?: unknown }).apply === 'function') {
       const original = entry as { apply: ApplyFn };
       // A wrapper that inherits from the entry, so whatever webpack reads off
       // it (say, `options` when it looks for a minimizer claiming CSS) is unchanged.
-      const wrapper = Object.create(original) as { apply: ApplyFn };
+      const wrapper = Object.create(original) as { apply: ApplyFn } & Record<symbol, unknown>;
       wrapper.apply = (target: Compiler) => {
         catchInstances((classes ??= knownClasses(compiler)), () => original.apply(target), caught);
       };
+      wrapper[WRAPPED] = true;
       entries[i] = wrapper;
     }
   }

@@ -1,6 +1,6 @@
 import type { Compiler } from 'webpack';
 import { sharedLimiter } from '@jobslot/core';
-import { sizeMinimizerPools } from './minimizers.js';
+import { sizeMinimizerPools, wrapConfiguredMinimizers } from './minimizers.js';
 import { gateModuleBuilds } from './module-builds.js';
 import { resolveOptions, type JobslotPluginOptions, type ResolvedOptions } from './options.js';
 import { RunScope } from './run-scope.js';
@@ -36,6 +36,8 @@ export class JobslotPlugin {
     const end = () => scope.end();
     compiler.hooks.beforeRun.tapPromise(NAME, begin);
     compiler.hooks.watchRun.tapPromise(NAME, begin);
+    // A plugin that asks for another pass gets it after `done` gave the slot back.
+    compiler.hooks.additionalPass.tapPromise(NAME, begin);
     compiler.hooks.done.tap(NAME, end);
     compiler.hooks.failed.tap(NAME, end);
     compiler.hooks.watchClose.tap(NAME, end);
@@ -45,7 +47,7 @@ export class JobslotPlugin {
       // Instances already in the config can be wrapped now (this also covers a
       // plugin applied after webpack() returned); the default minimizer exists
       // only once webpack has applied its defaults, which afterEnvironment follows.
-      sizeMinimizerPools(compiler, limiter);
+      wrapConfiguredMinimizers(compiler, limiter);
       compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, limiter));
     }
 
