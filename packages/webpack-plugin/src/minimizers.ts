@@ -79,8 +79,9 @@ export function wrapMinimizer(minimizer: PoolMinimizer, limiter: Limiter): void 
     } catch {
       wanted = cores;
     }
-    // One worker runs on this process's own slot: this thread only waits for the pool meanwhile.
-    const reservation = limiter.tryReserve(Math.max(0, wanted - 1));
+    // One worker runs on the slot the compiler run holds (this thread only
+    // waits for the pool meanwhile); the others need tokens of their own.
+    const reservation = limiter.tryReserve(Math.max(0, wanted - 1), { extraOnly: true });
     try {
       return await optimize.call(this, compiler, compilation, assets, { ...optimizeOptions, availableNumberOfCores: 1 + reservation.slots }, ...rest);
     } finally {

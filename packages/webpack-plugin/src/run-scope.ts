@@ -45,9 +45,13 @@ export class RunScope {
     return once;
   }
 
-  /** tryReserve(), given back at the latest when the run ends. */
+  /**
+   * Extra slots for a pool next to the run's own slot (tokens or granted
+   * slots, never the implicit one, which the run holds), without waiting;
+   * given back at the latest when the run ends.
+   */
   reserve(want: number): Reservation {
-    const reservation = this.limiter.tryReserve(Math.max(0, want));
+    const reservation = this.limiter.tryReserve(Math.max(0, want), { extraOnly: true });
     const release = this.keep(() => reservation.release());
     return { slots: reservation.slots, release };
   }
