@@ -1,4 +1,4 @@
-// Finds esbuild's long-lived service among this process's children (Linux only).
+// Finds esbuild's long-lived service among this process's children, and what it was started with (Linux only).
 //
 // esbuild has no API that says whether its service is already running, and a
 // running service cannot be resized. Counting service children before and
@@ -40,4 +40,33 @@ export function esbuildServiceChildren(): number[] | undefined {
     }
   }
   return pids;
+}
+
+/**
+ * Whether `pid` is still a child of this process. True where /proc cannot say
+ * (other platforms): then this package trusts what it started.
+ */
+export function isChildAlive(pid: number): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // state Z: exited, not yet reaped
+    return fields[0] !== 'Z' && Number(fields[1]) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+/** GOMAXPROCS in the environment `pid` was started with, if /proc shows it. */
+export function gomaxprocsOf(pid: number): number | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith('GOMAXPROCS='));
+    const value = Number(entry?.slice('GOMAXPROCS='.length));
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,3 +1,5 @@
+// @jobslot/esbuild-plugin: esbuild builds share GNU make's job tokens.
 export { jobslot, type JobslotPlugin } from './plugin.js';
+export { build, context } from './dropin.js';
 export type { JobslotEsbuildOptions } from './options.js';
 export { serviceState, type ServiceState, type EsbuildModule } from './service.js';

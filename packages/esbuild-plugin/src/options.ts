@@ -1,29 +1,74 @@
-import type { Limiter } from '@jobslot/core';
-import type { EsbuildModule } from './service.js';
+import { availableParallelism } from 'node:os';
+import { createLimiter, sharedClient, sharedLimiter, type JobClient, type Limiter } from '@jobslot/core';
+import type { Plugin } from 'esbuild';
+import { defaultEsbuild, type EsbuildModule } from './service.js';
 
-/** Options of {@link jobslot}. */
+/** Options of {@link jobslot}. Every one is optional. */
 export interface JobslotEsbuildOptions {
   /**
-   * The esbuild module whose service to size. Pass your own import when the
-   * script could load a different copy of esbuild than this package resolves.
-   * @defaultValue `require('esbuild')` resolved from this package (the peer dependency)
+   * The jobserver client whose tokens builds take. With it (or with `max`),
+   * this plugin has a limiter of its own over that client; tokens and the
+   * process's own slot are still shared with every other limiter in the
+   * process, so together they never run more than 1 + held at once.
+   * @defaultValue the process's shared client (`JobClient.fromEnv()` once per process), through
+   * core's `sharedLimiter()`: every plugin instance in the process shares one limiter
    */
-  esbuild?: EsbuildModule;
+  client?: JobClient;
   /**
-   * Most threads esbuild's service may use, and so the most job slots it takes:
-   * the process's own slot plus up to `maxThreads - 1` tokens.
-   * @defaultValue the GOMAXPROCS already in the environment if set (a ceiling you chose),
-   * else `os.availableParallelism()`
+   * The most slots at once: builds of this plugin, callbacks of the plugins it
+   * governs, and esbuild's Go threads when this package's `build`/`context`
+   * start the service. Without a jobserver it is also the fallback limit for
+   * the governed callbacks.
+   * @defaultValue no limit of the plugin's own (the jobserver's tokens are the limit);
+   * Go threads: `GOMAXPROCS` from the environment if set (a ceiling you chose), else `os.availableParallelism()`
    */
-  maxThreads?: number;
+  max?: number;
   /**
-   * The limiter whose slots the service takes.
-   * @defaultValue `sharedLimiter()` from `@jobslot/core`: one per process, shared with other jobslot plugins
+   * A limiter to take slots from, to share one with other tools in the
+   * process. Wins over `client` and `max` (the limiter has its own).
+   * @defaultValue `sharedLimiter()` from `@jobslot/core`, or a limiter over `client` with `max`
    */
   limiter?: Limiter;
   /**
-   * Where warnings go (esbuild already running, a build on an esbuild this plugin did not size).
-   * @defaultValue `console.warn` with a `jobslot:` prefix
+   * Plugins whose `onResolve` and `onLoad` callbacks run in slots (Sass, Babel,
+   * Svelte: the expensive ones). They are set up inside this plugin, in its
+   * place in the `plugins` list.
+   * @defaultValue `[]`
    */
-  onWarning?: (message: string) => void;
+  plugins?: Plugin[];
+  /**
+   * The esbuild module this package's `build` and `context` call. Pass your
+   * own import when the script could load another copy of esbuild than the one
+   * this package resolves.
+   * @defaultValue `require('esbuild')` resolved from this package (the peer dependency)
+   */
+  esbuild?: EsbuildModule;
+}
+
+export interface Resolved {
+  /** The limiter, made on first use (a plugin that never builds never reads MAKEFLAGS). */
+  limiter(): Limiter;
+  /** Most Go threads for the service. */
+  ceiling(): number;
+  plugins: Plugin[];
+  esbuild(): EsbuildModule;
+}
+
+function gomaxprocsCeiling(): number | undefined {
+  const value = Number(process.env.GOMAXPROCS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+export function resolveOptions(options: JobslotEsbuildOptions): Resolved {
+  const max = options.max === undefined ? undefined : Math.max(1, Math.floor(options.max));
+  let limiter = options.limiter;
+  return {
+    limiter() {
+      limiter ??= options.client || max !== undefined ? createLimiter(options.client ?? sharedClient(), { max, label: 'esbuild' }) : sharedLimiter();
+      return limiter;
+    },
+    ceiling: () => max ?? gomaxprocsCeiling() ?? availableParallelism(),
+    plugins: options.plugins ?? [],
+    esbuild: () => options.esbuild ?? defaultEsbuild(),
+  };
 }

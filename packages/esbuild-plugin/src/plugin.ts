@@ -1,69 +1,109 @@
-// The esbuild plugin: sizes esbuild's service when it is created, then checks
-// in every build that the build runs on the service it sized.
-import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { sharedLimiter } from '@jobslot/core';
+// The esbuild plugin: each build (and rebuild) that uses it runs in a slot,
+// from onStart to onEnd, and the plugins it governs run their callbacks in slots.
 import type { Plugin, PluginBuild } from 'esbuild';
-import type { JobslotEsbuildOptions } from './options.js';
-import { leaseService, serviceState, type EsbuildModule, type ServiceState } from './service.js';
+import { currentHold, Lane } from './gate.js';
+import { resolveOptions, type JobslotEsbuildOptions, type Resolved } from './options.js';
+import { serviceFor, type EsbuildModule, type Lease } from './service.js';
+import { setupGoverned } from './wrap.js';
 
-/** An esbuild plugin that also owns the job slots of esbuild's service. */
+/** The esbuild plugin {@link jobslot} returns. */
 export interface JobslotPlugin extends Plugin {
   readonly name: 'jobslot';
-  /** How the service was started: its GOMAXPROCS and the slots held for it. */
-  readonly service: ServiceState;
-  /**
-   * Lets go of the service: when no other jobslot plugin in the process still uses it,
-   * esbuild's service is stopped (a later esbuild call starts a new one) and its
-   * slots go back to the jobserver. Call it when the script has more to do after
-   * building. Idempotent; process exit does the same.
-   */
-  close(): void;
-}
-
-function defaultMaxThreads(): number {
-  const fromEnv = Number(process.env.GOMAXPROCS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
-}
-
-function loadEsbuild(): EsbuildModule {
-  // The peer dependency, as the script's own `import 'esbuild'` would find it.
-  return createRequire(import.meta.url)('esbuild') as EsbuildModule;
 }
 
 /**
- * Creates the plugin and, if a jobserver (or a `jobslot run` grant) governs this
- * process and esbuild's service is not running yet, starts the service with
- * GOMAXPROCS = the slots it could take without waiting: the process's own
- * slot plus free tokens, at most `maxThreads`. Create it before the first esbuild call in the process,
- * for instance inline: `esbuild.build({ plugins: [jobslot()] })`.
+ * A lease that this package's `build`/`context` took before the call reached
+ * esbuild, for the next onStart of the setup they made to adopt.
  */
-export function jobslot(options: JobslotEsbuildOptions = {}): JobslotPlugin {
-  const onWarning = options.onWarning ?? ((message: string) => console.warn(`jobslot: ${message}`));
-  const esbuild = options.esbuild ?? loadEsbuild();
-  const lease = leaseService(esbuild, {
-    limiter: options.limiter ?? sharedLimiter(),
-    maxThreads: Math.max(1, Math.floor(options.maxThreads ?? defaultMaxThreads())),
-    onWarning,
-  });
-  let warned = false;
+export class Handoff {
+  private lease: Lease | undefined;
+  give(lease: Lease): void {
+    this.lease = lease;
+  }
+  take(): Lease | undefined {
+    const lease = this.lease;
+    this.lease = undefined;
+    return lease;
+  }
+}
 
+const INTERNAL = Symbol.for('jobslot.esbuild-plugin.internal');
+
+export interface Internal {
+  resolved: Resolved;
+  /** The same plugin, for a setup made by this package's build/context. */
+  derive(handoff: Handoff): Plugin;
+}
+
+export function internalOf(plugin: Plugin): Internal | undefined {
+  return (plugin as unknown as Record<symbol, Internal | undefined>)[INTERNAL];
+}
+
+function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPlugin {
   const plugin = {
     name: 'jobslot' as const,
-    setup(build: PluginBuild) {
-      // The plugin cannot size a service that is already running this build, only
-      // tell: a second esbuild copy, or a service restarted after close()/stop().
-      const current = serviceState(build.esbuild as unknown as EsbuildModule);
-      if (current !== lease.state && !warned && lease.state.threads !== undefined) {
-        warned = true;
-        onWarning('this build runs on an esbuild service the jobslot plugin did not start; its thread count is not limited');
-      }
+    async setup(build: PluginBuild) {
+      const limiter = resolved.limiter();
+      // A build started from inside a governed callback runs in that callback's slot.
+      // setup runs in the async context of the esbuild call; the callbacks do not.
+      const parent = currentHold();
+      const lane = new Lane();
+      const service = serviceFor(build.esbuild as unknown as EsbuildModule);
+      // A setup this package did not make (esbuild.build/context called directly)
+      // would break if the service restarted under it.
+      const unpin = limiter.limited && !handoff ? service.pin() : undefined;
+      let lease: Lease | undefined;
+      let waiting: AbortController | undefined;
+      const finish = () => {
+        lane.closeLane();
+        lease?.end();
+        lease = undefined;
+      };
+
+      build.onStart(async () => {
+        // Without a jobserver: nothing to share, no waiting.
+        if (!limiter.limited) return;
+        finish();
+        let next = handoff?.take();
+        if (!next && parent?.active) next = service.borrow();
+        if (!next) {
+          waiting = new AbortController();
+          try {
+            next = await service.join(limiter, waiting.signal);
+          } finally {
+            waiting = undefined;
+          }
+        }
+        lease = next;
+        lane.openLane();
+      });
+      // onEnd runs for failed builds too; onDispose covers a context disposed mid-build.
+      build.onEnd(() => finish());
+      build.onDispose(() => {
+        waiting?.abort();
+        finish();
+        unpin?.();
+      });
+
+      for (const governed of resolved.plugins) await setupGoverned(governed, build, lane, limiter);
     },
   };
   // esbuild rejects a plugin object with enumerable keys other than name and
-  // setup ("Invalid option on plugin"), so the extras are not enumerable.
-  return Object.defineProperties(plugin, {
-    service: { value: lease.state, enumerable: false },
-    close: { value: () => lease.release(), enumerable: false },
-  }) as JobslotPlugin;
+  // setup ("Invalid option on plugin"), so the internals are not enumerable.
+  const internal: Internal = { resolved, derive: (h) => makePlugin(resolved, h) };
+  return Object.defineProperty(plugin, INTERNAL, { value: internal, enumerable: false });
+}
+
+/**
+ * An esbuild plugin: each build or rebuild that uses it waits for a job slot
+ * in onStart and gives it back in onEnd (or onDispose), so builds started at
+ * once in one process run at most 1 + held at a time. A context in watch or
+ * serve mode holds nothing while idle. `options.plugins` run their
+ * onResolve/onLoad callbacks in slots too. Without a jobserver it changes nothing.
+ *
+ * esbuild's Go threads are fixed when its service starts: use this package's
+ * `build` and `context` to size them to the slots, or `jobslot run`.
+ */
+export function jobslot(options: JobslotEsbuildOptions = {}): JobslotPlugin {
+  return makePlugin(resolveOptions(options), undefined);
 }

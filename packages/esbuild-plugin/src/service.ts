@@ -1,17 +1,25 @@
-// Starts esbuild's Go service with GOMAXPROCS sized to the job slots this
-// process holds, and keeps those slots for as long as the service lives.
+// esbuild's Go service and the job slots its builds hold.
 //
-// Why this shape: esbuild runs every build of a process in one long-lived Go
-// service, started on the first API call, and Go reads GOMAXPROCS once, when
-// it starts. The thread count cannot follow the slots build by build, so the
-// slots have to follow the service: take them without waiting (a process that
-// waits for more tokens while holding some can deadlock with another doing the
-// same), start the service with GOMAXPROCS = slots taken, give them back when the
-// service stops. This is what `jobslot run` does for a whole command, done
-// lazily, in-process, for the one child that needs it.
-import { threadEnv, type Limiter, type Reservation } from '@jobslot/core';
-import { esbuildServiceChildren } from './children.js';
+// esbuild runs every build of a process in one long-lived Go service (one per
+// esbuild module instance), started by the first API call, and Go reads
+// GOMAXPROCS once, when it starts. So the threads cannot follow the slots
+// build by build; instead the slots follow the threads while there is work:
+//
+// - every build in flight holds one slot (a "unit" of this pool);
+// - while any build is in flight, the pool holds at least GOMAXPROCS units,
+//   so the service's threads never outnumber the slots this process holds;
+// - when no build is in flight, the pool holds nothing (an idle service uses
+//   no CPU), and the next build may restart the service with a GOMAXPROCS
+//   that fits the slots it can have then.
+//
+// Units are taken from the limiter (waiting) for builds, and without waiting
+// (tryReserve, tokens only) for the threads: a process that waits for more
+// tokens while holding some can deadlock with another one doing the same.
+import { createRequire } from 'node:module';
+import { onProcessExit, threadEnv, type Limiter, type Slot } from '@jobslot/core';
+import { esbuildServiceChildren, gomaxprocsOf, isChildAlive } from './children.js';
 import { withEnv } from './env.js';
+import { outsideHolds } from './gate.js';
 
 /** The parts of the esbuild module this package calls. */
 export interface EsbuildModule {
@@ -20,145 +28,304 @@ export interface EsbuildModule {
   stop(): Promise<void> | void;
 }
 
-/** How esbuild's service was started, as far as this package knows. */
+/** What this package knows about an esbuild module's service. */
 export interface ServiceState {
-  /** GOMAXPROCS the service was started with; undefined when it was not started here (see `reason`). */
+  /** GOMAXPROCS the running service was started with, when this package started it (or /proc shows it). */
   readonly threads: number | undefined;
-  /** Job slots held for the service (the process's own slot, granted slots, tokens). 0 when unsized. */
-  readonly slots: number;
-  /** Why the service was not sized, when `threads` is undefined. */
-  readonly reason: string | undefined;
-  /** Pid of the service process, where it could be seen (Linux). */
+  /** Pid of the service, where /proc shows it (Linux) and this package started it. */
   readonly pid: number | undefined;
+  /** Job slots held now for builds and threads of this service (0 when idle). */
+  readonly slots: number;
+  /** Builds in flight on it that this package knows of. */
+  readonly inFlight: number;
+  /** Times this package (re)started the service. */
+  readonly starts: number;
 }
 
-interface ServiceRecord {
-  /** What callers see: frozen, and the identity plugins compare. */
-  state: ServiceState;
-  users: number;
-  esbuild: EsbuildModule;
-  reservation: Reservation | undefined;
-  onExit: (() => void) | undefined;
+/** A build's claim on the service: its slot, and a say in when the service may restart. */
+export interface Lease {
+  /** False for a build running inside the slot of a callback that started it (nested). */
+  readonly ownsSlot: boolean;
+  /** Ends the claim: the slot goes back to the pool (and the pool shrinks). Idempotent. */
+  end(): void;
 }
 
-// esbuild's service is one per esbuild module instance, so the record of how it
-// was started is too: kept process-wide (and shared by this package's ESM and
-// CJS copies, like core's shared client), keyed by that instance's `build`.
+interface Unit {
+  slot: Slot;
+  limiter: Limiter;
+  busy: boolean;
+}
+
+interface Waiter {
+  limiter: Limiter;
+  deliver(unit: Unit): void;
+}
+
+export class EsbuildService {
+  private threadsValue: number | undefined;
+  private pidValue: number | undefined;
+  private startsValue = 0;
+  private readonly units: Unit[] = [];
+  private readonly waiters: Waiter[] = [];
+  private inFlightValue = 0;
+  /** Setups that a restart would break: plain esbuild.context()/build() with the plugin, contexts in watch/serve mode. */
+  private pinsValue = 0;
+  /** Contexts made through this package's `context()`: a restart costs them their incremental state. */
+  private contextsValue = 0;
+  private unregisterExit: (() => void) | undefined;
+
+  constructor(readonly esbuild: EsbuildModule) {}
+
+  get state(): ServiceState {
+    return Object.freeze({
+      threads: this.threads,
+      pid: this.pidValue,
+      slots: this.units.length,
+      inFlight: this.inFlightValue,
+      starts: this.startsValue,
+    });
+  }
+
+  /** Threads of the running service, if known; forgets a service that is gone. */
+  private get threads(): number | undefined {
+    if (this.pidValue !== undefined && !isChildAlive(this.pidValue)) {
+      this.pidValue = undefined;
+      this.threadsValue = undefined;
+    }
+    return this.threadsValue;
+  }
+
+  pin(): () => void {
+    this.pinsValue++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.pinsValue--;
+    };
+  }
+
+  trackContext(): () => void {
+    this.contextsValue++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.contextsValue--;
+    };
+  }
+
+  /**
+   * For a call that is about to reach esbuild (this package's `build`,
+   * `context`, `rebuild`): waits for a slot, then, if no build is in flight,
+   * takes free tokens up to `ceiling` without waiting and, if the service runs
+   * with another GOMAXPROCS (or is not running), starts it with GOMAXPROCS =
+   * the slots now held.
+   */
+  async begin(limiter: Limiter, ceiling: number, signal?: AbortSignal): Promise<Lease> {
+    const unit = await this.take(limiter, signal);
+    // From here on, synchronous: nothing else can start or stop the service in between.
+    this.inFlightValue++;
+    if (this.inFlightValue === 1) this.size(limiter, ceiling);
+    else this.topUp(limiter, this.threads ?? 0);
+    return this.lease(unit);
+  }
+
+  /**
+   * For a build that already runs on the service (a plain esbuild.build() with
+   * the plugin, a watch-mode rebuild): waits for a slot; tops up to the
+   * service's threads without waiting. It cannot restart the service.
+   */
+  async join(limiter: Limiter, signal?: AbortSignal): Promise<Lease> {
+    const unit = await this.take(limiter, signal);
+    this.inFlightValue++;
+    this.topUp(limiter, this.threads ?? 0);
+    return this.lease(unit);
+  }
+
+  /** For a build started from inside a callback that holds a slot: it runs in that slot. */
+  borrow(): Lease {
+    this.inFlightValue++;
+    let ended = false;
+    return {
+      ownsSlot: false,
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.inFlightValue--;
+        this.trim();
+      },
+    };
+  }
+
+  private lease(unit: Unit): Lease {
+    let ended = false;
+    return {
+      ownsSlot: true,
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.inFlightValue--;
+        this.give(unit);
+      },
+    };
+  }
+
+  /** A free unit of `limiter` from the pool, else a new slot from it, whichever comes first. */
+  private take(limiter: Limiter, signal?: AbortSignal): Promise<Unit> {
+    const free = this.units.find((u) => !u.busy && u.limiter === limiter);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Unit>((resolve, reject) => {
+      const acquiring = new AbortController();
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        limiter,
+        deliver: (unit) => {
+          settle();
+          acquiring.abort();
+          resolve(unit);
+        },
+      };
+      const onAbort = () => {
+        if (settled) return;
+        settle();
+        acquiring.abort();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      limiter.acquire({ signal: acquiring.signal }).then(
+        (slot) => {
+          const unit: Unit = { slot, limiter, busy: true };
+          this.units.push(unit);
+          // Served from the pool (or aborted) meanwhile: the slot is one more unit, kept only if needed.
+          if (settled) this.give(unit);
+          else {
+            settle();
+            resolve(unit);
+          }
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** A unit a build is done with: to a build waiting for one, else free (and maybe released). */
+  private give(unit: Unit): void {
+    const waiter = this.waiters.find((w) => w.limiter === unit.limiter);
+    if (waiter) {
+      waiter.deliver(unit);
+      return;
+    }
+    unit.busy = false;
+    this.trim();
+  }
+
+  /** Releases free units beyond what the service's threads need while builds are in flight. */
+  private trim(): void {
+    const busy = this.units.filter((u) => u.busy).length;
+    const keep = this.inFlightValue > 0 ? Math.max(this.threads ?? 0, busy) : busy;
+    for (let i = this.units.length - 1; i >= 0 && this.units.length > keep; i--) {
+      const unit = this.units[i]!;
+      if (unit.busy) continue;
+      this.units.splice(i, 1);
+      unit.slot.release();
+    }
+  }
+
+  /** Takes free tokens, without waiting, until the pool has `target` units. */
+  private topUp(limiter: Limiter, target: number): void {
+    while (this.units.length < target) {
+      const reservation = limiter.tryReserve(1, { extraOnly: true });
+      if (reservation.slots === 0) return;
+      this.units.push({ slot: reservation, limiter, busy: false });
+    }
+  }
+
+  /** The first build in flight: sizes the pool and, where it may, the service. */
+  private size(limiter: Limiter, ceiling: number): void {
+    this.topUp(limiter, ceiling);
+    const want = this.units.length;
+    const threads = this.threads;
+    if (threads === want) return;
+    // More threads would help, but a restart costs idle contexts their incremental state.
+    if (threads !== undefined && want > threads && this.contextsValue > 0) return this.trim();
+    if (this.pinsValue > 0) {
+      // A setup a restart would kill (a plain esbuild.context with this plugin,
+      // a context in watch or serve mode): the service keeps its threads.
+      this.trim();
+      return;
+    }
+    this.start(want);
+    this.trim();
+  }
+
+  /** (Re)starts the service with GOMAXPROCS = `threads`. */
+  private start(threads: number): void {
+    // Whatever runs now (a service this package did not start, or one with
+    // another GOMAXPROCS) goes: no build this package knows of is using it.
+    void Promise.resolve(this.esbuild.stop()).catch(() => {});
+    const before = esbuildServiceChildren();
+    outsideHolds(() =>
+      withEnv(threadEnv(threads), () => {
+        // Any async API call starts the service synchronously; this one does no work.
+        void this.esbuild.formatMessages([], { kind: 'error' }).catch(() => {});
+      }),
+    );
+    const after = esbuildServiceChildren();
+    const pid = after?.find((p) => !before?.includes(p));
+    this.startsValue++;
+    this.pidValue = pid;
+    // Where /proc can tell and shows no new service (another copy of esbuild, say), say nothing about threads.
+    this.threadsValue = after && pid === undefined ? undefined : pid !== undefined ? (gomaxprocsOf(pid) ?? threads) : threads;
+    // A service whose parent dies mid-build runs on for about a second without
+    // slots: stop it when the process goes (exit, SIGINT, SIGTERM, SIGHUP).
+    this.unregisterExit ??= onProcessExit(() => {
+      void Promise.resolve(this.esbuild.stop()).catch(() => {});
+    });
+  }
+}
+
+// One record per esbuild module instance, because esbuild has one service per
+// instance. Process-wide (and shared by this package's ESM and CJS copies, like
+// core's shared client), keyed by that instance's `build` function.
 const KEY = Symbol.for('jobslot.esbuild-plugin.services');
-function registry(): WeakMap<object, ServiceRecord> {
+
+export function serviceFor(esbuild: EsbuildModule): EsbuildService {
   const g = globalThis as Record<symbol, unknown>;
-  return ((g[KEY] as WeakMap<object, ServiceRecord> | undefined) ??= new WeakMap());
-}
-
-/** The record for `esbuild`'s service, if this package has seen it start. */
-export function serviceState(esbuild: Pick<EsbuildModule, 'build'>): ServiceState | undefined {
-  return registry().get(esbuild.build)?.state;
-}
-
-export interface ServiceLease {
-  readonly state: ServiceState;
-  /** Drops this user; the last one stops the service and gives its slots back. Idempotent. */
-  release(): void;
+  const services = ((g[KEY] as WeakMap<object, EsbuildService> | undefined) ??= new WeakMap());
+  let service = services.get(esbuild.build);
+  if (!service) {
+    service = new EsbuildService(esbuild);
+    services.set(esbuild.build, service);
+  }
+  return service;
 }
 
 /**
- * Makes sure `esbuild`'s service runs, sized to the slots `limiter` can take now,
- * and registers one more user of it. A service that is already running (this
- * package started it, or something else did) is shared as it is.
+ * What this package knows about an esbuild module's service: GOMAXPROCS it
+ * started it with, slots held now, builds in flight.
+ * @param esbuild default: the esbuild this package resolves
  */
-export function leaseService(
-  esbuild: EsbuildModule,
-  options: { limiter: Limiter; maxThreads: number; onWarning: (message: string) => void },
-): ServiceLease {
-  const services = registry();
-  let record = services.get(esbuild.build);
-  if (!record) {
-    record = startService(esbuild, options);
-    services.set(esbuild.build, record);
-  }
-  record.users++;
-  const owned = record;
-  let released = false;
-  return {
-    state: owned.state,
-    release() {
-      if (released) return;
-      released = true;
-      if (--owned.users > 0) return;
-      services.delete(esbuild.build);
-      if (owned.state.threads !== undefined) {
-        // Stop first: once the tokens are back, the service must not be able to run a build.
-        void Promise.resolve(owned.esbuild.stop()).catch(() => {});
-      }
-      if (owned.onExit) process.off('exit', owned.onExit);
-      owned.reservation?.release();
-    },
-  };
+export function serviceState(esbuild: EsbuildModule = defaultEsbuild()): ServiceState {
+  return serviceFor(esbuild).state;
 }
 
-function startService(
-  esbuild: EsbuildModule,
-  options: { limiter: Limiter; maxThreads: number; onWarning: (message: string) => void },
-): ServiceRecord {
-  const unsized = (reason: string): ServiceRecord => ({
-    state: Object.freeze({ threads: undefined, slots: 0, reason, pid: undefined }),
-    users: 0,
-    esbuild,
-    reservation: undefined,
-    onExit: undefined,
-  });
-  // No jobserver and no grant: nothing to share, so esbuild keeps its own defaults.
-  if (!options.limiter.limited) return unsized(options.limiter.client.reason ?? 'no jobserver');
-
-  const before = esbuildServiceChildren();
-  if (before && before.length > 0) {
-    const reason = 'esbuild was already running when the jobslot plugin was created, so its thread count could not be set';
-    options.onWarning(
-      `${reason}. Create the plugin before the first esbuild call in the process, or run the script under \`jobslot run\`.`,
-    );
-    return unsized(reason);
-  }
-
-  // tryReserve counts every slot it takes, the process's own (implicit) slot
-  // included when no task of this process holds it, so the service's threads are
-  // exactly the slots reserved. With none free at all (other tasks here hold them
-  // all), Go still needs one thread: it shares a slot held by this process.
-  const reservation = options.limiter.tryReserve(options.maxThreads);
-  const threads = Math.max(1, reservation.slots);
-  try {
-    withEnv(threadEnv(threads), () => {
-      // Any async API call starts the service synchronously; this one does no work.
-      void esbuild.formatMessages([], { kind: 'error' }).catch(() => {});
-    });
-  } catch (error) {
-    reservation.release();
-    throw error;
-  }
-  const after = esbuildServiceChildren();
-  const pid = after?.find((p) => !before?.includes(p));
-  if (after && pid === undefined) {
-    // Where /proc can tell, it says no service started: another copy of esbuild, or a
-    // service started some way this package cannot see. Do not hold slots for nothing.
-    reservation.release();
-    const reason = 'no esbuild service process appeared when starting it';
-    options.onWarning(`${reason}; esbuild keeps its default thread count.`);
-    return unsized(reason);
-  }
-  // Most scripts never close the plugin: they build and exit. Core gives the
-  // tokens back at exit either way; ending the slots here as well keeps the
-  // trace honest (a slot with no end would count as running forever), and
-  // stopping the service now means it cannot go on using CPU without slots:
-  // left alone, a service whose parent died mid-build runs on for about a second.
-  const onExit = () => {
-    void Promise.resolve(esbuild.stop()).catch(() => {});
-    reservation.release();
-  };
-  process.on('exit', onExit);
-  return {
-    state: Object.freeze({ threads, slots: reservation.slots, reason: undefined, pid }),
-    users: 0,
-    esbuild,
-    reservation,
-    onExit,
-  };
+export function defaultEsbuild(): EsbuildModule {
+  // The peer dependency, as the script's own `import 'esbuild'` would find it.
+  return createRequire(import.meta.url)('esbuild') as EsbuildModule;
 }
