@@ -90,7 +90,7 @@ export function wrapMinimizer(minimizer: PoolMinimizer, limiter: Limiter): void 
   };
 }
 
-/** The CommonJS module cache (Module._cache), shared by every createRequire. */
+/** A require resolving from `file`; its `.cache` is the process's one CommonJS module cache. */
 function requireFrom(file: string): NodeJS.Require {
   return createRequire(file);
 }
