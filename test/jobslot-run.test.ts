@@ -17,6 +17,7 @@ interface ChildReport {
   RAYON_NUM_THREADS: string;
   UV_THREADPOOL_SIZE: string;
   MAKEFLAGS: string;
+  NODE_OPTIONS: string;
   connected: boolean;
   style: string;
   granted: number;
@@ -37,6 +38,7 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(result.leakLine).toBeUndefined();
     const [child] = reports(result.stdout);
     expect(child).toMatchObject({ GOMAXPROCS: '4', ROLLDOWN_WORKER_THREADS: '4', RAYON_NUM_THREADS: '4', UV_THREADPOOL_SIZE: '4' });
+    expect(child!.NODE_OPTIONS).toContain('--v8-pool-size=4');
     expect(child!.granted).toBe(3);
     // It used the granted slots and took nothing on top.
     expect(child!.maxRunning).toBe(4);

@@ -32,6 +32,11 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   const slots = Math.max(1, slotsFor());
   const held = slots - 1;
   const env: NodeJS.ProcessEnv = { ...process.env, ...threadEnv(slots) };
+  // V8's own helper threads (GC, compilation) in every node process CMD starts:
+  // also sized to the slots, unless the user chose a size.
+  if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--v8-pool-size=${slots}`;
+  }
   delete env[GRANT_VARIABLE];
   // Granted even when held is 0: CMD's client then knows the implicit slot is
   // the one we count here (it may still take tokens of its own: none were granted).
