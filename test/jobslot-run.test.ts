@@ -88,7 +88,7 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     const trace = join(dir, 'trace.jsonl');
     // One recipe runs four builds at once, as turbo would: only one may use the
     // recipe's implicit slot, the others must hold tokens.
-    const four = Array.from({ length: 4 }, () => `node ${CHILD} 4`).join(' & ');
+    const four = Array.from({ length: 4 }, () => `node ${CHILD} 8`).join(' & ');
     const result = await runMake({
       make,
       dir,
@@ -100,7 +100,10 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(result.leakLine).toBeUndefined();
     const children = reports(result.stdout);
     expect(children).toHaveLength(4);
-    expect(children.filter((c) => c.implicitSlot)).toHaveLength(1);
+    // One owns the implicit slot at a time (an owner that exits hands it on);
+    // the others ran on tokens of their own.
+    expect(children.some((c) => c.implicitSlot)).toBe(true);
+    expect(children.some((c) => !c.implicitSlot)).toBe(true);
     for (const c of children) expect(c.heldAfter).toBe(0);
     const report = analyzeTrace(readTrace(trace), 3);
     expect(report.peak).toBeLessThanOrEqual(3);
