@@ -120,7 +120,7 @@ export class EsbuildService {
    * `context`, `rebuild`): waits for a slot, then, if no build is in flight,
    * takes free tokens up to `ceiling` without waiting and, if the service runs
    * with another GOMAXPROCS (or is not running), starts it with GOMAXPROCS =
-   * the slots now held.
+   * the slots now held (at most `ceiling`).
    */
   async begin(limiter: Limiter, ceiling: number, signal?: AbortSignal): Promise<Lease> {
     const unit = await this.take(limiter, signal);
@@ -259,7 +259,8 @@ export class EsbuildService {
   /** The first build in flight: sizes the pool and, where it may, the service. */
   private size(limiter: Limiter, ceiling: number): void {
     this.topUp(limiter, ceiling);
-    const want = this.units.length;
+    // Builds already holding slots may outnumber the ceiling; the threads never do.
+    const want = Math.min(this.units.length, ceiling);
     const threads = this.threads;
     if (threads === want) return;
     // More threads would help, but a restart costs idle contexts their incremental state.
