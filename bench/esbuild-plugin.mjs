@@ -1,104 +1,104 @@
 #!/usr/bin/env node
-// Benchmark: six node scripts under `make -jN`, each running four esbuild
-// builds at once, with and without @jobslot/esbuild-plugin.
+// Benchmark: six esbuild builds under `make -j2`, each bundling a few thousand
+// generated modules, with and without @jobslot/esbuild-plugin, side by side.
 //
-//   node bench/esbuild-plugin.mjs [--runs 3] [--jobs 2,4] [--modules 200]
+//   node bench/esbuild-plugin.mjs [--runs 3] [--jobs 2] [--scripts 6] [--groups 50] [--per-group 40]
+//                                 [--machines real,sim16] [--make PATH]
 //
-// For each make (4.3 pipe style; 4.4.1 fifo style when built) and -jN it
-// prints: median wall time; runnable threads across the make process tree
-// (p50/p95/max, sampled from /proc every 10 ms); the most Go threads esbuild
-// services were allowed at once (sum of live services' GOMAXPROCS, read from
-// /proc/<pid>/environ; unset counts as every CPU, as Go does); peak RSS of
-// the tree; and, with the plugin, the trace's peak slots and unreturned tokens.
-// Needs `npx turbo run build` first.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Variants (each recipe is `+node build.mjs ...`, one build per recipe):
+//   none          esbuild's own build(), no jobslot
+//   jobslot       this package's build() (the plugin, and the Go service sized to the slots held)
+//   jobslot run   `jobslot run -- node build.mjs --mode none`: no plugin, the thread
+//                 variables set by the command from core (what covers the esbuild CLI)
+// Machines:
+//   real          this machine as it is
+//   sim16         a simulated 16-core one, as the tools would size themselves there: a
+//                 --require preload (bench/lib/cpus16.cjs) makes os.cpus() and
+//                 os.availableParallelism() report 16, and GOMAXPROCS=16,
+//                 ROLLDOWN_WORKER_THREADS=24, RAYON_NUM_THREADS=16 are in the environment
+//                 (jobslot lowers them to the slots it holds)
+//
+// Sampled from /proc every 10 ms across make's process tree: runnable threads
+// (state R) of esbuild's Go services, and of the whole tree; the Go threads the
+// live services were allowed (sum of their GOMAXPROCS; unset counts as the CPU
+// count, as Go does); resident memory. Plus wall time (median of --runs after a
+// warm-up), and for jobslot runs the trace's peak slots and unreturned tokens.
+//
+// Targets (from the issue): with jobslot, runnable esbuild threads at p95 <= N,
+// wall time within 10% of the run without it. The machine is shared: wall-time
+// ratios are noisy. Build the packages first (npx turbo run build).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzeTrace, readTrace } from '@jobslot/core';
-import { generateSources } from '../test/fixtures/esbuild-plugin/gen-src.mjs';
+import { percentile, processTree, runnableThreads } from './lib/procstat.mjs';
+import { table } from './lib/table.mjs';
+import { generateTree } from '../test/fixtures/esbuild-plugin/gen-src.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = join(ROOT, 'test/fixtures/esbuild-plugin/build.mjs');
-if (!existsSync(join(ROOT, 'packages/esbuild-plugin/dist/index.js'))) {
-  console.error('packages/esbuild-plugin/dist missing: run `npx turbo run build` first');
-  process.exit(1);
+const CLI = join(ROOT, 'packages/core/dist/cli.js');
+const CPUS16 = join(ROOT, 'bench/lib/cpus16.cjs');
+for (const need of [CLI, join(ROOT, 'packages/esbuild-plugin/dist/index.js')]) {
+  if (!existsSync(need)) {
+    console.error(`${need} missing: run \`npx turbo run build\` first`);
+    process.exit(1);
+  }
 }
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
-    jobs: { type: 'string', default: '2,4' },
-    modules: { type: 'string', default: '200' },
+    jobs: { type: 'string', default: '2' },
     scripts: { type: 'string', default: '6' },
-    builds: { type: 'string', default: '4' },
+    groups: { type: 'string', default: '50' },
+    'per-group': { type: 'string', default: '40' },
+    machines: { type: 'string', default: 'real,sim16' },
+    make: { type: 'string', default: 'make' },
   },
 });
 const RUNS = Number(args.runs);
-const JOBS = args.jobs.split(',').map(Number);
+const JOBS = Number(args.jobs);
 const SCRIPTS = Number(args.scripts);
-const BUILDS = Number(args.builds);
+const MACHINES = args.machines.split(',');
+const CPUS = availableParallelism();
 
-// ---- /proc sampling (a compact copy of test/support/procstat.ts, which is TypeScript) ----
+const VARIANTS = [
+  { name: 'none', recipe: (q, out) => `node ${q(SCRIPT)} --mode none --builds 1 --src $(SRC) --out ${out}`, traced: false },
+  { name: 'jobslot', recipe: (q, out) => `node ${q(SCRIPT)} --mode build --builds 1 --src $(SRC) --out ${out}`, traced: true },
+  { name: 'jobslot run', recipe: (q, out) => `node ${q(CLI)} run -- node ${q(SCRIPT)} --mode none --builds 1 --src $(SRC) --out ${out}`, traced: true },
+];
 
-function readStat(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), rssKb: Number(fields[21]) * 4 };
-  } catch {
-    return undefined;
-  }
+const MACHINE_ENV = {
+  real: {},
+  sim16: {
+    NODE_OPTIONS: `--require ${CPUS16}`,
+    GOMAXPROCS: '16',
+    ROLLDOWN_WORKER_THREADS: '24',
+    RAYON_NUM_THREADS: '16',
+  },
+};
+
+function env(extra) {
+  const e = { ...process.env };
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT', 'GOMAXPROCS', 'NODE_OPTIONS', 'ROLLDOWN_WORKER_THREADS', 'RAYON_NUM_THREADS']) delete e[k];
+  return { ...e, ...extra };
 }
 
-function tree(root) {
-  const all = [];
-  for (const name of readdirSync('/proc')) if (/^\d+$/.test(name)) all.push(readStat(Number(name)));
-  const children = new Map();
-  for (const p of all) if (p) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)).push(p);
-  const out = [];
-  const stack = all.filter((p) => p?.pid === root);
-  while (stack.length) {
-    const p = stack.pop();
-    out.push(p);
-    stack.push(...(children.get(p.pid) ?? []));
-  }
-  return out;
-}
-
-function runnable(pid) {
-  let n = 0;
-  let tids = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return 0;
-  }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      if (stat[stat.lastIndexOf(')') + 2] === 'R') n++;
-    } catch {
-      // thread gone
-    }
-  }
-  return n;
-}
-
-/** GOMAXPROCS of an esbuild service, read once; unset means Go uses every CPU. */
+/** GOMAXPROCS a service was started with; unset means every CPU, as Go does. Read once per pid. */
 const gomaxprocsCache = new Map();
 function gomaxprocs(pid) {
   if (!gomaxprocsCache.has(pid)) {
     try {
-      const entry = readFileSync(`/proc/${pid}/environ`, 'utf8')
-        .split('\0')
-        .find((e) => e.startsWith('GOMAXPROCS='));
-      gomaxprocsCache.set(pid, entry ? Number(entry.slice(11)) : availableParallelism());
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (environ === '') return 0; // exited, not yet reaped
+      const entry = environ.split('\0').find((e) => e.startsWith('GOMAXPROCS='));
+      gomaxprocsCache.set(pid, entry ? Number(entry.slice(11)) : CPUS);
     } catch {
-      return undefined;
+      return 0;
     }
   }
   return gomaxprocsCache.get(pid);
@@ -107,15 +107,21 @@ function gomaxprocs(pid) {
 function sampler(root) {
   const samples = [];
   const timer = setInterval(() => {
-    let r = 0;
-    let rss = 0;
-    let goThreads = 0;
-    for (const p of tree(root)) {
-      r += runnable(p.pid);
-      rss += p.rssKb;
-      if (p.comm === 'esbuild') goThreads += gomaxprocs(p.pid) ?? 0;
+    let all = 0;
+    let go = 0;
+    let allowed = 0;
+    let rssKb = 0;
+    for (const p of processTree(root)) {
+      if (p.pid === process.pid) continue;
+      const r = runnableThreads(p.pid).length;
+      all += r;
+      rssKb += p.rssKb;
+      if (p.comm === 'esbuild') {
+        go += r;
+        allowed += gomaxprocs(p.pid);
+      }
     }
-    samples.push({ r, rss, goThreads });
+    samples.push({ all, go, allowed, rssKb });
   }, 10);
   return () => {
     clearInterval(timer);
@@ -123,50 +129,21 @@ function sampler(root) {
   };
 }
 
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// ---- the runs ----
-
-function makes() {
-  const found = [];
-  const version = (bin) => {
-    try {
-      return /GNU Make (\S+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
-    } catch {
-      return undefined;
-    }
-  };
-  const sys = version('make');
-  if (sys) found.push({ name: `make ${sys}`, bin: 'make' });
-  const m44 = process.env.JOBSLOT_MAKE44 ?? join(ROOT, '.tools/make-4.4.1/bin/make');
-  const v44 = existsSync(m44) && version(m44);
-  if (v44 && v44 !== sys) found.push({ name: `make ${v44}`, bin: m44 });
-  return found;
-}
-
-function env(extra) {
-  const e = { ...process.env, ...extra };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT', 'GOMAXPROCS']) delete e[k];
-  return { ...e, ...extra };
-}
-
-async function once(make, jobs, plugin, src) {
+async function once(variant, machine, src) {
   const dir = mkdtempSync(join(tmpdir(), 'jobslot-bench-esbuild-'));
   const tracePath = join(dir, 'trace.jsonl');
-  const names = Array.from({ length: SCRIPTS }, (_, i) => `s${i}`);
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const names = Array.from({ length: SCRIPTS }, (_, i) => `b${i}`);
   writeFileSync(
     join(dir, 'Makefile'),
-    [
-      `all: ${names.join(' ')}`,
-      `${names.join(' ')}:`,
-      `\t+@node ${q(SCRIPT)} --src ${q(src)} --out ${q(dir)}/$@ --builds ${BUILDS}${plugin ? '' : ' --no-plugin'}`,
-      '',
-    ].join('\n'),
+    [`SRC := ${q(src)}`, `all: ${names.join(' ')}`, `${names.join(' ')}:`, `\t+@${variant.recipe(q, `${q(dir)}/$@`)}`, ''].join('\n'),
   );
   const started = performance.now();
-  const child = spawn(make.bin, [`-j${jobs}`], { cwd: dir, env: env(plugin ? { JOBSLOT_TRACE: tracePath } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(args.make, [`-j${JOBS}`], {
+    cwd: dir,
+    env: env({ ...MACHINE_ENV[machine], ...(variant.traced ? { JOBSLOT_TRACE: tracePath } : {}) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = sampler(child.pid);
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -174,62 +151,70 @@ async function once(make, jobs, plugin, src) {
   const code = await new Promise((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - started;
   const samples = stop();
-  if (code !== 0) throw new Error(`${make.name} -j${jobs} failed (${code}):\n${output}`);
-  const leak = /INTERNAL: Exiting with \d+ jobserver tokens?/.test(output);
-  const trace = plugin && existsSync(tracePath) ? analyzeTrace(readTrace(tracePath), jobs) : undefined;
+  if (code !== 0) throw new Error(`${variant.name} on ${machine} failed (${code}):\n${output}`);
+  const trace = variant.traced && existsSync(tracePath) ? analyzeTrace(readTrace(tracePath), JOBS) : undefined;
   rmSync(dir, { recursive: true, force: true });
-  const r = samples.map((s) => s.r).sort((a, b) => a - b);
+  const sorted = (k) => samples.map((s) => s[k]).sort((a, b) => a - b);
+  const go = sorted('go');
+  const all = sorted('all');
   return {
     wallMs,
-    r50: pct(r, 0.5),
-    r95: pct(r, 0.95),
-    rmax: r.at(-1) ?? 0,
-    goMax: Math.max(0, ...samples.map((s) => s.goThreads)),
-    rssMb: Math.max(0, ...samples.map((s) => s.rss)) / 1024,
+    go95: percentile(go, 0.95),
+    goMax: go.at(-1) ?? 0,
+    all95: percentile(all, 0.95),
+    allMax: all.at(-1) ?? 0,
+    allowed: Math.max(0, ...samples.map((s) => s.allowed)),
+    rssMb: Math.max(0, ...samples.map((s) => s.rssKb)) / 1024,
     peak: trace?.peak,
     unreturned: trace?.unreturned,
-    leak,
+    leak: /INTERNAL: Exiting with \d+ jobserver tokens?/.test(output),
   };
 }
 
-const src = mkdtempSync(join(tmpdir(), 'jobslot-bench-src-'));
-generateSources(src, { entries: 3, modules: Number(args.modules) });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const src = mkdtempSync(join(tmpdir(), 'jobslot-bench-esbuild-src-'));
+generateTree(src, { entries: 1, groups: Number(args.groups), perGroup: Number(args['per-group']) });
+const modules = Number(args.groups) * (Number(args['per-group']) + 1) + 1;
 
 const loadBefore = loadavg()[0];
+const benchStarted = performance.now();
 const rows = [];
-for (const make of makes()) {
-  for (const jobs of JOBS) {
-    for (const plugin of [false, true]) {
-      const results = [];
-      // one warm-up run: the page cache and esbuild's binary
-      await once(make, jobs, plugin, src);
-      for (let i = 0; i < RUNS; i++) results.push(await once(make, jobs, plugin, src));
-      const pick = (k) => median(results.map((x) => x[k]));
-      rows.push({
-        make: make.name,
-        jobs: `-j${jobs}`,
-        plugin: plugin ? 'jobslot' : 'none',
-        'wall ms (median)': pick('wallMs').toFixed(0),
-        'runnable p50/p95/max': `${pick('r50')}/${pick('r95')}/${Math.max(...results.map((x) => x.rmax))}`,
-        'Go threads allowed (max)': String(Math.max(...results.map((x) => x.goMax))),
-        'peak RSS MB': pick('rssMb').toFixed(0),
-        'trace peak slots': plugin ? `${Math.max(...results.map((x) => x.peak))} of ${jobs}` : '-',
-        'tokens unreturned': plugin ? String(Math.max(...results.map((x) => x.unreturned))) : '-',
-        'make leak line': results.some((x) => x.leak) ? 'YES' : 'no',
-      });
-    }
+for (const machine of MACHINES) {
+  const base = {};
+  for (const variant of VARIANTS) {
+    await once(variant, machine, src); // warm-up: page cache, esbuild's binary
+    const results = [];
+    for (let i = 0; i < RUNS; i++) results.push(await once(variant, machine, src));
+    const wall = median(results.map((r) => r.wallMs));
+    base[variant.name] = wall;
+    const maxOf = (k) => Math.max(...results.map((r) => r[k]));
+    rows.push([
+      machine,
+      variant.name,
+      wall.toFixed(0),
+      variant.name === 'none' ? '1.00' : (wall / base.none).toFixed(2),
+      `${median(results.map((r) => r.go95))} / ${maxOf('goMax')}`,
+      `${median(results.map((r) => r.all95))} / ${maxOf('allMax')}`,
+      String(maxOf('allowed')),
+      median(results.map((r) => r.rssMb)).toFixed(0),
+      variant.traced ? `${maxOf('peak')} of ${JOBS}` : '-',
+      variant.traced ? String(maxOf('unreturned')) : '-',
+      results.some((r) => r.leak) ? 'YES' : 'no',
+    ]);
   }
 }
 rmSync(src, { recursive: true, force: true });
 
-console.log(
-  `esbuild-plugin benchmark: ${SCRIPTS} scripts x ${BUILDS} builds (3 entries x ${args.modules} TS modules, bundle+minify+sourcemap), ` +
-    `${RUNS} runs after 1 warm-up, ${availableParallelism()} CPUs, node ${process.version}, ` +
-    `load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after (other work on the machine skews wall times)\n`,
+table(
+  `esbuild-plugin: make -j${JOBS}, ${SCRIPTS} recipes of one build each (${modules} TS modules, bundle+minify+sourcemap); ` +
+    `median of ${RUNS} runs after a warm-up; ${CPUS} CPUs, node ${process.version}; ` +
+    `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`,
+  ['machine', 'variant', 'wall ms', 'vs none', 'esbuild R p95/max', 'all R p95/max', 'Go threads allowed', 'peak RSS MB', 'trace peak', 'unreturned', 'make leak'],
+  rows,
 );
-const headers = Object.keys(rows[0]);
-const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
-const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-console.log(line(headers));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const r of rows) console.log(line(headers.map((h) => r[h])));
+console.log(
+  '\nR: runnable threads (state R) sampled every 10 ms; "esbuild" counts the Go services only, "all" the whole make tree.\n' +
+    'Go threads allowed: the most, at any sample, of the sum of live services\' GOMAXPROCS (unset = CPU count).\n' +
+    'Wall-time ratios on a shared 2-core machine are noisy; run with --runs 5 or more to compare them.',
+);
