@@ -50,7 +50,7 @@ export async function build<T extends BuildOptions>(options: SameShape<BuildOpti
   try {
     return (await call.esbuild.build(call.withPlugin(call.internal.derive(handoff)))) as BuildResult<T>;
   } finally {
-    // Normally the plugin's onEnd has ended it already; not if esbuild failed before onStart.
+    // Only now: esbuild has sent the result, so nothing of this call needs the service any more.
     lease.end();
   }
 }

@@ -17,8 +17,8 @@ export interface JobslotEsbuildOptions {
   /**
    * The most slots at once: builds of this plugin, callbacks of the plugins it
    * governs, and esbuild's Go threads when this package's `build`/`context`
-   * start the service. Without a jobserver it is also the fallback limit for
-   * the governed callbacks.
+   * start the service. Per instance: pass one instance to every build to
+   * apply one `max` to all.
    * @defaultValue no limit of the plugin's own (the jobserver's tokens are the limit);
    * Go threads: `GOMAXPROCS` from the environment if set (a ceiling you chose), else `os.availableParallelism()`
    */

@@ -53,10 +53,14 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
       // would break if the service restarted under it.
       const unpin = limiter.limited && !handoff ? service.pin() : undefined;
       let lease: Lease | undefined;
+      // A lease this package's build/rebuild took ends when that call settles,
+      // not here: esbuild sends the result after onEnd, and a build waiting for
+      // the slot could otherwise restart the service under it.
+      let adopted = false;
       let waiting: AbortController | undefined;
       const finish = () => {
         lane.closeLane();
-        lease?.end();
+        if (!adopted) lease?.end();
         lease = undefined;
       };
 
@@ -65,6 +69,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
         if (!limiter.limited) return;
         finish();
         let next = handoff?.take();
+        adopted = next !== undefined;
         if (!next && parent?.active) next = service.borrow();
         if (!next) {
           waiting = new AbortController();

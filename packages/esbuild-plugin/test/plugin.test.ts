@@ -449,6 +449,37 @@ describe('`build` and `context`: esbuild’s Go threads follow the slots', () =>
     void server;
   });
 
+  it('never restarts before a finished build has its result: a build started at its onEnd joins the service', async () => {
+    const { server, limiter } = jobserver(2);
+    const plugin = jobslot({ limiter, max: 2 });
+    // A starts while another job holds the only token: one Go thread.
+    const release = rival(server, 1);
+    let c: Promise<unknown> | undefined;
+    // Registered after jobslot's onEnd: the token comes free and C starts just as A ends,
+    // before esbuild has sent A its result.
+    const startAtEnd: Plugin = {
+      name: 'start-at-end',
+      setup(b) {
+        b.onEnd(() => {
+          if (c) return;
+          release();
+          c = build({ ...entry(1), plugins: [plugin, virtualModules(1, 0)] });
+        });
+      },
+    };
+    const a = build({ ...entry(2), plugins: [plugin, startAtEnd, virtualModules(2, 10)] });
+    await until(() => serviceState(esbuild).inFlight === 1, 'A in flight');
+    const started = serviceState(esbuild);
+    expect(started.threads).toBe(1);
+    const ra = await a.then(
+      () => 'built',
+      (e: Error) => e.message,
+    );
+    expect(ra).toBe('built');
+    expect(await c!.then(() => 'built')).toBe('built');
+    expect(serviceState(esbuild).starts, 'C joined the running service').toBe(started.starts);
+  });
+
   it('context(): rebuilds in slots; a restart makes the context again on the new service', async () => {
     const { server, limiter, client } = jobserver(3);
     const ctx = await context({ ...entry(2), plugins: [jobslot({ limiter, max: 3 }), virtualModules(2, 0)] });
