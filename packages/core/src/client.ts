@@ -5,7 +5,7 @@
 // Platform-independent: the reading and writing live in a Backend, one per
 // platform (posix.ts, windows.ts). Waiters queue here; one backend watch
 // serves them all, so many pending acquire() calls cost no more than one.
-import { availableParallelism } from 'node:os';
+import { os } from './builtins.js';
 import type { Backend } from './backend.js';
 import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
@@ -162,7 +162,7 @@ export class JobClient {
     const found = makeflagsFromEnv(env);
     this.jobs = found?.flags.jobs;
     this.dryRun = found?.flags.dryRun ?? false;
-    this.fallbackSlots = found && !found.flags.unlimited ? 1 : availableParallelism();
+    this.fallbackSlots = found && !found.flags.unlimited ? 1 : os.availableParallelism();
 
     const fail = (kind: JobserverErrorKind, reason: string, warn: boolean) => {
       this._errorKind = kind;

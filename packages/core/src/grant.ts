@@ -10,9 +10,11 @@
 // must hold a token for every job it runs, as make would make it wait. A rename
 // is atomic, so two claimants never both win; the owner renames the file back
 // when it exits, so a later sibling can take over.
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fs, os, path } from './builtins.js';
+
+const { readdirSync, renameSync, rmSync, writeFileSync } = fs;
+const { tmpdir } = os;
+const { join } = path;
 
 export const GRANT_VARIABLE = 'JOBSLOT_GRANT';
 

@@ -15,13 +15,14 @@
 //   written, and libuv delivers it to the event loop. Elsewhere, and in worker
 //   threads, one poll() at a time runs on the libuv threadpool with a wake-up
 //   pipe to cancel it.
-import { closeSync, constants as fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import type { JobserverAuth } from './makeflags.js';
+import { fs, workerThreads } from './builtins.js';
+
+const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
 
 const LINUX = process.platform === 'linux';
 
@@ -121,6 +122,15 @@ function openFifo(path: string): number {
 
 type Watcher = { stop(): void };
 
+/**
+ * Signals reach only the main thread's event loop. Loaded here, not imported
+ * at the top: node:worker_threads costs a process about 1 MB of RSS, and a
+ * process without a jobserver should pay nothing.
+ */
+function onMainThread(): boolean {
+  return workerThreads().isMainThread;
+}
+
 /** SIGIO listeners are never removed: a SIGIO arriving with no listener would kill the process. */
 const sigioTargets = new Set<() => void>();
 let mainTid: number | undefined;
@@ -146,7 +156,7 @@ export class PosixBackend implements Backend {
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
-    this.waitMode = options.waitMode ?? (LINUX && isMainThread ? 'signal' : 'poll');
+    this.waitMode = options.waitMode ?? (LINUX && onMainThread() ? 'signal' : 'poll');
     if (auth.kind === 'pipe') {
       this.style = 'pipe';
       validatePipe(this.libc, auth.read, auth.write);

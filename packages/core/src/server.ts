@@ -2,10 +2,12 @@
 // pipe (make 4.3) holding N-1 tokens, the Nth being the implicit slot of the
 // command it serves. At the end it counts what came back. A leaf: the
 // `jobslot -j N` command and the tests use it.
-import { closeSync, constants as fsc, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fs, os, path } from './builtins.js';
 import { loadLibc } from './ffi/libc.js';
+
+const { closeSync, constants: fsc, mkdtempSync, openSync, rmSync } = fs;
+const { tmpdir } = os;
+const { join } = path;
 
 export interface JobserverOptions {
   /** -jN: the command may run N jobs at once (N-1 tokens plus its implicit slot). */

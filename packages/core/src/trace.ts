@@ -1,7 +1,9 @@
 // JOBSLOT_TRACE=FILE: every client appends one JSON line per event. A leaf:
 // the client and limiter write, `jobslot report` and the tests read.
-import { openSync, readFileSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { fs, path } from './builtins.js';
+
+const { openSync, readFileSync, writeSync } = fs;
+const { basename } = path;
 
 export type TraceEventName =
   | 'acquire'
