@@ -7,6 +7,9 @@ import { formatReport } from './report.js';
 import { runUnder } from './run.js';
 import { serve } from './serve.js';
 
+// So traces, ps and the report's timeline name us.
+process.title = 'jobslot';
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');

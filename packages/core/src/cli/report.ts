@@ -1,12 +1,13 @@
 // `jobslot report [--jobs N] [--svg OUT] TRACE`: what a JOBSLOT_TRACE file says.
 import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { analyzeTrace } from '../report.js';
 import { renderSvg } from '../svg.js';
 import { readTrace } from '../trace.js';
 
 export function formatReport(file: string, options: { jobs?: number; svg?: string } = {}): { text: string; ok: boolean } {
   const report = analyzeTrace(readTrace(file), options.jobs);
-  if (options.svg) writeFileSync(options.svg, renderSvg(report, `jobslot report ${file}`));
+  if (options.svg) writeFileSync(options.svg, renderSvg(report, `jobslot report ${basename(file)}`));
   const limit = report.jobs;
   const within = limit === undefined || report.peak <= limit;
   const lines = [
