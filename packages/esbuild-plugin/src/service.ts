@@ -252,7 +252,12 @@ export class EsbuildService {
     while (this.units.length < target) {
       const reservation = limiter.tryReserve(1, { extraOnly: true });
       if (reservation.slots === 0) return;
-      this.units.push({ slot: reservation, limiter, busy: false });
+      const unit: Unit = { slot: reservation, limiter, busy: true };
+      this.units.push(unit);
+      // A build waiting for a slot comes first; the threads share its slot all the same.
+      const waiter = this.waiters.find((w) => w.limiter === limiter);
+      if (waiter) waiter.deliver(unit);
+      else unit.busy = false;
     }
   }
 
