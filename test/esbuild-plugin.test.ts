@@ -281,7 +281,7 @@ function interruptWhileBuilding(cmd: string, args: string[], options: { cwd: str
       stdout += d;
       if (sent || (stdout.match(/^BUILDING$/gm) ?? []).length < options.building) return;
       sent = true;
-      const tree = processTree(child.pid!);
+      const tree: Array<{ pid: number; comm: string }> = processTree(child.pid!);
       scripts = tree
         .filter((p) => p.comm === 'node' && p.pid !== child.pid && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(SCRIPT))
         .map((p) => p.pid);
