@@ -361,6 +361,7 @@ describe.each(['fifo', 'pipe'] as const)('SIGINT mid-build, jobslot -j 3 --style
     );
     expect(result.scripts).toHaveLength(1);
     expect(result.stderr).not.toMatch(/not returned/);
+    // Dead of SIGINT, or (the service got the SIGINT too, and its builds failed first) exit 1 as a failed build.
     expect(result.signal === 'SIGINT' || result.code === 130 || result.code === 1, `${result.code} ${result.signal}`).toBe(true);
     const events = readTrace(tracePath);
     expect(tokensTakenBy(events, result.scripts), 'both tokens').toBe(2);
