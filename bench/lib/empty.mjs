@@ -1,0 +1,2 @@
+// An empty module: the RSS baseline imports it as core would be imported.
+export default 1;
