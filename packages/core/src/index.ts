@@ -8,6 +8,7 @@ export { JobClient, type AcquireOptions, type FromEnvOptions, type Token } from 
 export { JobserverError, type JobserverErrorKind } from './errors.js';
 export { parseMakeflags, makeflagsFromEnv, type JobserverAuth, type Makeflags } from './makeflags.js';
 export { createLimiter, type Limiter, type LimiterOptions, type Reservation, type Slot } from './limiter.js';
+export { type Hold, type HoldOptions } from './hold.js';
 export { sharedClient, sharedLimiter } from './shared.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';
 export { onProcessExit } from './exit.js';

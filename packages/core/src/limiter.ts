@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { JobClient, Token } from './client.js';
 import { abortError } from './errors.js';
+import { SlotHold, type Hold, type HoldOptions } from './hold.js';
 import { giveProcessSlot, processSlots, takeProcessSlot } from './process-slots.js';
 import { trace } from './trace.js';
 
@@ -52,6 +53,14 @@ export interface Limiter {
    * are taken, leaving the implicit slot to other users in this process.
    */
   tryReserve(want: number, options?: { extraOnly?: boolean }): Reservation;
+  /**
+   * Starts waiting for a slot for one job and returns its hold: await
+   * `hold.ready`, run the job, `hold.end()`. While the job awaits nested work
+   * of the same build, run that wait in `hold.lendDuring(wait)`: the slot is
+   * given back for it and taken again after (also when the wait throws), so
+   * nesting cannot deadlock even with one slot in total.
+   */
+  hold(options?: HoldOptions): Hold;
   /** Gives back every token and process slot it holds; queued tasks are rejected. */
   close(): void;
 }
@@ -264,6 +273,11 @@ class SlotLimiter implements Limiter {
         for (let i = 0; i < slots; i++) this.endOne();
       },
     };
+  }
+
+  hold(options: HoldOptions = {}): Hold {
+    const takeSlot = options.takeSlot ?? ((signal: AbortSignal) => this.acquire({ signal }));
+    return new SlotHold(takeSlot, options.signal);
   }
 
   close(): void {

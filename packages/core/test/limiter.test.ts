@@ -110,3 +110,159 @@ describe('createLimiter', () => {
     expect(createLimiter(outside).capacity).toBe(outside.fallbackSlots);
   });
 });
+
+describe('limiter.hold', () => {
+  it('one slot in total: a hold lends it to the nested job it waits on, then takes it back', async () => {
+    const { limiter, client, server } = setup(1); // the implicit slot only, no tokens
+    const order: string[] = [];
+    // A job that waits on a nested job of its own build, which needs a slot too.
+    const job = async (name: string, depth: number): Promise<string> => {
+      const hold = limiter.hold();
+      await hold.ready;
+      try {
+        expect(hold.holding).toBe(true);
+        order.push(`start ${name}`);
+        if (depth > 0) {
+          const inner = await hold.lendDuring(() => {
+            expect(hold.holding).toBe(false);
+            return job(`${name}.1`, depth - 1);
+          });
+          expect(hold.holding).toBe(true);
+          order.push(`back ${name} <- ${inner}`);
+        }
+        return name;
+      } finally {
+        hold.end();
+        expect(hold.holding).toBe(false);
+      }
+    };
+    const result = await Promise.race([job('a', 3), sleep(5000).then(() => 'deadlock')]);
+    expect(result).toBe('a');
+    expect(order).toEqual([
+      'start a',
+      'start a.1',
+      'start a.1.1',
+      'start a.1.1.1',
+      'back a.1.1 <- a.1.1.1',
+      'back a.1 <- a.1.1',
+      'back a <- a.1',
+    ]);
+    expect(limiter.active).toBe(0);
+    expect(client.held).toBe(0);
+    client.close();
+    expect(server.close()).toEqual({ returned: 0, lost: 0 });
+  });
+
+  it('a lent slot goes to whoever waits, and the lender queues to take one back', async () => {
+    const { limiter } = setup(1);
+    const a = limiter.hold();
+    await a.ready;
+    const b = limiter.hold();
+    expect(limiter.pending).toBe(1);
+    let bRan = false;
+    await a.lendDuring(async () => {
+      await b.ready; // b gets the lent slot
+      bRan = true;
+      expect(a.holding).toBe(false);
+      setTimeout(() => b.end(), 20); // a can only take it back once b is done
+    });
+    expect(bRan).toBe(true);
+    expect(b.ended).toBe(true);
+    expect(a.holding).toBe(true);
+    expect(limiter.active).toBe(1);
+    a.end();
+    a.end();
+    expect(limiter.active).toBe(0);
+  });
+
+  it('the error path: the slot is taken back, then the error is rethrown', async () => {
+    const { limiter, client } = setup(1);
+    const hold = limiter.hold();
+    await hold.ready;
+    const other = limiter.hold(); // queued: gets the slot while hold lends it
+    await expect(
+      hold.lendDuring(async () => {
+        await other.ready;
+        setTimeout(() => other.end(), 20);
+        throw new Error('nested failed');
+      }),
+    ).rejects.toThrow('nested failed');
+    // Rethrown only after the slot came back (other had to end first).
+    expect(other.ended).toBe(true);
+    expect(hold.holding).toBe(true);
+    expect(limiter.active).toBe(1);
+    hold.end();
+    expect(limiter.active).toBe(0);
+    expect(client.held).toBe(0);
+  });
+
+  it('overlapping lends lend once and take back once, after the last', async () => {
+    const { limiter, client } = setup(3);
+    const hold = limiter.hold();
+    await hold.ready;
+    expect(limiter.active).toBe(1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = hold.lendDuring(() => gate.then(() => 1));
+    const second = hold.lendDuring(() => sleep(5).then(() => 2));
+    await second;
+    // second is done but first still waits: the slot stays lent until both are.
+    expect(limiter.active).toBe(0);
+    expect(hold.holding).toBe(false);
+    release();
+    expect(await first).toBe(1);
+    expect(hold.holding).toBe(true);
+    expect(limiter.active).toBe(1);
+    hold.end();
+    expect(limiter.active).toBe(0);
+    expect(client.held).toBe(0);
+  });
+
+  it('signal aborts the wait for the first slot: ready rejects and the hold has ended', async () => {
+    const { limiter } = setup(1);
+    const busy = await limiter.acquire();
+    const controller = new AbortController();
+    const hold = limiter.hold({ signal: controller.signal });
+    expect(limiter.pending).toBe(1);
+    controller.abort();
+    await expect(hold.ready).rejects.toMatchObject({ name: 'AbortError' });
+    expect(hold.ended).toBe(true);
+    expect(limiter.pending).toBe(0);
+    busy.release();
+    expect(limiter.active).toBe(0);
+  });
+
+  it('end() while a lend waits to take a slot back: it stops waiting and the lend still returns', async () => {
+    const { limiter } = setup(1);
+    const hold = limiter.hold();
+    await hold.ready;
+    let busy!: { release(): void };
+    const lending = hold.lendDuring(async () => {
+      busy = await limiter.acquire(); // someone else takes the lent slot and keeps it
+      return 'value';
+    });
+    while (limiter.pending === 0) await sleep(1); // the hold queues to take a slot back
+    hold.end();
+    expect(await lending).toBe('value');
+    expect(limiter.pending).toBe(0);
+    busy.release();
+    expect(limiter.active).toBe(0);
+  });
+
+  it('takeSlot: a hold can get its slot elsewhere', async () => {
+    const { limiter } = setup(2);
+    let taken = 0;
+    let given = 0;
+    const hold = limiter.hold({
+      takeSlot: async () => {
+        taken++;
+        return { release: () => given++ };
+      },
+    });
+    await hold.ready;
+    await hold.lendDuring(() => undefined);
+    hold.end();
+    expect([taken, given]).toEqual([2, 2]);
+    expect(limiter.active).toBe(0);
+  });
+});
