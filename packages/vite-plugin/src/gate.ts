@@ -8,68 +8,17 @@
 //    rolldown calls those nested hooks from Rust in a fresh async context, so
 //    nesting by async context cannot see them. So the hook gives its slot back
 //    while it waits there, and takes one again before it goes on, as make's
-//    own jobs do: a job waiting is not a job running.
+//    own jobs do: a job waiting is not a job running. That is core's
+//    `limiter.hold()` and its `lendDuring()`.
 // 2. A hook that calls another governed hook directly (a plugin composing
 //    others) runs it inline, in the slot it holds.
 // 3. A build that ends (buildEnd with an error) aborts the calls still
 //    waiting for a slot, so nothing queued holds or takes a token afterwards.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Limiter, Slot } from '@jobslot/core';
+import type { Hold, Limiter } from '@jobslot/core';
 
 /** Context methods during which a hook gives its slot back. */
 const WAITING_METHODS = new Set<PropertyKey>(['load', 'resolve']);
-
-/** One hook call's claim on a slot. */
-class Hold {
-  private slot: Slot | undefined;
-  /** this.load / this.resolve calls in progress; the slot is away while > 0 */
-  private away = 0;
-  private regaining: Promise<void> | undefined;
-  private done = false;
-
-  constructor(
-    private readonly limiter: Limiter,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  /** Holds a slot now (false while given back for a wait). */
-  get holding(): boolean {
-    return this.slot !== undefined;
-  }
-
-  async take(): Promise<void> {
-    const slot = await this.limiter.acquire({ signal: this.signal });
-    // The hook may have ended while we waited (it did not await a load it started).
-    if (this.done) slot.release();
-    else this.slot = slot;
-  }
-
-  /** Runs `wait` with the slot given back; takes a slot again before returning. */
-  async giveBackDuring<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.away++ === 0) {
-      await this.regaining;
-      this.slot?.release();
-      this.slot = undefined;
-    }
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: await wait() };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    if (--this.away === 0 && !this.done) this.regaining = this.take();
-    // The hook goes on only in a slot, whether the wait succeeded or not.
-    await this.regaining;
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
-  }
-
-  end(): void {
-    this.done = true;
-    this.slot?.release();
-    this.slot = undefined;
-  }
-}
 
 /**
  * The hook's `this`, with load/resolve giving the slot back while they wait.
@@ -89,7 +38,7 @@ function contextFor(ctx: object, hold: Hold): object {
       if (fn === undefined) {
         const method = value as (...args: unknown[]) => unknown;
         fn = WAITING_METHODS.has(prop)
-          ? (...args: unknown[]) => hold.giveBackDuring(async () => method.apply(target, args))
+          ? (...args: unknown[]) => hold.lendDuring(() => method.apply(target, args))
           : method.bind(target);
         bound.set(prop, fn);
       }
@@ -112,9 +61,9 @@ export class HookGate {
   async call(hook: Hook, ctx: unknown, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     const outer = this.current.getStore();
     if (outer?.holding) return hook.apply(wrapContext(ctx, outer), args);
-    const hold = new Hold(this.limiter, signal);
-    await hold.take();
+    const hold = this.limiter.hold({ signal });
     try {
+      await hold.ready;
       return await this.current.run(hold, () => hook.apply(wrapContext(ctx, hold), args));
     } finally {
       hold.end();
