@@ -10,12 +10,13 @@
 // - a callback that awaits `build.resolve()` waits for other callbacks of the
 //   same build, which esbuild calls in a fresh async context: the callback
 //   gives its slot back while it waits there, and takes one again after
-//   (a job waiting is not a job running);
+//   (a job waiting is not a job running): core's `limiter.hold()` does that
+//   part, with the lane-or-slot race below as where its slots come from;
 // - a callback that runs a whole esbuild build (bundling a worker, say): that
 //   build's setup runs in the callback's async context, sees the hold here and
 //   runs in the callback's slot (see plugin.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Limiter, Slot } from '@jobslot/core';
+import type { Hold, Limiter, Slot } from '@jobslot/core';
 
 /** The callback running in this async context, and what it holds. */
 const KEY = Symbol.for('jobslot.esbuild-plugin.holds');
@@ -78,100 +79,58 @@ export class Lane {
   }
 }
 
-/** One callback call's claim: its build's lane or a slot of the limiter. */
-export class Hold {
-  private lane: Lane | undefined;
-  private slot: Slot | undefined;
-  /** build.resolve() calls in progress; the claim is given back while > 0 */
-  private away = 0;
-  private regaining: Promise<void> | undefined;
-  private done = false;
+/** A slot lent from a build's lane; giving it back frees the lane for the next callback. */
+function laneSlot(lane: Lane): Slot {
+  let given = false;
+  return {
+    release() {
+      if (given) return;
+      given = true;
+      lane.give();
+    },
+  };
+}
 
-  constructor(
-    private readonly build: Lane,
-    private readonly limiter: Limiter,
-  ) {}
-
-  /** Holds a lane or slot now (false while given back for a build.resolve()). */
-  get holding(): boolean {
-    return !this.done && (this.lane !== undefined || this.slot !== undefined);
-  }
-
-  /** The callback has not ended. */
-  get active(): boolean {
-    return !this.done;
-  }
-
-  /** Waits for the build's lane or a new slot, whichever is first. */
-  take(): Promise<void> {
-    if (this.build.tryTake()) {
-      this.lane = this.build;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
+/**
+ * Where a callback's hold gets a slot: its build's lane or a new slot of the
+ * limiter, whichever comes first. The loser of the race is called off.
+ */
+function laneOrSlot(lane: Lane, limiter: Limiter): (signal: AbortSignal) => Promise<Slot> {
+  return (signal) => {
+    if (lane.tryTake()) return Promise.resolve(laneSlot(lane));
+    return new Promise<Slot>((resolve, reject) => {
       const acquiring = new AbortController();
+      // The hold no longer wants a slot: the limiter's wait rejects, which settles this.
+      const onAbort = () => acquiring.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;
-      const stopWaiting = this.build.wait(() => {
-        if (settled || !this.build.tryTake()) return false;
+      const settle = () => {
         settled = true;
+        signal.removeEventListener('abort', onAbort);
+      };
+      const stopWaiting = lane.wait(() => {
+        if (settled || !lane.tryTake()) return false;
+        settle();
         acquiring.abort();
-        this.lane = this.build;
-        resolve();
+        resolve(laneSlot(lane));
         return true;
       });
-      this.limiter.acquire({ signal: acquiring.signal }).then(
+      limiter.acquire({ signal: acquiring.signal }).then(
         (slot) => {
-          if (settled || this.done) return slot.release();
-          settled = true;
+          if (settled) return slot.release();
+          settle();
           stopWaiting();
-          this.slot = slot;
-          resolve();
+          resolve(slot);
         },
         (error: unknown) => {
           if (settled) return;
-          settled = true;
+          settle();
           stopWaiting();
           reject(error);
         },
       );
     });
-  }
-
-  private giveBack(): void {
-    this.lane?.give();
-    this.lane = undefined;
-    this.slot?.release();
-    this.slot = undefined;
-  }
-
-  /** Runs `wait` with the claim given back; takes one again before returning. */
-  async giveBackDuring<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.away++ === 0) {
-      await this.regaining;
-      this.giveBack();
-    }
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: await wait() };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    if (--this.away === 0 && !this.done) this.regaining = this.take();
-    // The callback goes on only in a slot, whether the wait succeeded or not.
-    await this.regaining;
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
-  }
-
-  end(): void {
-    this.done = true;
-    this.giveBack();
-  }
-
-  /** Runs `fn` with this hold as the current one. */
-  run<T>(fn: () => T): T {
-    return holds.run(this, fn);
-  }
+  };
 }
 
 /** Calls `fn` in a slot: inline in the current callback's, else its build's lane or a new one. */
@@ -179,10 +138,10 @@ export async function inSlot<T>(lane: Lane, limiter: Limiter, fn: () => T | Prom
   if (!limiter.limited) return fn();
   // A governed callback calling another one directly: it is already in a slot.
   if (currentHold()) return fn();
-  const hold = new Hold(lane, limiter);
-  await hold.take();
+  const hold = limiter.hold({ takeSlot: laneOrSlot(lane, limiter) });
   try {
-    return await hold.run(fn);
+    await hold.ready;
+    return await holds.run(hold, fn);
   } finally {
     hold.end();
   }
@@ -191,6 +150,6 @@ export async function inSlot<T>(lane: Lane, limiter: Limiter, fn: () => T | Prom
 /** `build.resolve()` for a governed plugin: the caller's slot is given back while esbuild resolves. */
 export function resolveGivingBack<T>(resolve: () => Promise<T>): Promise<T> {
   const hold = holds.getStore();
-  if (!hold?.active) return resolve();
-  return hold.giveBackDuring(resolve);
+  if (!hold || hold.ended) return resolve();
+  return hold.lendDuring(resolve);
 }

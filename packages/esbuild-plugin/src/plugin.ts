@@ -70,7 +70,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
         finish();
         let next = handoff?.take();
         adopted = next !== undefined;
-        if (!next && parent?.active) next = service.borrow();
+        if (!next && parent && !parent.ended) next = service.borrow();
         if (!next) {
           waiting = new AbortController();
           try {
