@@ -1,14 +1,11 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../tsup.shared';
 
 export default defineConfig([
   {
-    // The library: ESM and CJS (webpack configs are often CommonJS), with types.
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
+    ...library,
+    // The build script empties dist/ first: two configs build into it at once.
     clean: false,
-    target: 'node20',
-    sourcemap: true,
     // import.meta.url in the CJS build (used to load koffi lazily)
     shims: true,
   },

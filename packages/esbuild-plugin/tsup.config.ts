@@ -1,12 +1,8 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../tsup.shared';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
+  ...library,
   // import.meta.url in the CJS build: the plugin resolves its esbuild peer from its own location.
   shims: true,
 });
