@@ -88,7 +88,8 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     const trace = join(dir, 'trace.jsonl');
     // One recipe runs four builds at once, as turbo would: only one may use the
     // recipe's implicit slot, the others must hold tokens.
-    const four = Array.from({ length: 4 }, () => `node ${CHILD} 8`).join(' & ');
+    // Long enough (12 tasks of 20 ms, at most 3 at once) that the four overlap.
+    const four = Array.from({ length: 4 }, () => `node ${CHILD} 12`).join(' & ');
     const result = await runMake({
       make,
       dir,
