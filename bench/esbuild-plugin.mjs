@@ -84,7 +84,7 @@ const MACHINE_ENV = {
 
 function env(extra) {
   const e = { ...process.env };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT', 'GOMAXPROCS', 'NODE_OPTIONS', 'ROLLDOWN_WORKER_THREADS', 'RAYON_NUM_THREADS']) delete e[k];
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'GOMAXPROCS', 'NODE_OPTIONS', 'ROLLDOWN_WORKER_THREADS', 'RAYON_NUM_THREADS']) delete e[k];
   return { ...e, ...extra };
 }
 

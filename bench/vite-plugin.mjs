@@ -130,7 +130,7 @@ function makefile(vite, withJobslot, out) {
 
 function cleanEnv(extra) {
   const env = { ...process.env };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT', 'NODE_OPTIONS', 'GOMAXPROCS', 'ROLLDOWN_WORKER_THREADS', 'RAYON_NUM_THREADS', 'UV_THREADPOOL_SIZE']) delete env[k];
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'NODE_OPTIONS', 'GOMAXPROCS', 'ROLLDOWN_WORKER_THREADS', 'RAYON_NUM_THREADS', 'UV_THREADPOOL_SIZE']) delete env[k];
   return { ...env, ...extra };
 }
 

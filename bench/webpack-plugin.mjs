@@ -102,7 +102,7 @@ function makefile(project, out, builds) {
 
 function cleanEnv(extra) {
   const env = { ...process.env };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT', 'FAKE_CORES']) delete env[k];
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'FAKE_CORES']) delete env[k];
   return { ...env, ...extra };
 }
 

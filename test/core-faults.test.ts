@@ -80,8 +80,8 @@ describe('bad MAKEFLAGS', () => {
       expectFallback(p, 'different-pipes', /two different pipes/);
     } finally {
       // Nothing was taken from either.
-      expect(a.close()).toEqual({ returned: 2, lost: 0 });
-      expect(b.close()).toEqual({ returned: 2, lost: 0 });
+      expect(a.close()).toMatchObject({ returned: 2, lost: 0 });
+      expect(b.close()).toMatchObject({ returned: 2, lost: 0 });
     }
   });
 
@@ -91,7 +91,7 @@ describe('bad MAKEFLAGS', () => {
       const p = await probe({ MAKEFLAGS: ' -j3 --jobserver-auth=3,4' }, [a.stdio[1]!, a.stdio[0]!]);
       expectFallback(p, 'wrong-access-mode', /open for writing only/);
     } finally {
-      expect(a.close()).toEqual({ returned: 2, lost: 0 });
+      expect(a.close()).toMatchObject({ returned: 2, lost: 0 });
     }
   });
 
@@ -105,7 +105,7 @@ describe('bad MAKEFLAGS', () => {
     expect(client.errorKind).toBe('foreign-pipe');
     expect(warnings).toHaveLength(1);
     expect(client.tryAcquire()).toBeNull();
-    expect(a.close()).toEqual({ returned: 2, lost: 0 });
+    expect(a.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 
   it('a fifo path that is missing', async () => {
@@ -171,7 +171,7 @@ describe.each(['fifo', 'pipe'] as const)('faults (%s)', (style) => {
     const { signal: died } = await run.exited;
     // The signal is re-raised after the release: the exit status still says it.
     expect(died).toBe(signal);
-    expect(run.server.close()).toEqual({ returned: 3, lost: 0 });
+    expect(run.server.close()).toMatchObject({ returned: 3, lost: 0 });
   });
 
   it.each(['throw', 'reject', 'exit'])('leaving by %s while holding 2 tokens: both come back', async (how) => {
@@ -179,7 +179,7 @@ describe.each(['fifo', 'pipe'] as const)('faults (%s)', (style) => {
     const { code } = await run.exited;
     expect(run.output().stdout).toContain('holding 2');
     expect(code).not.toBe(0);
-    expect(run.server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(run.server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 });
 
@@ -188,7 +188,7 @@ describe('the jobserver closing mid-wait', () => {
     const run = startUnder('fifo', 1, 'wait.mjs', ['-']);
     // Let the client start waiting (no token exists: -j1), then go away.
     await new Promise((r) => setTimeout(r, 500));
-    expect(run.server.close()).toEqual({ returned: 0, lost: 0 });
+    expect(run.server.close()).toMatchObject({ returned: 0, lost: 0 });
     const { code } = await run.exited;
     expect(code).toBe(0);
     const out = JSON.parse(run.output().stdout.trim()) as { outcome: string; ms: number; connected: boolean; warnings: string[] };

@@ -85,7 +85,7 @@ export function run(
 /** The environment for a child make: no jobserver leaking in from whatever runs the tests. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_GRANT']) delete env[k];
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'GOMAXPROCS', 'NODE_OPTIONS']) delete env[k];
   return { ...env, ...extra };
 }
 
@@ -117,4 +117,26 @@ export async function runMake(options: {
 /** Quotes a string for a POSIX shell (Makefile recipes). */
 export function sh(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The most jobs alive at once in a log of "start <id> <time>" / "end <id>
+ * <time>" lines, as recipes, build scripts and compiler wrappers write them:
+ * a count of concurrency that does not rely on jobslot's own trace.
+ */
+export function peakFromLog(text: string): { peak: number; jobs: number } {
+  const events = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((w) => (w[0] === 'start' || w[0] === 'end') && w.length >= 3)
+    .map(([kind, , t]) => ({ delta: kind === 'start' ? 1 : -1, t: Number(t) }))
+    // At equal times an end comes first: a job that ends as another starts did not overlap it.
+    .sort((a, b) => a.t - b.t || a.delta - b.delta);
+  let running = 0;
+  let peak = 0;
+  for (const e of events) {
+    running += e.delta;
+    peak = Math.max(peak, running);
+  }
+  return { peak, jobs: events.filter((e) => e.delta === 1).length };
 }

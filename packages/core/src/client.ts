@@ -9,9 +9,9 @@ import { os } from './builtins.js';
 import type { Backend } from './backend.js';
 import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
-import { claimGrant } from './grant.js';
-import { addGrant, dropImplicitSlot, processSlots } from './process-slots.js';
+import { contendForImplicitSlot, processSlots, reclaimImplicitSlot, wakeLimiters } from './process-slots.js';
 import { makeflagsFromEnv, type JobserverAuth } from './makeflags.js';
+import { checkPoolHint, implicitSlotLock, isPool, parsePoolHint, POOL_VARIABLE, sharesImplicitSlot, type PoolHint } from './pool.js';
 import { PosixBackend } from './posix.js';
 import { WindowsBackend } from './windows.js';
 import { trace } from './trace.js';
@@ -104,14 +104,14 @@ export class JobClient {
   readonly jobs: number | undefined;
   /** make is running with -n (`n` in MAKEFLAGS' first word). */
   readonly dryRun: boolean;
-  /** Slots a parent `jobslot run` holds for this process (JOBSLOT_GRANT): use them, take no more. */
-  readonly granted: number;
   /**
    * This process may run one job without a token (make's implicit slot).
-   * False when a sibling under the same `jobslot run` owns it: then every job
-   * here needs a token.
+   * False while a sibling beneath the same `jobslot run` owns it (a runner
+   * such as turbo started both on one slot): then every job here needs a token.
    */
-  readonly implicitSlot: boolean;
+  get implicitSlot(): boolean {
+    return processSlots().implicit;
+  }
   /**
    * How many slots to use when there is no usable jobserver: 1 under make
    * (make -j1, or a jobserver we cannot use: make itself says "jobserver
@@ -148,17 +148,6 @@ export class JobClient {
       trace('warn', { message });
       onWarning(message);
     };
-    const grant = claimGrant(env);
-    this.granted = grant.count;
-    if (grant.claimed) {
-      addGrant(grant.count);
-      // Even a grant of 0 slots is claimed: it tells the trace that this
-      // process, not its `jobslot run` parent, now counts the slot they share.
-      trace('grant', { held: grant.count, from: grant.from });
-    } else if (grant.present) {
-      dropImplicitSlot();
-    }
-    this.implicitSlot = processSlots().implicit;
     const found = makeflagsFromEnv(env);
     this.jobs = found?.flags.jobs;
     this.dryRun = found?.flags.dryRun ?? false;
@@ -183,17 +172,41 @@ export class JobClient {
       }
       return;
     }
+    const hint = parsePoolHint(env[POOL_VARIABLE]);
+    let viaHint = false;
     try {
-      this.backend = openBackend(flags.auth, options.waitMode);
+      try {
+        this.backend = openBackend(flags.auth, options.waitMode);
+      } catch (error) {
+        // The descriptors did not survive the way here (node under `npm run`
+        // closes them): a `jobslot run` above us also names its pool by path.
+        const usable = hint && flags.auth.kind === 'pipe' && error instanceof JobserverError && checkPoolHint(hint) === undefined;
+        if (!usable) throw error;
+        this.backend = openBackend({ kind: 'fifo', path: hint.path }, options.waitMode);
+        viaHint = true;
+      }
     } catch (error) {
       if (error instanceof JobserverError) fail(error.kind, error.message, true);
       else fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
       return;
     }
+    if (hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''))) {
+      this.joinPool(hint);
+    }
     this._style = this.backend.style;
     this._connected = true;
     this.unregisterExit = onProcessExit(() => this.releaseAllNow());
     trace('connect', { jobs: this.jobs, message: this.style });
+  }
+
+  /**
+   * Beneath a `jobslot run` with no make (or cargo) in between, jobslot clients share
+   * the one implicit slot the pool was served with (see pool.ts).
+   */
+  private joinPool(hint: PoolHint): void {
+    if (!sharesImplicitSlot(hint)) return;
+    contendForImplicitSlot(() => implicitSlotLock(hint));
+    if (!processSlots().implicit) trace('sibling', { message: hint.path });
   }
 
   /** Takes a token if one is free right now; never waits. */
@@ -311,6 +324,8 @@ export class JobClient {
     // never ends. (Not at once: reopening it costs every quick handoff.)
     this.keepAlive = setInterval(() => {
       if (this.tokens.size === 0) backend.idle();
+      // A sibling waiting for a token may find the implicit slot free again.
+      if (reclaimImplicitSlot()) wakeLimiters();
       this.serveWaiters();
     }, 1000);
   }

@@ -37,15 +37,15 @@ function releaseAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  releaseAll();
-  // If the program listens for this signal itself, it decides when to exit
-  // (the 'exit' hook covers that). Otherwise do what the default would have
-  // done: die of the signal.
+  // If the program listens for this signal itself, it decides whether to go
+  // on: its tokens are still in use until it does exit (the 'exit' hook gives
+  // them back then). Otherwise do what the default would have done: give
+  // everything back and die of the signal.
   const others = process.listeners(signal).filter((l) => l !== onSignal);
-  if (others.length === 0) {
-    for (const s of SIGNALS) process.removeListener(s, onSignal);
-    process.kill(process.pid, signal);
-  }
+  if (others.length > 0) return;
+  releaseAll();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  process.kill(process.pid, signal);
 }
 
 function install(): void {

@@ -1,13 +1,13 @@
-// The limiter: runs tasks in slots. A process may run 1 + (granted) + held
-// tasks at once: the implicit slot first, then granted slots, then tokens it
-// waits for from the jobserver. Tokens go back the moment no queued task needs
+// The limiter: runs tasks in slots. A process may run 1 + held tasks at once:
+// the implicit slot first (unless a sibling beneath the same `jobslot run`
+// owns it), then tokens it waits for from the jobserver. Tokens go back the moment no queued task needs
 // them. Without a jobserver it falls back to `max` or the machine's
 // parallelism, so code using it behaves the same with or without make.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { JobClient, Token } from './client.js';
 import { abortError } from './errors.js';
 import { SlotHold, type Hold, type HoldOptions } from './hold.js';
-import { giveProcessSlot, processSlots, takeProcessSlot } from './process-slots.js';
+import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
 import { trace } from './trace.js';
 
 export interface LimiterOptions {
@@ -40,17 +40,17 @@ export interface Limiter {
   readonly pending: number;
   /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
   readonly capacity: number;
-  /** A jobserver or a grant governs this process; false means fallback, nothing to throttle. */
+  /** A jobserver governs this process; false means fallback, nothing to throttle. */
   readonly limited: boolean;
   /** Runs `fn` in a slot. Called from inside a running slot's async context, runs inline in that slot. */
   run<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Waits for a slot you release yourself. */
   acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
   /**
-   * Takes up to `want` slots without waiting: a free process slot (the
-   * implicit or a granted one) first, then tokens. Size a worker pool to
-   * `Math.max(1, slots)`. With `extraOnly`, only tokens (and granted slots)
-   * are taken, leaving the implicit slot to other users in this process.
+   * Takes up to `want` slots without waiting: the free implicit slot first,
+   * then tokens. Size a worker pool to `Math.max(1, slots)`. With
+   * `extraOnly`, only tokens are taken, leaving the implicit slot to other
+   * users in this process.
    */
   tryReserve(want: number, options?: { extraOnly?: boolean }): Reservation;
   /**
@@ -92,12 +92,11 @@ class SlotLimiter implements Limiter {
   }
 
   get limited(): boolean {
-    return this.client.connected || processSlots().granted > 0;
+    return this.client.connected;
   }
 
-  /** With a grant from `jobslot run`, use the granted slots and take no tokens on top. */
   private get mayTakeTokens(): boolean {
-    return this.client.connected && processSlots().granted === 0;
+    return this.client.connected;
   }
 
   private get fallbackSize(): number {
@@ -126,7 +125,7 @@ class SlotLimiter implements Limiter {
     if (!this.limited) return this.running < this.fallbackSize;
     if (this.running < this.heldSlots) return true;
     if (this.heldSlots >= this.max) return false;
-    if (takeProcessSlot(extraOnly)) {
+    if (takeProcessSlot(extraOnly) || (!extraOnly && reclaimImplicitSlot() && takeProcessSlot())) {
       this.processHeld++;
       return true;
     }

@@ -147,3 +147,28 @@ export function makeflagsFromEnv(
 export function replaceJobserverAuth(value: string, auth: string): string {
   return value.replace(/--jobserver-(?:auth|fds)=(?:\\.|\S)+/g, `--jobserver-auth=${auth}`);
 }
+
+/** A word as make writes it into MAKEFLAGS: blanks escaped with a backslash (make 4.4.1 does the same for a fifo path). */
+export function escapeMakeflagsWord(word: string): string {
+  return word.replace(/[ \t]/g, (c) => `\\${c}`);
+}
+
+/**
+ * `base` (a MAKEFLAGS value, or nothing) with its -j and jobserver replaced by
+ * `-j<jobs> --jobserver-auth=<auth>`; its other flags and the variables after
+ * ` -- ` are kept as they are. `auth` must already be escaped.
+ */
+export function withJobserver(base: string | undefined, jobs: number, auth: string): string {
+  const value = base ?? '';
+  // The variables after ` -- ` are the user's, copied verbatim.
+  const split = /(?:^|\s)--(?:\s|$)/.exec(value);
+  const flagsPart = split ? value.slice(0, split.index) : value;
+  const vars = split ? value.slice(split.index + split[0].length) : '';
+  const words = (flagsPart.match(/(?:\\.|\S)+/g) ?? []).filter(
+    (word) => !/^-j\d*$/.test(word) && !word.startsWith('--jobs=') && !/^--jobserver-(?:auth|fds)=/.test(word),
+  );
+  // make puts its single-letter flags first, without a dash; otherwise it starts with a blank.
+  const lead = words[0] && !words[0].startsWith('-') ? `${words.shift()} ` : ' ';
+  const rest = words.length ? ` ${words.join(' ')}` : '';
+  return `${lead}-j${jobs} --jobserver-auth=${auth}${rest}${split ? ` -- ${vars}` : ''}`;
+}

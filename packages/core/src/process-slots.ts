@@ -1,48 +1,66 @@
 // The slots this process has without asking the jobserver: the implicit one
-// (make counted this process when it started it) plus any a parent
-// `jobslot run` granted. One pool per process, shared by every limiter and by
-// every copy of this package (ESM and CJS), so two limiters never both count
-// the implicit slot.
+// (make counted this process when it started it). One pool per process,
+// shared by every limiter and by every copy of this package (ESM and CJS), so
+// two limiters never both count the implicit slot.
 
 export interface ProcessSlots {
-  /** slots not in use by any limiter */
+  /** slots not in use by any limiter (0 or 1) */
   free: number;
-  /** this process has make's implicit slot (false: a sibling under the same grant has it) */
+  /** this process has make's implicit slot (false: a sibling beneath the same `jobslot run` has it) */
   implicit: boolean;
-  /** slots granted by a parent `jobslot run` (claimed through JOBSLOT_GRANT) */
-  granted: number;
   /** limiters to poke when a slot comes back */
   wakers: Set<() => void>;
+  /** for a sibling: tries to take the implicit slot over (its owner may have ended) */
+  reclaim: (() => boolean) | undefined;
+  /** the implicit slot has been contended for (once per process) */
+  contended: boolean;
 }
 
 const KEY = Symbol.for('jobslot.process-slots');
 
 export function processSlots(): ProcessSlots {
   const g = globalThis as Record<symbol, ProcessSlots | undefined>;
-  return (g[KEY] ??= { free: 1, implicit: true, granted: 0, wakers: new Set() });
+  return (g[KEY] ??= { free: 1, implicit: true, wakers: new Set(), reclaim: undefined, contended: false });
 }
 
-/** A sibling owns the grant: this process runs every job on a token of its own. */
-export function dropImplicitSlot(): void {
+/**
+ * Contends once per process for the implicit slot of a pool shared with
+ * siblings (see pool.ts): `lock()` says whether this process won, `retry()`
+ * tries again later. A loser runs every job on a token until it wins.
+ */
+export function contendForImplicitSlot(lock: () => { won: boolean; retry: () => boolean }): void {
   const pool = processSlots();
-  if (!pool.implicit) return;
+  if (pool.contended) return;
+  pool.contended = true;
+  const { won, retry } = lock();
+  if (won) return;
   pool.implicit = false;
   pool.free--;
+  pool.reclaim = retry;
 }
 
-/** Adds a claimed grant to the pool. */
-export function addGrant(count: number): void {
-  if (count <= 0) return;
+/**
+ * A sibling that needs a slot: takes the implicit one over if its owner has
+ * let go, and frees it in this process's pool. True if it did. The caller
+ * takes it, or wakes the limiters with `wakeLimiters()`.
+ */
+export function reclaimImplicitSlot(): boolean {
   const pool = processSlots();
-  pool.granted += count;
-  pool.free += count;
-  wake(pool);
+  if (pool.implicit || !pool.reclaim?.()) return false;
+  pool.implicit = true;
+  pool.reclaim = undefined;
+  pool.free++;
+  return true;
 }
 
-/** Takes a free slot; with `grantedOnly`, only if one beyond the implicit slot is free. */
-export function takeProcessSlot(grantedOnly = false): boolean {
+export function wakeLimiters(): void {
+  wake(processSlots());
+}
+
+/** Takes a free slot; with `extraOnly`, none (the implicit slot is left to the process's main work). */
+export function takeProcessSlot(extraOnly = false): boolean {
   const pool = processSlots();
-  if (pool.free <= (grantedOnly ? 1 : 0)) return false;
+  if (extraOnly || pool.free <= 0) return false;
   pool.free--;
   return true;
 }

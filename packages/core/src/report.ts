@@ -71,15 +71,6 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
         sumPending -= pending.get(e.pid) ?? 0;
         pending.set(e.pid, 0);
         break;
-      case 'grant':
-        // This process took over the slots its `jobslot run` parent was
-        // counting: from now on they are counted here, not there.
-        if (e.from !== undefined) {
-          sumActive -= active.get(e.from) ?? 0;
-          active.set(e.from, 0);
-          perProcess.get(e.from)?.steps.push([e.t, 0]);
-        }
-        break;
       case 'warn':
         if (e.message) warnings.push(`${e.pid}: ${e.message}`);
         break;

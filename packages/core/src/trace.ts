@@ -14,7 +14,8 @@ export type TraceEventName =
   | 'lost'
   | 'warn'
   | 'connect'
-  | 'grant'
+  /** this process does not own the implicit slot of the `jobslot run` pool it shares with siblings */
+  | 'sibling'
   /** a `jobslot -j N` server started */
   | 'server'
   /** the process is exiting: whatever slots it ran have ended */
@@ -36,8 +37,6 @@ export interface TraceEvent {
   jobs?: number;
   label?: string;
   message?: string;
-  /** grant events: the pid of the `jobslot run` whose slots this process took over */
-  from?: number;
   /** on a process's first event: what it is (process title, or its script's name) */
   name?: string;
 }

@@ -38,7 +38,7 @@ describe('JobClient (fifo)', () => {
     expect(client.held).toBe(0);
     expect(warnings).toEqual([]);
     client.close();
-    expect(server.close()).toEqual({ returned: 3, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 3, lost: 0 });
   });
 
   it('writes back the exact byte it read, 0x80-0xff included', () => {
@@ -108,7 +108,7 @@ describe('JobClient (fifo)', () => {
     }
     expect(served).toBe(50);
     client.close();
-    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 
   it('close() gives back what it holds and ends every wait with null', async () => {
@@ -119,6 +119,6 @@ describe('JobClient (fifo)', () => {
     client.close();
     expect(await waiting).toBeNull();
     expect(client.held).toBe(0);
-    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 });

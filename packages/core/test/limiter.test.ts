@@ -44,7 +44,7 @@ describe('createLimiter', () => {
     expect(limiter.active).toBe(0);
     expect(limiter.pending).toBe(0);
     client.close();
-    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 
   it('max caps the slots, the implicit one included', async () => {
@@ -150,7 +150,7 @@ describe('limiter.hold', () => {
     expect(limiter.active).toBe(0);
     expect(client.held).toBe(0);
     client.close();
-    expect(server.close()).toEqual({ returned: 0, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 0, lost: 0 });
   });
 
   it('a lent slot goes to whoever waits, and the lender queues to take one back', async () => {

@@ -1,6 +1,7 @@
 // Running the command jobslot wraps: stdio passed through, SIGINT/SIGTERM/SIGHUP
 // forwarded, and our own exit mirroring the child's (its code, or its signal).
 import { spawn, type StdioOptions } from 'node:child_process';
+import { constants } from 'node:os';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -9,7 +10,10 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-/** Starts `command` and resolves when it exits. Signals we receive meanwhile go to it. */
+/**
+ * Starts `command` and resolves when it exits. Signals we receive meanwhile go
+ * to it, and only to it: we stay alive (holding its tokens) until it has ended.
+ */
 export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; extraFds?: number[] }): Promise<ChildExit> {
   const [file, ...args] = command;
   const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...(options.extraFds ?? [])];
@@ -31,12 +35,18 @@ export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; e
   });
 }
 
-/** Ends this process the way the child ended: same code, or the same signal. */
+/**
+ * Ends this process the way the child ended: the same code, or death by the
+ * same signal (a shell then sees 128 + n, and make reports the signal).
+ * Call it after everything is given back.
+ */
 export function exitLike(result: ChildExit): never {
   if (result.signal) {
+    // Our own listeners (and any a library left) would catch it: let the default action run.
+    process.removeAllListeners(result.signal);
     process.kill(process.pid, result.signal);
-    // If the signal is ignored or handled somewhere, fall back to the shell's convention.
-    setTimeout(() => process.exit(128 + 1), 1000).unref();
+    // Still here: node ignores this signal (SIGPIPE). Say it as a shell would.
+    process.exit(128 + (constants.signals[result.signal] ?? 0));
   }
   process.exit(result.code ?? 1);
 }

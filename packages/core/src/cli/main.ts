@@ -21,7 +21,7 @@ const program = new Command('jobslot')
   .enablePositionalOptions()
   .passThroughOptions()
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs', positiveInt)
-  .addOption(new Option('--style <style>', 'how the jobserver is passed: fifo (make 4.4+) or pipe (make 4.3)').choices(['fifo', 'pipe']).default('fifo'))
+  .addOption(new Option('--style <style>', 'how MAKEFLAGS names the jobserver: pipe (R,W descriptors, read by every make, gcc and cargo) or fifo (a path, make 4.4+ only)').choices(['pipe', 'fifo']).default('pipe'))
   .argument('[command...]', 'the command to run, after --')
   .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
     if (!options.jobs || command.length === 0) {

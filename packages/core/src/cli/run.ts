@@ -1,66 +1,187 @@
-// `jobslot run [--max M] -- CMD ...`: inside a jobserver, take tokens without
-// waiting and start CMD with its native thread pools sized to the slots held.
+// `jobslot run [--max M] -- CMD ...`: CMD gets a jobserver of its own, carved
+// out of the one above (make's, or another jobslot's): a sub-pool.
+//
+// - CMD runs on our job slot (the implicit one make gave this recipe) plus the
+//   tokens we take from the outer pool and put into the sub-pool. Anything
+//   beneath CMD that speaks the jobserver protocol (make 4.3 and 4.4, cargo,
+//   gcc -flto=jobserver, ninja, jobslot's own clients) takes them from there,
+//   so nothing beneath goes over the outer limit.
+// - The sub-pool is handed down as make 4.3 does (`--jobserver-auth=R,W`),
+//   which every client reads, and by path in JOBSLOT_POOL for jobslot clients
+//   whose descriptors node closed (npm run). See server.ts and pool.ts.
+// - It starts with the tokens free now (up to --max), grows while CMD's
+//   clients empty it, and gives tokens that sit unused back to the outer pool.
+// - Native pools read their size once, at start: GOMAXPROCS,
+//   ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS and V8's --v8-pool-size are set
+//   to the slots held when CMD starts.
+// - When CMD ends, every token we took goes back, whatever CMD returned.
+//
+// Without a usable jobserver above (outside make, `make -j` with no number),
+// CMD gets a jobserver of its own: --max slots, else one per CPU, and one line
+// says so.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client.js';
-import { createGrant, GRANT_VARIABLE } from '../grant.js';
-import { makeflagsFromEnv, MAKEFLAGS_VARIABLES, replaceJobserverAuth } from '../makeflags.js';
+import { reclaimImplicitSlot } from '../process-slots.js';
+import { createJobserver, type Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
-import { trace } from '../trace.js';
 import { exitLike, runChild } from './child.js';
+import { describeCommand, ffiMissing, reportReturns } from './words.js';
+
+/** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
+const TICK_MS = 20;
+/** A token unused in the sub-pool this long goes back to the outer pool. */
+const IDLE_MS = 200;
+/** CMD's start-up: tokens it has not taken yet are not idle. */
+const STARTUP_MS = 1000;
+/** After giving back a token nobody took, wait this long (doubling, up to 16x) before growing again. */
+const BACKOFF_MS = 200;
 
 export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
-  const client = JobClient.fromEnv();
-  const tokens: Token[] = [];
-  /** The slots CMD gets: its own job slot (implicit, or a token we waited for) and the rest. */
-  const slotsFor = () => (client.implicitSlot ? 1 : 0) + client.granted + tokens.length;
-  // A sibling under the same grant owns the implicit slot (turbo running
-  // several tasks under one make recipe): wait for a token to run on, as make
-  // waits for one before starting a job.
-  if (!client.implicitSlot && client.connected) {
-    const token = await client.acquire();
-    if (token) tokens.push(token);
+  const warnings: string[] = [];
+  const client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
+  if (!client.connected) return runAlone(command, options, client, warnings);
+
+  // Our own job slot for CMD: make's implicit one, unless a sibling beneath
+  // the same pool owns it; then wait for a token (or for the implicit slot to
+  // come free), as make would before starting a job.
+  const own = await ownSlot(client);
+  const max = Math.max(1, options.max ?? client.jobs ?? availableParallelism());
+  const extra: Token[] = [];
+  while (1 + extra.length < max) {
+    const token = client.tryAcquire();
+    if (!token) break;
+    extra.push(token);
   }
-  // With a grant from a `jobslot run` above us, pass it down and take no more.
-  if (client.connected && client.granted === 0) {
-    const max = options.max ?? client.jobs ?? availableParallelism();
-    while (slotsFor() < max) {
-      const token = client.tryAcquire();
-      if (!token) break;
-      tokens.push(token);
-    }
+  let pool: Jobserver;
+  try {
+    pool = createJobserver({ jobs: max, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
+  } catch (error) {
+    for (const token of extra) token.release();
+    own.release();
+    process.stderr.write(`jobslot: cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
+    process.exit(1);
   }
-  const slots = Math.max(1, slotsFor());
-  const held = slots - 1;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...threadEnv(slots) };
-  // V8's own helper threads (GC, compilation) in every node process CMD starts:
-  // also sized to the slots, unless the user chose a size.
+  for (const token of extra) pool.add(token.byte);
+  const grower = growAndShrink(client, pool, extra, max);
+
+  const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
+  grower.stop();
+  const given = pool.tokens;
+  const counts = pool.close();
+  // Everything we took goes back, also what CMD lost: it was ours to return.
+  for (const token of extra) token.release();
+  own.release();
+  client.close();
+  reportReturns(counts, given, command);
+  return exitLike(result);
+}
+
+/** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */
+async function ownSlot(client: JobClient): Promise<{ release(): void }> {
+  const implicit = { release() {} };
+  for (;;) {
+    if (client.implicitSlot || reclaimImplicitSlot()) return implicit;
+    const token = await client.acquire({ timeout: 1000 });
+    if (token) return token;
+    if (!client.connected) return implicit;
+  }
+}
+
+/** No jobserver above: serve one of our own, as `jobslot -j` would. */
+async function runAlone(command: string[], options: { max?: number }, client: JobClient, warnings: string[]): Promise<never> {
+  // Under make without a usable jobserver (make -j1, a recipe without '+'),
+  // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
+  const jobs = client.fallbackSlots === 1 && client.errorKind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
+  const why = warnings[0] ?? client.reason ?? 'no jobserver';
+  let pool: Jobserver;
+  try {
+    pool = createJobserver({ jobs, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
+  } catch (error) {
+    process.stderr.write(`jobslot: ${why}; and cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
+    process.exit(1);
+  }
+  const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
+  process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
+  const result = await runChild(command, { env: commandEnv(pool, jobs), extraFds: pool.stdio });
+  const given = pool.tokens;
+  reportReturns(pool.close(), given, command);
+  return exitLike(result);
+}
+
+/** CMD's environment: the sub-pool in MAKEFLAGS, and native pools sized to `slots`. */
+function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...pool.env(process.env), ...threadEnv(slots) };
+  // V8's own helper threads (GC, compilation) in every node process CMD
+  // starts: sized to the slots too, unless the user chose a size.
   if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--v8-pool-size=${slots}`;
   }
-  delete env[GRANT_VARIABLE];
-  // Granted even when held is 0: CMD's client then knows the implicit slot is
-  // the one we count here (it may still take tokens of its own: none were granted).
-  const grant = createGrant(held);
-  env[GRANT_VARIABLE] = grant.value;
+  return env;
+}
 
-  // node marks inherited fds close-on-exec, so a pipe jobserver would not
-  // reach CMD's node grandchildren (npm -> node). Name it by a path instead:
-  // /proc/<our pid>/fd/R opens the same pipe for as long as we live.
-  const found = makeflagsFromEnv(process.env);
-  if (client.style === 'pipe' && process.platform === 'linux' && found?.flags.auth?.kind === 'pipe') {
-    const auth = `fifo:/proc/${process.pid}/fd/${found.flags.auth.read}`;
-    for (const variable of MAKEFLAGS_VARIABLES) {
-      const value = env[variable];
-      if (value?.includes('--jobserver-')) env[variable] = replaceJobserverAuth(value, auth);
+/**
+ * Keeps the sub-pool sized to what CMD uses. A jobserver cannot see who waits
+ * on it, so the sign of demand is an empty pool: then we wait for one more
+ * outer token (up to max - 1 in all) and put it in. A token left unused in the
+ * pool for IDLE_MS goes back to the outer pool, and growth pauses a while, so
+ * a pool nobody needs does not keep taking tokens others could use.
+ */
+function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: number): { stop(): void } {
+  const started = Date.now();
+  let wait: AbortController | undefined;
+  let idleSince: number | undefined;
+  let backoff = 0;
+  let pausedUntil = 0;
+  let added = false;
+  const tick = () => {
+    const now = Date.now();
+    const free = pool.free();
+    if (free === 0) {
+      idleSince = undefined;
+      // The token we put in last was taken: demand is real, grow freely again.
+      if (added) backoff = 0;
+      added = false;
+      if (!wait && extra.length < max - 1 && now >= pausedUntil && client.connected) {
+        const controller = new AbortController();
+        wait = controller;
+        client.acquire({ signal: controller.signal }).then(
+          (token) => {
+            if (wait === controller) wait = undefined;
+            if (!token) return;
+            if (controller.signal.aborted) return token.release();
+            extra.push(token);
+            pool.add(token.byte);
+            added = true;
+          },
+          () => {
+            if (wait === controller) wait = undefined;
+          },
+        );
+      }
+      return;
     }
-  }
-
-  // Until CMD's own jobslot client claims the grant, these slots are counted here.
-  trace('slot-start', { active: slots, pending: 0, label: 'jobslot run' });
-  const result = await runChild(command, { env });
-  trace('slot-end', { active: 0, pending: 0, label: 'jobslot run' });
-  for (const token of tokens) token.release();
-  grant.cleanup();
-  client.close();
-  return exitLike(result);
+    // Tokens are waiting in the pool: whoever wanted one has it.
+    wait?.abort();
+    wait = undefined;
+    idleSince ??= now;
+    if (now - started < STARTUP_MS || now - idleSince < IDLE_MS) return;
+    let gave = false;
+    while (extra.length > 0 && pool.remove()) {
+      extra.pop()!.release();
+      gave = true;
+    }
+    if (gave) {
+      backoff = Math.min(backoff ? backoff * 2 : BACKOFF_MS, BACKOFF_MS * 16);
+      pausedUntil = now + backoff;
+    }
+    idleSince = undefined;
+  };
+  const timer = setInterval(tick, TICK_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      wait?.abort();
+      wait = undefined;
+    },
+  };
 }

@@ -1,15 +1,40 @@
-// `jobslot -j N [--style fifo|pipe] -- CMD ...`: run CMD under a new jobserver.
-import { createJobserver } from '../server.js';
+// `jobslot -j N [--style pipe|fifo] -- CMD ...`: run CMD under a new jobserver.
+//
+// Inside a jobserver already (make -j above us), a second one would let CMD
+// run N jobs on top of make's limit. make says "-jN forced in submake:
+// resetting jobserver mode" and does it anyway; we join the outer pool
+// instead, as `jobslot run --max N` does, and say so in one line.
+import { JobClient } from '../client.js';
+import { createJobserver, MAX_JOBS, type Jobserver } from '../server.js';
 import { trace } from '../trace.js';
 import { exitLike, runChild } from './child.js';
+import { runUnder } from './run.js';
+import { describeCommand, ffiMissing, reportReturns } from './words.js';
 
 export async function serve(command: string[], options: { jobs: number; style: 'fifo' | 'pipe' }): Promise<never> {
-  const server = createJobserver({ jobs: options.jobs, style: options.style });
+  if (options.jobs > MAX_JOBS) {
+    process.stderr.write(`jobslot: -j${options.jobs} is more than a jobserver can hold (at most ${MAX_JOBS}, a pipe's worth of tokens)\n`);
+    process.exit(2);
+  }
+  const outer = JobClient.fromEnv({ onWarning: () => {} });
+  const joinable = outer.connected;
+  const outerJobs = outer.jobs;
+  outer.close();
+  if (joinable) {
+    process.stderr.write(
+      `jobslot: -j${options.jobs} inside a jobserver${outerJobs ? ` (-j${outerJobs})` : ''}: joining it, at most ${options.jobs} slots for ${describeCommand(command)} (as 'jobslot run --max ${options.jobs}')\n`,
+    );
+    return runUnder(command, { max: options.jobs });
+  }
+  let server: Jobserver;
+  try {
+    server = createJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
+  } catch (error) {
+    process.stderr.write(`jobslot: cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
+    process.exit(1);
+  }
   trace('server', { jobs: server.jobs, message: server.style });
   const result = await runChild(command, { env: server.env(process.env), extraFds: server.stdio });
-  const { lost } = server.close();
-  if (lost > 0) {
-    process.stderr.write(`jobslot: ${lost} of ${server.tokens} job tokens were not returned (lost by ${command.join(' ')})\n`);
-  }
+  reportReturns(server.close(), server.tokens, command);
   return exitLike(result);
 }

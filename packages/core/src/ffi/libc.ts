@@ -17,6 +17,10 @@ export interface Libc {
   pollAsync(fds: Buffer, nfds: number, timeoutMs: number, cb: (err: unknown, result: number) => void): void;
   pipe(fds: Int32Array): number;
   mkfifo(path: string, mode: number): number;
+  /** flock(2): LOCK_EX | LOCK_NB; 0 or -1 (see errno()). */
+  flock(fd: number, operation: number): number;
+  /** Bytes waiting in a pipe or fifo (ioctl FIONREAD), or -1. */
+  pending(fd: number): number;
   errno(): number;
   constants: typeof LINUX;
 }
@@ -40,6 +44,9 @@ const LINUX = {
   POLLERR: 0x8,
   POLLHUP: 0x10,
   POLLNVAL: 0x20,
+  LOCK_EX: 2,
+  LOCK_NB: 4,
+  FIONREAD: 0x541b,
 };
 
 const BSD = {
@@ -48,6 +55,7 @@ const BSD = {
   F_SETOWN: 6,
   O_NONBLOCK: 0x4,
   O_ASYNC: 0x40,
+  FIONREAD: 0x4004667f,
 };
 
 let libc: Libc | undefined;
@@ -64,6 +72,9 @@ export function loadLibc(): Libc {
   const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
   const pipe = lib.func('int pipe(_Out_ int *fds)');
   const mkfifo = lib.func('int mkfifo(const char *path, uint32_t mode)');
+  const flock = lib.func('int flock(int fd, int operation)');
+  // ioctl is variadic; FIONREAD takes an int pointer.
+  const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   let gettid: ((n: number) => unknown) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
@@ -81,6 +92,12 @@ export function loadLibc(): Libc {
       return rc;
     },
     mkfifo: (path, mode) => mkfifo(path, mode) as number,
+    flock: (fd, operation) => flock(fd, operation) as number,
+    pending: (fd) => {
+      const out = Buffer.alloc(4);
+      const rc = ioctl(fd, libc!.constants.FIONREAD, 'void *', out) as number;
+      return rc === 0 ? out.readInt32LE(0) : -1;
+    },
     errno: () => koffi.errno(),
     constants: process.platform === 'linux' ? LINUX : BSD,
   };
