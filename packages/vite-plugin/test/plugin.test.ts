@@ -58,7 +58,7 @@ describe('HookGate', () => {
     expect(peak()).toBe(3);
     expect(client.held).toBe(0);
     client.close();
-    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 
   it('a hook awaiting this.load() gives its slot back, so the loaded module runs (one slot in all)', async () => {
@@ -272,7 +272,7 @@ describe.each(['vite'] as const)('in a real %s build', () => {
     }
     expect(client.held).toBe(0);
     client.close();
-    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
   });
 
   it('without a jobserver it changes nothing', async () => {
