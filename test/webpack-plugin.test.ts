@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, makeBins, ROOT, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
+import { cleanEnv, makeBins, ROOT, run, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/webpack-plugin');
 const PLUGIN_DIR = join(ROOT, 'packages/webpack-plugin');
@@ -315,6 +315,20 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
     const ref = await runMake({ make, dir: run.dir, jobs: 1, makefile: makefile(project, join(run.dir, 'out'), recipes, ['nested-ref']), env: { FAKE_CORES } });
     expect(ref.code, ref.stderr).toBe(0);
     expectSameOutput(join(run.dir, 'out/nested'), join(run.dir, 'out/nested-ref'));
+  }, TIMEOUT);
+
+  it('under `jobslot run` with one slot, a build with thread-loader completes (libuv keeps its 4 threads)', async () => {
+    // thread-loader's worker blocks a libuv thread reading its pipe: with
+    // UV_THREADPOOL_SIZE=1 (what jobslot run once set for one slot) it hung.
+    const dir = tempDir();
+    const cli = join(ROOT, 'packages/core/dist/cli.js');
+    const result = await run('node', [cli, 'run', '--max', '1', '--', 'node', join(FIXTURES, 'build.cjs'), 'css', project, join(dir, 'css')], {
+      env: cleanEnv(),
+      timeoutMs: 90_000,
+    });
+    expect(result.signal, 'hung, killed by the timeout').toBeNull();
+    expect(result.code, result.stderr).toBe(0);
+    expectSameOutput(join(dir, 'css'), join(reference, 'css'));
   }, TIMEOUT);
 
   it('without a jobserver nothing changes: the pools are as large as webpack makes them', async () => {
