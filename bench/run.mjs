@@ -13,6 +13,7 @@ const benches = [
   ['webpack-plugin.mjs', []],
   ['vite-plugin.mjs', []],
   ['demo.mjs', quick ? ['--runs', '1'] : []],
+  ['wrapper.mjs', quick ? ['--runs', '3'] : []],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

@@ -1,6 +1,6 @@
 // The `jobslot` command.
-//   jobslot -j N [--style fifo|pipe] -- CMD ...   run CMD under a new jobserver
-//   jobslot run [--max M] -- CMD ...              run CMD with the tokens it can take now
+//   jobslot -j N [--style pipe|fifo] -- CMD ...   run CMD under a new jobserver
+//   jobslot run [--max M] -- CMD ...              run CMD on a sub-pool of the jobserver above
 //   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from './report.js';
@@ -20,7 +20,7 @@ const program = new Command('jobslot')
   .description('Share GNU make job tokens with JavaScript build tools.')
   .enablePositionalOptions()
   .passThroughOptions()
-  .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs', positiveInt)
+  .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs (inside one already: join it, at most N slots)', positiveInt)
   .addOption(new Option('--style <style>', 'how MAKEFLAGS names the jobserver: pipe (R,W descriptors, read by every make, gcc and cargo) or fifo (a path, make 4.4+ only)').choices(['pipe', 'fifo']).default('pipe'))
   .argument('[command...]', 'the command to run, after --')
   .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
@@ -32,9 +32,14 @@ const program = new Command('jobslot')
 
 program
   .command('run')
-  .description('inside a jobserver: take up to M slots without waiting, size CMD\'s thread pools to them, give them back when CMD exits')
+  .summary('run CMD on a sub-pool of the jobserver above, its thread pools sized to it')
+  .description(
+    'serve CMD a jobserver of its own, carved out of the one above (make\'s): it starts with the tokens free now, grows while CMD\'s jobs use them all and gives back what they leave unused; ' +
+      'GOMAXPROCS, ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS and V8\'s --v8-pool-size are set to the slots held when CMD starts; every token goes back when CMD ends. ' +
+      'Without a jobserver above, CMD gets one of --max slots, else one per CPU.',
+  )
   .passThroughOptions()
-  .option('--max <m>', 'the most slots for CMD, its implicit one included (default: -jN, else the CPU count)', positiveInt)
+  .option('--max <m>', 'the most slots CMD and everything beneath it use at once, its own included (default: make\'s -jN, else the CPU count)', positiveInt)
   .argument('<command...>', 'the command to run, after --')
   .action(async (command: string[], options: { max?: number }) => {
     await runUnder(command, options);
