@@ -26,17 +26,6 @@ describe('analyzeTrace', () => {
     expect(r.unreturned).toBe(2);
   });
 
-  it('a process that claims a jobslot-run grant takes over its parent\'s count', () => {
-    const r = analyzeTrace([
-      ev(10, 0, 'slot-start', { active: 3, label: 'jobslot run' }),
-      ev(11, 1, 'grant', { held: 2, from: 10 }),
-      ev(11, 2, 'slot-start', { active: 3 }),
-      ev(11, 3, 'slot-end', { active: 0 }),
-      ev(10, 4, 'slot-end', { active: 0 }),
-    ]);
-    expect(r.peak).toBe(3);
-  });
-
   it('measures time with work queued while fewer than -j slots ran', () => {
     const r = analyzeTrace(
       [ev(1, 0, 'slot-start', { active: 1, pending: 2 }), ev(1, 100, 'slot-start', { active: 2, pending: 1 }), ev(1, 150, 'slot-end', { active: 1, pending: 0 })],

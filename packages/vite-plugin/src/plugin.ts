@@ -7,6 +7,9 @@ import type { Plugin, ResolvedConfig } from 'vite';
 import { HookGate } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { poolConfig } from './pools.js';
+
+/** The most workers a pool of vite's is sized to here. */
+const MAX_POOL = 64;
 import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
 
 const NAME = 'jobslot';
@@ -47,7 +50,12 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     config(user) {
       const l = getLimiter();
       if (!l.limited || !opts.workerPools) return;
-      return poolConfig(user, l.capacity);
+      // The slots to be had right now: the implicit one and the free tokens
+      // (under `jobslot run`, its sub-pool's), taken and given straight back.
+      const probe = l.tryReserve(MAX_POOL);
+      const slots = probe.slots;
+      probe.release();
+      return poolConfig(user, slots);
     },
 
     configResolved(config: ResolvedConfig) {
