@@ -1,0 +1,90 @@
+// TypeScript 7's tsc (native, in Go) beneath `jobslot run`: GOMAXPROCS sized
+// to the slots keeps its checker and builder goroutines within them. Counted
+// from /proc (threads in state R across the tree), against a control run
+// without jobslot on a simulated 16-core machine (GOMAXPROCS=16, what Go
+// would take there), under make 4.3 and 4.4.1.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, makeBins, ROOT, startSampler, tempDir, type MakeBin } from './support/index.js';
+
+const TSC = join(ROOT, 'test/node_modules/typescript7/bin/tsc');
+const { available } = makeBins();
+const JOBS = 2;
+
+/** Three projects (two referenced by the third), 20 modules each. */
+function writeProject(dir: string): void {
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ files: [], references: [{ path: './p0' }, { path: './p1' }, { path: './p2' }] }));
+  for (let p = 0; p < 3; p++) {
+    const src = join(dir, `p${p}`, 'src');
+    mkdirSync(src, { recursive: true });
+    for (let f = 0; f < 20; f++) {
+      let text = `export interface T${f}<X> { a: X; b: Array<X>; c: Record<string, X> }\n`;
+      for (let k = 0; k < 30; k++) {
+        text += `export function f${f}_${k}<X extends { n: number }>(x: T${f}<X>): number { return x.b.reduce((s, y) => s + y.n, ${k}) + Object.keys(x.c).length; }\n`;
+      }
+      writeFileSync(join(src, `m${f}.ts`), text);
+    }
+    const references = p === 2 ? [{ path: '../p0' }, { path: '../p1' }] : [];
+    const compilerOptions = { composite: true, strict: true, outDir: 'dist', rootDir: 'src', target: 'es2022', module: 'esnext', declaration: true };
+    writeFileSync(join(dir, `p${p}`, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'], references }));
+  }
+}
+
+/** Every emitted file, relative path -> contents. */
+function outputs(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (path.includes('/dist/')) out.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Runs make -jJOBS on `recipe` in a fresh copy of the project, sampling the tree. */
+async function build(make: MakeBin, recipe: string) {
+  const dir = tempDir('jobslot-tsc-');
+  writeProject(dir);
+  writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}\n`);
+  // A simulated 16-core machine: what Go's runtime would take there.
+  const child = spawn(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = startSampler(child.pid!, { intervalMs: 5 });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const stats = sampler.stop();
+  return { dir, code, output, stats, leak: /INTERNAL: Exiting with/.test(output) };
+}
+
+describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', () => {
+  let reference: Map<string, string>;
+  beforeAll(async () => {
+    const r = await build(available[0]!, `@${TSC} -b`);
+    expect(r.code, r.output).toBe(0);
+    reference = outputs(r.dir);
+    expect(reference.size).toBe(3 * 20 * 2);
+  }, 120_000);
+
+  it(`control: without jobslot, tsc runs more threads than make -j${JOBS} allows`, async () => {
+    const r = await build(available[0]!, `+@${TSC} -b`);
+    console.log(`tsc -b alone, GOMAXPROCS=16, make -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.stats.runnable.p95).toBeGreaterThan(JOBS + 1);
+  }, 120_000);
+
+  it.each(available)(`make $version -j${JOBS}: runnable threads within the slots, every token back, the same output`, async (make) => {
+    const r = await build(make, `+@node ${CLI} run -- ${TSC} -b`);
+    console.log(`jobslot run -- tsc -b, make ${make.version} -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    // N Go threads at most, and one more now and then (Go's sysmon, the node launcher).
+    expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 1);
+    expect(outputs(r.dir)).toEqual(reference);
+  }, 120_000);
+});
