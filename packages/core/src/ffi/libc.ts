@@ -50,6 +50,36 @@ const BSD = {
   O_ASYNC: 0x40,
 };
 
+/**
+ * gettid's syscall number differs per architecture (186 is msgget on arm64,
+ * where gettid is 178): used only where libc has no gettid() (glibc < 2.30,
+ * musl < 1.2.2).
+ */
+export const GETTID_SYSCALL: Partial<Record<string, number>> = {
+  x64: 186,
+  ia32: 224,
+  arm: 224,
+  arm64: 178,
+  riscv64: 178,
+  loong64: 178,
+  ppc64: 207,
+  s390x: 236,
+};
+
+type KoffiLib = ReturnType<ReturnType<typeof loadKoffi>['load']>;
+
+function bindGettid(lib: KoffiLib): () => number {
+  try {
+    const gettid = lib.func('int gettid()');
+    return () => gettid() as number;
+  } catch {
+    const number = GETTID_SYSCALL[process.arch];
+    if (number === undefined) throw new Error(`no gettid() in libc and no known gettid syscall number for ${process.arch}`);
+    const syscall = lib.func('long syscall(long number)');
+    return () => Number(syscall(number));
+  }
+}
+
 let libc: Libc | undefined;
 
 export function loadLibc(): Libc {
@@ -64,13 +94,13 @@ export function loadLibc(): Libc {
   const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
   const pipe = lib.func('int pipe(_Out_ int *fds)');
   const mkfifo = lib.func('int mkfifo(const char *path, uint32_t mode)');
-  let gettid: ((n: number) => unknown) | undefined;
+  let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
     write: (fd, buf, count) => Number(write(fd, buf, count)),
     fcntl: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
     fcntlPtr: (fd, cmd, arg) => fcntlPtr(fd, cmd, 'void *', arg) as number,
-    gettid: () => (gettid ??= lib.func('int syscall(long number)'))(186) as number,
+    gettid: () => (gettid ??= bindGettid(lib))(),
     poll: (fds, nfds, timeout) => poll(fds, nfds, timeout) as number,
     pollAsync: (fds, nfds, timeout, cb) => poll.async(fds, nfds, timeout, cb),
     pipe: (fds) => {
