@@ -213,3 +213,25 @@ describe('no make at all', () => {
     expect(out.fallback).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('JOBSLOT_TRACE in a missing directory', () => {
+  it.each(['probe', 'exit'])('one warning, no trace, the build goes on (%s)', async (how) => {
+    const trace = join(tempDir(), 'no-such-dir', 'trace.jsonl');
+    const server = createJobserver({ jobs: 3, style: 'fifo' });
+    const args = how === 'probe' ? [PROBE] : [join(FIXTURES, 'crash.mjs'), '2', 'exit'];
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('node', args, { env: server.env(cleanEnv({ JOBSLOT_TRACE: trace })), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code, result.stderr).toBe(how === 'probe' ? 0 : 3);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^jobslot: cannot write the trace JOBSLOT_TRACE=.*no-such-dir.*tracing is off/);
+    if (how === 'probe') expect((JSON.parse(result.stdout.trim()) as Probe).connected).toBe(true);
+    expect(server.close()).toEqual({ returned: 2, lost: 0 });
+  });
+});
