@@ -135,7 +135,7 @@ describe('make -> sh -> npm run -> node', () => {
   });
 });
 
-/** Starts a fixture under a jobserver of ours, in the given style. */
+/** Starts a fixture under a jobserver of ours, in the given style. `said` looks at stdout and stderr. */
 function startUnder(style: 'fifo' | 'pipe', jobs: number, script: string, args: string[]) {
   const server = createJobserver({ jobs, style });
   const child = spawn('node', [join(FIXTURES, script), ...args], {
@@ -153,7 +153,7 @@ function startUnder(style: 'fifo' | 'pipe', jobs: number, script: string, args: 
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`never said ${text}: ${stdout} ${stderr}`)), 10_000);
       const check = () => {
-        if (stdout.includes(text)) {
+        if (stdout.includes(text) || stderr.includes(text)) {
           clearTimeout(timer);
           resolve();
         } else setTimeout(check, 10);
@@ -186,8 +186,8 @@ describe.each(['fifo', 'pipe'] as const)('faults (%s)', (style) => {
 describe('the jobserver closing mid-wait', () => {
   it('a pending acquire resolves null with a warning, without hanging', async () => {
     const run = startUnder('fifo', 1, 'wait.mjs', ['-']);
-    // Let the client start waiting (no token exists: -j1), then go away.
-    await new Promise((r) => setTimeout(r, 500));
+    // Once the client waits (no token exists: -j1), go away.
+    await run.said('waiting with 0 held');
     expect(run.server.close()).toEqual({ returned: 0, lost: 0 });
     const { code } = await run.exited;
     expect(code).toBe(0);
