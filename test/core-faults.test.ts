@@ -235,3 +235,42 @@ describe('JOBSLOT_TRACE in a missing directory', () => {
     expect(server.close()).toEqual({ returned: 2, lost: 0 });
   });
 });
+
+describe('smaller faults', () => {
+  it.each(['fifo', 'pipe'] as const)('removing the signal listeners mid-wait does not kill the process (%s)', async (style) => {
+    const run = startUnder(style, 2, 'signal-removed.mjs', []);
+    const { code, signal } = await run.exited;
+    expect({ code, signal }, run.output().stderr).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(run.output().stdout.trim())).toEqual({ held: true, got: true });
+    expect(run.server.close()).toEqual({ returned: 1, lost: 0 });
+  });
+
+  it('waits in worker threads print no "closed but not opened" warning', async () => {
+    const run = startUnder('fifo', 3, 'worker-wait.mjs', ['3']);
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual(Array(3).fill({ connected: 'fifo', held: 2, late: 'null' }));
+    expect(stderr).not.toMatch(/closed but not opened/);
+    expect(stderr).toBe('');
+    expect(run.server.close()).toEqual({ returned: 2, lost: 0 });
+  });
+
+  it('JobserverError: instanceof holds across the ESM and CJS builds', async () => {
+    const script = `
+      const cjs = require('@jobslot/core');
+      import('@jobslot/core').then((esm) => {
+        const fromCjs = new cjs.JobserverError('closed', 'x');
+        const fromEsm = new esm.JobserverError('closed', 'x');
+        console.log(JSON.stringify({
+          distinct: cjs.JobserverError !== esm.JobserverError,
+          across: fromCjs instanceof esm.JobserverError && fromEsm instanceof cjs.JobserverError,
+          error: fromCjs instanceof Error,
+          plain: new Error('x') instanceof esm.JobserverError,
+        }));
+      });`;
+    const result = await run('node', ['-e', script], { cwd: join(ROOT, 'test'), env: cleanEnv() });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ distinct: true, across: true, error: true, plain: false });
+  });
+});

@@ -22,7 +22,7 @@ export interface FromEnvOptions {
   /** Called with the one warning about an unusable jobserver. Default: a line on stderr. */
   onWarning?: (message: string) => void;
   /**
-   * How to wait for tokens on POSIX: 'signal' (SIGIO, Linux main thread, no
+   * How to wait for tokens on POSIX: 'signal' (SIGURG via F_SETSIG, Linux main thread, no
    * thread spent) or 'poll' (one poll() on the libuv threadpool). Default: the
    * best this platform and thread allow. For benchmarks and tests.
    */

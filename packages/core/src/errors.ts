@@ -32,6 +32,9 @@ export type JobserverErrorKind =
   /** The jobserver went away (its pipe reached end-of-file). */
   | 'closed';
 
+/** Marks every JobserverError, whichever copy of this package (ESM, CJS) made it. */
+const BRAND = Symbol.for('jobslot.JobserverError');
+
 export class JobserverError extends Error {
   override readonly name = 'JobserverError';
   constructor(
@@ -39,6 +42,12 @@ export class JobserverError extends Error {
     message: string,
   ) {
     super(message);
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** `instanceof` holds across the ESM and CJS builds, which each have their own class. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

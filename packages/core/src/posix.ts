@@ -10,9 +10,9 @@
 //   MAKEFLAGS are closed or reused by node's own pipes. Check the type, the
 //   pair, the access modes, and (Linux) that an ancestor holds the same pipe.
 // - Fifo style: open the path, never create it.
-// - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN on
-//   our private description) makes the kernel send SIGIO when a token is
-//   written, and libuv delivers it to the event loop. Elsewhere, and in worker
+// - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN_EX
+//   + F_SETSIG on our private description) makes the kernel send a signal
+//   (SIGURG) when a token is written, and libuv delivers it to the event loop. Elsewhere, and in worker
 //   threads, one poll() at a time runs on the libuv threadpool with a wake-up
 //   pipe to cancel it.
 import type { Stats } from 'node:fs';
@@ -20,7 +20,7 @@ import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import type { JobserverAuth } from './makeflags.js';
-import { fs, workerThreads } from './builtins.js';
+import { fs, os, workerThreads } from './builtins.js';
 
 const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
 
@@ -109,7 +109,7 @@ function openFifo(path: string): number {
   let fd: number;
   try {
     // O_NONBLOCK: open returns at once even with no writer, and reads never block.
-    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
   } catch (error) {
     throw new JobserverError('cannot-open', `cannot open the jobserver fifo ${path}: ${(error as Error).message}`);
   }
@@ -131,12 +131,22 @@ function onMainThread(): boolean {
   return workerThreads().isMainThread;
 }
 
-/** SIGIO listeners are never removed: a SIGIO arriving with no listener would kill the process. */
-const sigioTargets = new Set<() => void>();
+/**
+ * The signal the kernel sends when the jobserver becomes readable. On Linux,
+ * F_SETSIG makes it SIGURG rather than SIGIO: SIGURG's default action is to
+ * be ignored, so if a program removes our listener (removeAllListeners) a
+ * late signal costs nothing, where SIGIO's default kills the process ("I/O
+ * possible", status 157). Our listener is put back while a wait goes on.
+ */
+const WAKE_SIGNAL: NodeJS.Signals = LINUX ? 'SIGURG' : 'SIGIO';
+const wakeTargets = new Set<() => void>();
 let mainTid: number | undefined;
-let sigioInstalled = false;
-function onSigio(): void {
-  for (const target of [...sigioTargets]) target();
+function onWakeSignal(): void {
+  for (const target of [...wakeTargets]) target();
+}
+/** (Re)installs the listener; never removed by us. */
+function listenForWakeSignal(): void {
+  if (!process.listeners(WAKE_SIGNAL).includes(onWakeSignal)) process.on(WAKE_SIGNAL, onWakeSignal);
 }
 
 export class PosixBackend implements Backend {
@@ -161,7 +171,7 @@ export class PosixBackend implements Backend {
       this.style = 'pipe';
       validatePipe(this.libc, auth.read, auth.write);
       if (LINUX) {
-        this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK);
+        this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
         this.readIsPrivate = true;
         this.writeIsPrivate = true;
       } else {
@@ -226,7 +236,7 @@ export class PosixBackend implements Backend {
     // On Linux, open the write side through our own read fd: it works for
     // pipes and for fifos whose path make has already removed.
     const path = LINUX ? `/proc/self/fd/${this.readFd}` : this.fifoPath!;
-    this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
   }
 
   idle(): void {
@@ -258,15 +268,13 @@ export class PosixBackend implements Backend {
     };
   }
 
-  /** Linux: the kernel sends SIGIO to this process when the pipe gets a byte or loses its last writer. */
+  /** Linux: the kernel signals this process when the pipe gets a byte or loses its last writer. */
   private watchSignal(onReady: () => void): Watcher {
     const { F_GETFL, F_SETFL, F_SETOWN, O_ASYNC } = this.libc.constants;
-    if (!sigioInstalled) {
-      process.on('SIGIO', onSigio);
-      sigioInstalled = true;
-    }
-    sigioTargets.add(onReady);
+    listenForWakeSignal();
+    wakeTargets.add(onReady);
     if (LINUX) {
+      this.libc.fcntl(this.readFd, this.libc.constants.F_SETSIG, os.constants.signals.SIGURG);
       // Send it to the main thread itself: it sleeps in epoll_wait, and being
       // interrupted there saves waking some other thread that would then have
       // to wake the main one.
@@ -280,9 +288,14 @@ export class PosixBackend implements Backend {
     this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) | O_ASYNC);
     // A token written before O_ASYNC was set sent no signal: look once now.
     queueMicrotask(onReady);
+    // Someone may remove every listener of the signal while we wait: put ours
+    // back (the client's 1 s safety look serves the wait meanwhile).
+    const relisten = setInterval(listenForWakeSignal, 1000);
+    relisten.unref();
     return {
       stop: () => {
-        sigioTargets.delete(onReady);
+        clearInterval(relisten);
+        wakeTargets.delete(onReady);
         if (!this.closed) this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) & ~O_ASYNC);
       },
     };
@@ -305,8 +318,10 @@ export class PosixBackend implements Backend {
     const cleanup = () => {
       if (cleaned) return;
       cleaned = true;
-      closeSync(wake[0]!);
-      closeSync(wake[1]!);
+      // Made by libc's pipe(), not node's fs: close them the same way (in a
+      // worker, fs.closeSync warns about fds it did not open).
+      libc.close(wake[0]!);
+      libc.close(wake[1]!);
     };
     const arm = () => {
       inFlight = true;

@@ -16,6 +16,8 @@ export interface Libc {
   /** poll(2) on the libuv threadpool; for platforms without signal-driven I/O. */
   pollAsync(fds: Buffer, nfds: number, timeoutMs: number, cb: (err: unknown, result: number) => void): void;
   pipe(fds: Int32Array): number;
+  /** close(2): for fds made by pipe() here, which node's fs did not open (in a worker it warns). */
+  close(fd: number): number;
   mkfifo(path: string, mode: number): number;
   errno(): number;
   constants: typeof LINUX;
@@ -29,6 +31,7 @@ const LINUX = {
   F_SETFL: 4,
   F_SETOWN: 8,
   F_SETOWN_EX: 15,
+  F_SETSIG: 10,
   F_OWNER_TID: 0,
   O_ACCMODE: 3,
   O_RDONLY: 0,
@@ -94,6 +97,7 @@ export function loadLibc(): Libc {
   const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
   const pipe = lib.func('int pipe(_Out_ int *fds)');
   const mkfifo = lib.func('int mkfifo(const char *path, uint32_t mode)');
+  const close = lib.func('int close(int fd)');
   let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
@@ -111,6 +115,7 @@ export function loadLibc(): Libc {
       return rc;
     },
     mkfifo: (path, mode) => mkfifo(path, mode) as number,
+    close: (fd) => close(fd) as number,
     errno: () => koffi.errno(),
     constants: process.platform === 'linux' ? LINUX : BSD,
   };

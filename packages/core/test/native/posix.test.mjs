@@ -28,11 +28,11 @@ test(`runs on ${process.arch}`, () => {
   console.log(`# node ${process.version} ${process.platform}-${process.arch}`);
 });
 
-test('signal wake-up: a released token reaches a waiter through SIGIO, not the 1 s fallback', async () => {
+test('signal wake-up: a released token reaches a waiter through a signal (SIGURG), not the 1 s fallback', async () => {
   const { server, client } = fifoClient(2, { waitMode: 'signal' });
-  let sigio = 0;
+  let sigio = 0; // SIGURG: the wake-up signal F_SETSIG asks for
   const count = () => sigio++;
-  process.on('SIGIO', count);
+  process.on('SIGURG', count);
   try {
     // The pool has one token: hold it, wait for a second, release the first.
     let holding = client.tryAcquire();
@@ -48,15 +48,15 @@ test('signal wake-up: a released token reaches a waiter through SIGIO, not the 1
       holding = await waiting;
       times.push(performance.now() - start);
       assert.ok(holding, 'the waiter got a token');
-      assert.ok(sigio > before, 'a SIGIO reached this process (F_SETOWN_EX named the main thread)');
+      assert.ok(sigio > before, 'the wake-up signal reached this process (F_SETOWN_EX named the main thread)');
     }
     holding.release();
     times.sort((a, b) => a - b);
     console.log(`# signal wake-up ms: median ${times[2].toFixed(2)}, max ${times[4].toFixed(2)}`);
     // The poll fallback runs once a second: a generous bound well under it.
-    assert.ok(times[2] < 700, `median wake-up ${times[2]} ms: SIGIO did not wake the wait`);
+    assert.ok(times[2] < 700, `median wake-up ${times[2]} ms: the signal did not wake the wait`);
   } finally {
-    process.off('SIGIO', count);
+    process.off('SIGURG', count);
     client.close();
     assert.deepEqual(server.close(), { returned: 1, lost: 0 });
   }
