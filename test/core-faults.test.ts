@@ -1,7 +1,7 @@
 // Bad input and faults: each gets one clear warning and a safe fallback, never
 // a crash, a hang, or a stolen or lost token.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJobserver, JobClient } from '@jobslot/core';
 import { describe, expect, it } from 'vitest';
@@ -272,5 +272,91 @@ describe('smaller faults', () => {
     const result = await run('node', ['-e', script], { cwd: join(ROOT, 'test'), env: cleanEnv() });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ distinct: true, across: true, error: true, plain: false });
+  });
+});
+
+describe('MAKEFLAGS that names a descriptor not the jobserver\'s', () => {
+  const { available } = makeBins();
+
+  /** A fifo that is not the jobserver, holding one byte 'E', held open here. */
+  function decoyFifo() {
+    const path = join(tempDir(), 'evil');
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    writeSync(fd, 'E');
+    return {
+      path,
+      /** What is still in the fifo (read out, and the fifo closed). */
+      left: () => {
+        const buf = Buffer.alloc(16);
+        try {
+          return buf.toString('utf8', 0, readSync(fd, buf));
+        } catch {
+          return ''; // EAGAIN: empty
+        } finally {
+          closeSync(fd);
+        }
+      },
+    };
+  }
+
+  it.each(available)('make $version: a newline in a command-line variable cannot smuggle in --jobserver-auth', async (make) => {
+    const decoy = decoyFifo();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'Makefile'), `all:\n\t+@node ${PROBE}\n`);
+    const result = await run(make.bin, ['-j3', `X=a\n--jobserver-auth=fifo:${decoy.path}`], { cwd: dir, env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const p = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Probe & { style: string; byte?: number };
+    // make's own jobserver, not the decoy: its token byte is '+', the decoy's 'E'.
+    expect(p.connected, JSON.stringify(p)).toBe(true);
+    expect(p.style).toBe(make.style);
+    expect(p.byte).toBe(0x2b);
+    expect(decoy.left()).toBe('E');
+    expect(/INTERNAL: Exiting/.test(result.stderr)).toBe(false);
+  });
+
+  it('fifo:/proc/PID/fd/N naming a non-ancestor\'s pipe is refused, its data untouched', async () => {
+    // A process that is not our ancestor, with a pipe holding data of its own
+    // on fd 3 (the read end; a subshell holds the write end).
+    const holder = spawn('bash', ['-c', 'exec 3< <(printf DATA; exec sleep 60); echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    try {
+      const p = await probe({ MAKEFLAGS: ` -j3 --jobserver-auth=fifo:/proc/${holder.pid}/fd/3` });
+      expectFallback(p, 'foreign-pipe', /another process's pipe/);
+      // Nothing was read from it.
+      const fd = openSync(`/proc/${holder.pid}/fd/3`, constants.O_RDONLY | constants.O_NONBLOCK);
+      const buf = Buffer.alloc(16);
+      try {
+        expect(buf.toString('utf8', 0, readSync(fd, buf))).toBe('DATA');
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('fifo:/proc/PID/fd/N of an ancestor holding both ends (a jobserver) is accepted', async () => {
+    const server = createJobserver({ jobs: 3, style: 'pipe' });
+    try {
+      const p = await probe({ MAKEFLAGS: ` -j3 --jobserver-auth=fifo:/proc/${process.pid}/fd/${server.stdio[0]}` });
+      expect(p.connected).toBe(true);
+      expect(p.took).toBe(true);
+      expect(p.warnings).toEqual([]);
+    } finally {
+      expect(server.close()).toEqual({ returned: 2, lost: 0 });
+    }
+  });
+
+  it('a relative fifo path gets one warning, even where it exists', async () => {
+    const dir = tempDir();
+    expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0);
+    const result = await new Promise<string>((resolve) => {
+      const child = spawn('node', [PROBE], { cwd: dir, env: cleanEnv({ MAKEFLAGS: ' -j3 --jobserver-auth=fifo:fifo' }), stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.on('close', () => resolve(stdout));
+    });
+    expectFallback(JSON.parse(result.trim()) as Probe, 'unsafe-path', /not an absolute path/);
   });
 });

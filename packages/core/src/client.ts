@@ -191,6 +191,8 @@ export class JobClient {
     if (!flags.auth) {
       if (flags.authError === 'negative-fd') {
         fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
+      } else if (flags.authError === 'unsafe-path') {
+        fail('unsafe-path', `${variable} names the jobserver fifo ${JSON.stringify(flags.rawAuth!.slice('fifo:'.length))}, which is not an absolute path free of control characters (make names an absolute one): ignoring it`, true);
       } else {
         fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
       }

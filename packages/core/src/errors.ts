@@ -17,8 +17,14 @@ export type JobserverErrorKind =
   | 'different-pipes'
   /** A descriptor is open with the wrong access mode (reading a write end, or the reverse). */
   | 'wrong-access-mode'
-  /** The pipe is not the jobserver's: it was inherited by no ancestor (the fd numbers were reused). */
+  /**
+   * The pipe is not the jobserver's: no ancestor holds it (the fd numbers were
+   * reused), or a `fifo:` path reaches another process's pipe (`/proc/PID/fd/N`)
+   * that no ancestor holds both ends of.
+   */
   | 'foreign-pipe'
+  /** `fifo:PATH` is relative or holds control characters: not a path make would hand out. */
+  | 'unsafe-path'
   /** `fifo:PATH` names a path that does not exist. */
   | 'missing-fifo'
   /** `fifo:PATH` names something that is not a fifo. */

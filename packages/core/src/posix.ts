@@ -49,19 +49,40 @@ function fstatOrThrow(fd: number, role: string): Stats {
   }
 }
 
-/** Does any ancestor of this process hold this pipe (`pipe:[ino]`)? undefined: cannot tell. */
-function ancestorHolds(link: string): boolean | undefined {
+/** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
+function accessMode(pid: number, fd: string): number | undefined {
+  try {
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags === undefined ? undefined : parseInt(flags, 8) & 3;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The nearest ancestor of this process that holds this pipe (`pipe:[ino]`);
+ * with `bothEnds`, one that holds it open for reading and for writing, as a
+ * jobserver's owner does. false: none does; undefined: cannot tell.
+ */
+function ancestorHolding(link: string, options: { bothEnds?: boolean } = {}): number | false | undefined {
   let pid = process.ppid;
   let readable = false;
   for (let depth = 0; depth < 16 && pid > 1; depth++) {
     try {
+      let reads = false;
+      let writes = false;
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         readable = true;
         try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === link) return true;
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
         } catch {
-          // the fd closed while we looked
+          continue; // the fd closed while we looked
         }
+        if (!options.bothEnds) return pid;
+        const mode = accessMode(pid, fd);
+        if (mode === 0 || mode === 2) reads = true;
+        if (mode === 1 || mode === 2) writes = true;
+        if (reads && writes) return pid;
       }
     } catch {
       // not ours to read (another user) or gone
@@ -91,7 +112,7 @@ function validatePipe(libc: Libc, read: number, write: number): void {
   if (wmode === O_RDONLY) throw new JobserverError('wrong-access-mode', `the jobserver's write fd ${write} is open for reading only`);
   if (LINUX) {
     const link = readlinkSync(`/proc/self/fd/${read}`);
-    const held = ancestorHolds(link);
+    const held = ancestorHolding(link);
     if (held === false) {
       throw new JobserverError('foreign-pipe', `fds ${read},${write} are a pipe no parent process holds: not the jobserver's (its fds were closed on the way here and the numbers reused)`);
     }
@@ -116,6 +137,17 @@ function openFifo(path: string): number {
   if (!fstatSync(fd).isFIFO()) {
     closeSync(fd);
     throw new JobserverError('not-a-fifo', `the jobserver path ${path} changed under us and is not a fifo`);
+  }
+  if (LINUX) {
+    // A path that reaches an anonymous pipe (/proc/PID/fd/N, /dev/fd/N, a
+    // link to one) is some process's pipe: the jobserver's only if an
+    // ancestor of ours holds both its ends, as make (or jobslot) does.
+    // Otherwise reading it would take (and reorder) that process's data.
+    const link = readlinkSync(`/proc/self/fd/${fd}`);
+    if (link.startsWith('pipe:[') && !ancestorHolding(link, { bothEnds: true })) {
+      closeSync(fd);
+      throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
+    }
   }
   return fd;
 }
