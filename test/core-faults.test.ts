@@ -183,6 +183,21 @@ describe.each(['fifo', 'pipe'] as const)('faults (%s)', (style) => {
   });
 });
 
+describe.each(['fifo', 'pipe'] as const)('a fault the program handles itself (%s)', (style) => {
+  it.each(['signal', 'exception'])('%s: tokens stay held, waits still served, all back at the end', async (how) => {
+    const run = startUnder(style, 3, 'handled.mjs', [how]);
+    await run.said('holding 2');
+    if (how === 'signal') run.child.kill('SIGHUP');
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain(how === 'signal' ? 'handled SIGHUP' : 'handled boom');
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { heldAfterFault: number; served: boolean; connected: boolean };
+    expect(out).toEqual({ how, heldAfterFault: 2, served: true, connected: true });
+    expect(run.server.close()).toEqual({ returned: 2, lost: 0 });
+  });
+});
+
 describe('the jobserver closing mid-wait', () => {
   it('a pending acquire resolves null with a warning, without hanging', async () => {
     const run = startUnder('fifo', 1, 'wait.mjs', ['-']);

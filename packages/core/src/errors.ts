@@ -52,7 +52,7 @@ export class JobserverError extends Error {
   }
 
   /** `instanceof` holds across the ESM and CJS builds, which each have their own class. */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
