@@ -215,6 +215,39 @@ describe('the jobserver closing mid-wait', () => {
   });
 });
 
+describe('make 4.3 (pipe) killed mid-build', () => {
+  const make43 = makeBins().available.find((m) => m.style === 'pipe');
+  it.skipIf(!make43)('a waiting client ends its wait with null and one warning', async () => {
+    const dir = tempDir();
+    // -j2: the recipe takes the one token and waits for a second that never comes.
+    writeFileSync(join(dir, 'Makefile'), `all:\n\t+node ${join(FIXTURES, 'wait.mjs')} -\n`);
+    const make = spawn(make43!.bin, ['-j2'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    make.stdout!.on('data', (d) => (stdout += d));
+    make.stderr!.on('data', (d) => (stderr += d));
+    // The recipe's output stays open after make dies: 'close' comes when the client ends.
+    const closed = new Promise<void>((resolve) => make.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never waiting: ${stderr}`)), 20_000);
+      const check = () => (stderr.includes('waiting with 1 held') ? (clearTimeout(timer), resolve()) : setTimeout(check, 10));
+      check();
+    });
+    const killedAt = performance.now();
+    make.kill('SIGKILL');
+    const ended = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    if (!ended) process.kill(Number(/waiting with 1 held, pid (\d+)/.exec(stderr)![1]), 'SIGKILL');
+    expect(ended, 'the wait never ended after make was killed').toBe(true);
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; warnings: string[]; connected: boolean };
+    expect(out.outcome).toBe('null');
+    expect(out.connected).toBe(false);
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/jobserver is gone \(pid \d+, which held its pipe, has exited\)/);
+    // Seen at the next look, about a second; generous.
+    expect(performance.now() - killedAt).toBeLessThan(10_000);
+  });
+});
+
 describe('no make at all', () => {
   it('not connected, no warning, no FFI loaded', async () => {
     const result = await run('node', ['-e', `import('@jobslot/core').then(({JobClient}) => { const c = JobClient.fromEnv(); console.log(JSON.stringify({ connected: c.connected, fallback: c.fallbackSlots, koffi: Object.keys(require.cache ?? {}).some(k => k.includes('koffi')) })) })`], {

@@ -281,6 +281,7 @@ export class JobClient {
       const remaining = deadline - performance.now();
       if (remaining <= 0) return null;
       if (this.tokens.size === 0) this.backend.idle();
+      if (this.checkGone()) return null;
       this.backend.waitSync(Math.min(remaining, 1000));
     }
   }
@@ -332,6 +333,7 @@ export class JobClient {
     // never ends. (Not at once: reopening it costs every quick handoff.)
     this.keepAlive = setInterval(() => {
       if (this.tokens.size === 0) backend.idle();
+      this.checkGone();
       this.serveWaiters();
     }, 1000);
   }
@@ -372,6 +374,13 @@ export class JobClient {
     this.waiters.delete(waiter);
     waiter.cleanup();
     if (this.waiters.size === 0) this.unwatch();
+  }
+
+  /** A pipe jobserver shows no end-of-file when it dies: ask the backend for other signs. */
+  private checkGone(): boolean {
+    const gone = this.backend?.gone?.();
+    if (gone) this.lose(gone);
+    return gone !== undefined;
   }
 
   /** The jobserver is gone: every wait ends with null, later acquires return null. */

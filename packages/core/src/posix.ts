@@ -59,15 +59,41 @@ function accessMode(pid: number, fd: string): number | undefined {
   }
 }
 
+/** The fields of /proc/PID/stat after the command name (index 0 is field 3, the state). */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process, told apart from a later one that reuses its pid by its start time. */
+interface ProcessId {
+  pid: number;
+  start: string | undefined;
+}
+
+function processId(pid: number): ProcessId {
+  return { pid, start: statFields(pid)?.[19] };
+}
+
+function isRunning(id: ProcessId): boolean {
+  const fields = statFields(id.pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[19] === id.start;
+}
+
 /**
- * The nearest ancestor of this process that holds this pipe (`pipe:[ino]`);
- * with `bothEnds`, one that holds it open for reading and for writing, as a
- * jobserver's owner does. false: none does; undefined: cannot tell.
+ * The ancestors of this process that hold this pipe (`pipe:[ino]`), nearest
+ * first; with `bothEnds`, only those holding it open for reading and for
+ * writing, as a jobserver's owner does. false: none does; undefined: cannot tell.
  */
-function ancestorHolding(link: string, options: { bothEnds?: boolean } = {}): number | false | undefined {
+function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): number[] | false | undefined {
   let pid = process.ppid;
   let readable = false;
-  for (let depth = 0; depth < 16 && pid > 1; depth++) {
+  const holders: number[] = [];
+  for (let depth = 0; depth < 32 && pid > 1; depth++) {
     try {
       let reads = false;
       let writes = false;
@@ -78,26 +104,32 @@ function ancestorHolding(link: string, options: { bothEnds?: boolean } = {}): nu
         } catch {
           continue; // the fd closed while we looked
         }
-        if (!options.bothEnds) return pid;
-        const mode = accessMode(pid, fd);
+        const mode = options.bothEnds ? accessMode(pid, fd) : 2;
         if (mode === 0 || mode === 2) reads = true;
         if (mode === 1 || mode === 2) writes = true;
-        if (reads && writes) return pid;
+        if (reads && writes) {
+          holders.push(pid);
+          break;
+        }
       }
     } catch {
       // not ours to read (another user) or gone
     }
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      break;
-    }
+    const ppid = Number(statFields(pid)?.[1]);
+    if (!Number.isInteger(ppid)) break;
+    pid = ppid;
   }
+  if (holders.length > 0) return holders;
   return readable ? false : undefined;
 }
 
-function validatePipe(libc: Libc, read: number, write: number): void {
+/**
+ * Checks that fds R,W are the jobserver's pipe. Returns its owner on Linux:
+ * the farthest ancestor holding it (the top make, cargo, `jobslot -j`), whose
+ * end is the jobserver's end: every client holds a write end of its own, so
+ * a pipe jobserver never shows end-of-file.
+ */
+function validatePipe(libc: Libc, read: number, write: number): ProcessId | undefined {
   const r = fstatOrThrow(read, 'read');
   const w = fstatOrThrow(write, 'write');
   if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
@@ -112,11 +144,13 @@ function validatePipe(libc: Libc, read: number, write: number): void {
   if (wmode === O_RDONLY) throw new JobserverError('wrong-access-mode', `the jobserver's write fd ${write} is open for reading only`);
   if (LINUX) {
     const link = readlinkSync(`/proc/self/fd/${read}`);
-    const held = ancestorHolding(link);
-    if (held === false) {
+    const holders = ancestorsHolding(link);
+    if (holders === false) {
       throw new JobserverError('foreign-pipe', `fds ${read},${write} are a pipe no parent process holds: not the jobserver's (its fds were closed on the way here and the numbers reused)`);
     }
+    if (holders) return processId(holders.at(-1)!);
   }
+  return undefined;
 }
 
 function openFifo(path: string): number {
@@ -144,7 +178,7 @@ function openFifo(path: string): number {
     // ancestor of ours holds both its ends, as make (or jobslot) does.
     // Otherwise reading it would take (and reorder) that process's data.
     const link = readlinkSync(`/proc/self/fd/${fd}`);
-    if (link.startsWith('pipe:[') && !ancestorHolding(link, { bothEnds: true })) {
+    if (link.startsWith('pipe:[') && !ancestorsHolding(link, { bothEnds: true })) {
       closeSync(fd);
       throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
     }
@@ -195,13 +229,15 @@ export class PosixBackend implements Backend {
   private readonly fifoPath: string | undefined;
   private watcher: Watcher | undefined;
   private closed = false;
+  /** Pipe style on Linux: the process whose end is the jobserver's end. */
+  private readonly owner: ProcessId | undefined;
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
     this.waitMode = options.waitMode ?? (LINUX && onMainThread() ? 'signal' : 'poll');
     if (auth.kind === 'pipe') {
       this.style = 'pipe';
-      validatePipe(this.libc, auth.read, auth.write);
+      this.owner = validatePipe(this.libc, auth.read, auth.write);
       if (LINUX) {
         this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
         this.readIsPrivate = true;
@@ -269,6 +305,11 @@ export class PosixBackend implements Backend {
     // pipes and for fifos whose path make has already removed.
     const path = LINUX ? `/proc/self/fd/${this.readFd}` : this.fifoPath!;
     this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  }
+
+  gone(): string | undefined {
+    if (!this.owner || isRunning(this.owner)) return undefined;
+    return `the jobserver is gone (pid ${this.owner.pid}, which held its pipe, has exited)`;
   }
 
   idle(): void {
