@@ -215,6 +215,20 @@ describe('the jobserver closing mid-wait', () => {
   });
 });
 
+describe('tokens held or awaited in a worker thread', () => {
+  const cases = makeBins().available.flatMap((make) =>
+    [['terminate', 'hold'], ['terminate', 'wait'], ['exit', 'hold'], ['exit', 'wait']].map(([how, wait]) => ({ make, version: make.version, how, wait })),
+  );
+  it.each(cases)('make $version: worker $how while it $wait s: every token back (no INTERNAL line)', async ({ make, how, wait }) => {
+    const dir = tempDir();
+    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${join(FIXTURES, 'worker-hold.mjs')} ${how} ${wait}\n` });
+    expect(result.stdout).toContain('worker holding 3');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine, result.stderr).toBeUndefined();
+    expect(result.stderr).not.toMatch(/INTERNAL/);
+  });
+});
+
 describe('make 4.3 (pipe) killed mid-build', () => {
   const make43 = makeBins().available.find((m) => m.style === 'pipe');
   it.skipIf(!make43)('a waiting client ends its wait with null and one warning', async () => {

@@ -19,6 +19,7 @@ import type { Stats } from 'node:fs';
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
+import { Escrow } from './escrow.js';
 import type { JobserverAuth } from './makeflags.js';
 import { fs, os, workerThreads } from './builtins.js';
 
@@ -231,6 +232,8 @@ export class PosixBackend implements Backend {
   private closed = false;
   /** Pipe style on Linux: the process whose end is the jobserver's end. */
   private readonly owner: ProcessId | undefined;
+  /** In a worker thread (Linux): held bytes that go back however the thread ends. */
+  private readonly escrow: Escrow | undefined;
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
@@ -257,9 +260,21 @@ export class PosixBackend implements Backend {
       this.readIsPrivate = true;
       this.writeIsPrivate = true;
     }
+    this.escrow = this.readIsPrivate ? this.openEscrow() : undefined;
   }
 
   private readonly waitMode: 'signal' | 'poll';
+
+  private openEscrow(): Escrow | undefined {
+    if (!LINUX || onMainThread()) return undefined;
+    const { O_WRONLY, O_NONBLOCK } = this.libc.constants;
+    try {
+      return new Escrow(this.libc, () => this.libc.stdio().open(`/proc/self/fd/${this.readFd}`, O_WRONLY | O_NONBLOCK | fsc.O_NOCTTY));
+    } catch {
+      // No __fpurge or pthread keys here: tokens go back on the usual paths only.
+      return undefined;
+    }
+  }
 
   take(): TakeResult {
     if (this.closed) return 'eof';
@@ -267,7 +282,10 @@ export class PosixBackend implements Backend {
     if (!this.readIsPrivate && !this.readable(0)) return 'empty';
     for (;;) {
       const n = this.libc.read(this.readFd, this.buf, 1);
-      if (n === 1) return this.buf[0]!;
+      if (n === 1) {
+        this.escrow?.add(this.buf[0]!);
+        return this.buf[0]!;
+      }
       if (n === 0) return 'eof';
       const errno = this.libc.errno();
       if (errno === EINTR) continue;
@@ -278,6 +296,9 @@ export class PosixBackend implements Backend {
 
   give(byte: number): void {
     this.ensureWriteFd();
+    // Drop the escrowed copy first: if the thread ends between the two, a
+    // token is lost rather than one made up.
+    this.escrow?.remove(byte);
     const { EINTR, EAGAIN } = this.libc.constants;
     this.out[0] = byte;
     for (let attempt = 0; ; attempt++) {
@@ -422,6 +443,7 @@ export class PosixBackend implements Backend {
 
   close(): void {
     if (this.closed) return;
+    this.escrow?.close();
     this.watcher?.stop();
     this.watcher = undefined;
     this.closed = true;

@@ -21,6 +21,27 @@ export interface Libc {
   mkfifo(path: string, mode: number): number;
   errno(): number;
   constants: typeof LINUX;
+  /** C stdio and thread-specific data, for the worker-thread escrow (escrow.ts); loaded on first use. */
+  stdio(): Stdio;
+}
+
+/** A C `FILE *` or other native pointer, as koffi hands it out. */
+export type Pointer = unknown;
+
+export interface Stdio {
+  /** open(2) without node's fs (which, in a worker, may close what it opened before the thread's destructors run). */
+  open(path: string, flags: number): number;
+  fdopen(fd: number, mode: string): Pointer;
+  /** setvbuf(file, NULL, _IOFBF, size): bytes stay in the buffer until a flush. */
+  fullyBuffered(file: Pointer, size: number): number;
+  fputc(byte: number, file: Pointer): number;
+  /** __fpurge: drops what is buffered, writing nothing. */
+  purge(file: Pointer): void;
+  fclose(file: Pointer): number;
+  /** pthread_key_create with fclose as the destructor: run on the file when the thread ends. */
+  createFcloseKey(): number;
+  deleteKey(key: number): number;
+  setSpecific(key: number, value: Pointer): number;
 }
 
 // Values for Linux; other POSIX systems differ and are chosen below.
@@ -83,7 +104,40 @@ function bindGettid(lib: KoffiLib): () => number {
   }
 }
 
+function bindStdio(lib: KoffiLib): Stdio {
+  const open = lib.func('int open(const char *path, int flags, ...)');
+  const fdopen = lib.func('void *fdopen(int fd, const char *mode)');
+  const setvbuf = lib.func('int setvbuf(void *file, void *buf, int mode, size_t size)');
+  const fputc = lib.func('int fputc(int c, void *file)');
+  const fpurge = lib.func('void __fpurge(void *file)');
+  const fclose = lib.func('int fclose(void *file)');
+  const dlsym = lib.func('void *dlsym(void *handle, const char *name)');
+  const keyCreate = lib.func('int pthread_key_create(_Out_ uint32_t *key, void *destructor)');
+  const keyDelete = lib.func('int pthread_key_delete(uint32_t key)');
+  const setSpecific = lib.func('int pthread_setspecific(uint32_t key, void *value)');
+  // RTLD_DEFAULT is a null handle on glibc and musl.
+  const fcloseAddress = dlsym(null, 'fclose');
+  if (!fcloseAddress) throw new Error('dlsym(fclose) failed');
+  const IOFBF = 0;
+  return {
+    open: (path, flags) => open(path, flags, 'int', 0) as number,
+    fdopen: (fd, mode) => fdopen(fd, mode),
+    fullyBuffered: (file, size) => setvbuf(file, null, IOFBF, size) as number,
+    fputc: (byte, file) => fputc(byte, file) as number,
+    purge: (file) => void fpurge(file),
+    fclose: (file) => fclose(file) as number,
+    createFcloseKey: () => {
+      const key = [0];
+      if ((keyCreate(key, fcloseAddress) as number) !== 0) throw new Error('pthread_key_create failed');
+      return key[0]!;
+    },
+    deleteKey: (key) => keyDelete(key) as number,
+    setSpecific: (key, value) => setSpecific(key, value) as number,
+  };
+}
+
 let libc: Libc | undefined;
+let stdio: Stdio | undefined;
 
 export function loadLibc(): Libc {
   if (libc) return libc;
@@ -117,6 +171,7 @@ export function loadLibc(): Libc {
     mkfifo: (path, mode) => mkfifo(path, mode) as number,
     close: (fd) => close(fd) as number,
     errno: () => koffi.errno(),
+    stdio: () => (stdio ??= bindStdio(lib)),
     constants: process.platform === 'linux' ? LINUX : BSD,
   };
   return libc;
