@@ -156,3 +156,25 @@ test('a worker thread waits on the threadpool and gives its tokens back', async 
   client.close();
   assert.deepEqual(server.close(), { returned: 2, lost: 0 });
 });
+
+test('a worker terminated while it holds tokens: they go back all the same', async () => {
+  const { server, client } = fifoClient(3);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(${JSON.stringify(CORE)}).then(({ JobClient }) => {
+       const client = JobClient.fromEnv({ env: { MAKEFLAGS: workerData } });
+       const held = [client.tryAcquire(), client.tryAcquire()];
+       parentPort.postMessage(held.filter(Boolean).length);
+       setInterval(() => {}, 1 << 30);
+     });`,
+    { eval: true, workerData: server.makeflags },
+  );
+  const held = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  assert.equal(held, 2);
+  await worker.terminate();
+  client.close();
+  assert.deepEqual(server.close(), { returned: 2, lost: 0 });
+});
