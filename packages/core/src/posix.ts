@@ -12,9 +12,12 @@
 // - Fifo style: open the path, never create it.
 // - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN_EX
 //   + F_SETSIG on our private description) makes the kernel send a signal
-//   (SIGURG) when a token is written, and libuv delivers it to the event loop. Elsewhere, and in worker
-//   threads, one poll() at a time runs on the libuv threadpool with a wake-up
-//   pipe to cancel it.
+//   (SIGURG) when a token is written, and libuv delivers it to the event loop.
+//   Elsewhere, and in worker threads, one poll() at a time runs on the libuv
+//   threadpool with a wake-up pipe to cancel it.
+// - Pipe style shows no end-of-file when make dies (every client holds a write
+//   end): watch the pipe's owner instead. In worker threads, held bytes also
+//   sit in an escrow (escrow.ts) that gives them back when the thread ends.
 import type { Stats } from 'node:fs';
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
