@@ -64,8 +64,10 @@ for file in "$scratch"/*.test.mjs; do
   # needs binfmt_misc); children the tests spawn get the emulator as prefix.
   JOBSLOT_EXEC_PREFIX="${QEMU[*]}" timeout 600 "${QEMU[@]}" "$NODE" "$file" >"$log" 2>&1 || status=1
   grep -v '^ *at ' "$log" | grep -E '^(not ok|ok|# )|error|Error' | sed 's/^/   /' || true
-  passed=$((passed + $(sed -n 's/^# pass //p' "$log" | tail -1 || echo 0)))
-  failed=$((failed + $(sed -n 's/^# fail //p' "$log" | tail -1 || echo 0)))
+  p=$(sed -n 's/^# pass //p' "$log" | tail -1)
+  f=$(sed -n 's/^# fail //p' "$log" | tail -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
   if [ "$status" != 0 ] && ! grep -q '^# fail [1-9]' "$log"; then
     echo "== arm64: $(basename "$file") did not finish:"
     tail -40 "$log"
