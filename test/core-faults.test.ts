@@ -1,7 +1,7 @@
 // Bad input and faults: each gets one clear warning and a safe fallback, never
 // a crash, a hang, or a stolen or lost token.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJobserver, JobClient } from '@jobslot/core';
 import { describe, expect, it } from 'vitest';
@@ -135,7 +135,7 @@ describe('make -> sh -> npm run -> node', () => {
   });
 });
 
-/** Starts a fixture under a jobserver of ours, in the given style. */
+/** Starts a fixture under a jobserver of ours, in the given style. `said` looks at stdout and stderr. */
 function startUnder(style: 'fifo' | 'pipe', jobs: number, script: string, args: string[]) {
   const server = createJobserver({ jobs, style });
   const child = spawn('node', [join(FIXTURES, script), ...args], {
@@ -153,7 +153,7 @@ function startUnder(style: 'fifo' | 'pipe', jobs: number, script: string, args: 
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`never said ${text}: ${stdout} ${stderr}`)), 10_000);
       const check = () => {
-        if (stdout.includes(text)) {
+        if (stdout.includes(text) || stderr.includes(text)) {
           clearTimeout(timer);
           resolve();
         } else setTimeout(check, 10);
@@ -183,11 +183,26 @@ describe.each(['fifo', 'pipe'] as const)('faults (%s)', (style) => {
   });
 });
 
+describe.each(['fifo', 'pipe'] as const)('a fault the program handles itself (%s)', (style) => {
+  it.each(['signal', 'exception'])('%s: tokens stay held, waits still served, all back at the end', async (how) => {
+    const run = startUnder(style, 3, 'handled.mjs', [how]);
+    await run.said('holding 2');
+    if (how === 'signal') run.child.kill('SIGHUP');
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain(how === 'signal' ? 'handled SIGHUP' : 'handled boom');
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { heldAfterFault: number; served: boolean; connected: boolean };
+    expect(out).toEqual({ how, heldAfterFault: 2, served: true, connected: true });
+    expect(run.server.close()).toMatchObject({ returned: 2, lost: 0 });
+  });
+});
+
 describe('the jobserver closing mid-wait', () => {
   it('a pending acquire resolves null with a warning, without hanging', async () => {
     const run = startUnder('fifo', 1, 'wait.mjs', ['-']);
-    // Let the client start waiting (no token exists: -j1), then go away.
-    await new Promise((r) => setTimeout(r, 500));
+    // Once the client waits (no token exists: -j1), go away.
+    await run.said('waiting with 0 held');
     expect(run.server.close()).toMatchObject({ returned: 0, lost: 0 });
     const { code } = await run.exited;
     expect(code).toBe(0);
@@ -197,6 +212,53 @@ describe('the jobserver closing mid-wait', () => {
     expect(out.warnings).toHaveLength(1);
     expect(out.warnings[0]).toMatch(/jobserver closed/);
     expect(out.ms).toBeLessThan(5000);
+  });
+});
+
+describe('tokens held or awaited in a worker thread', () => {
+  const cases = makeBins().available.flatMap((make) =>
+    [['terminate', 'hold'], ['terminate', 'wait'], ['exit', 'hold'], ['exit', 'wait']].map(([how, wait]) => ({ make, version: make.version, how, wait })),
+  );
+  it.each(cases)('make $version: worker $how while it $wait s: every token back (no INTERNAL line)', async ({ make, how, wait }) => {
+    const dir = tempDir();
+    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${join(FIXTURES, 'worker-hold.mjs')} ${how} ${wait}\n` });
+    expect(result.stdout).toContain('worker holding 3');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine, result.stderr).toBeUndefined();
+    expect(result.stderr).not.toMatch(/INTERNAL/);
+  });
+});
+
+describe('make 4.3 (pipe) killed mid-build', () => {
+  const make43 = makeBins().available.find((m) => m.style === 'pipe');
+  it.skipIf(!make43)('a waiting client ends its wait with null and one warning', async () => {
+    const dir = tempDir();
+    // -j2: the recipe takes the one token and waits for a second that never comes.
+    writeFileSync(join(dir, 'Makefile'), `all:\n\t+node ${join(FIXTURES, 'wait.mjs')} -\n`);
+    const make = spawn(make43!.bin, ['-j2'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    make.stdout!.on('data', (d) => (stdout += d));
+    make.stderr!.on('data', (d) => (stderr += d));
+    // The recipe's output stays open after make dies: 'close' comes when the client ends.
+    const closed = new Promise<void>((resolve) => make.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never waiting: ${stderr}`)), 20_000);
+      const check = () => (stderr.includes('waiting with 1 held') ? (clearTimeout(timer), resolve()) : setTimeout(check, 10));
+      check();
+    });
+    const killedAt = performance.now();
+    make.kill('SIGKILL');
+    const ended = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    if (!ended) process.kill(Number(/waiting with 1 held, pid (\d+)/.exec(stderr)![1]), 'SIGKILL');
+    expect(ended, 'the wait never ended after make was killed').toBe(true);
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; warnings: string[]; connected: boolean };
+    expect(out.outcome).toBe('null');
+    expect(out.connected).toBe(false);
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/jobserver is gone \(pid \d+, which held its pipe, has exited\)/);
+    // Seen at the next look, about a second; generous.
+    expect(performance.now() - killedAt).toBeLessThan(10_000);
   });
 });
 
@@ -211,5 +273,152 @@ describe('no make at all', () => {
     expect(out.connected).toBe(false);
     expect(out.koffi).toBe(false);
     expect(out.fallback).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('JOBSLOT_TRACE in a missing directory', () => {
+  it.each(['probe', 'exit'])('one warning, no trace, the build goes on (%s)', async (how) => {
+    const trace = join(tempDir(), 'no-such-dir', 'trace.jsonl');
+    const server = createJobserver({ jobs: 3, style: 'fifo' });
+    const args = how === 'probe' ? [PROBE] : [join(FIXTURES, 'crash.mjs'), '2', 'exit'];
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('node', args, { env: server.env(cleanEnv({ JOBSLOT_TRACE: trace })), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code, result.stderr).toBe(how === 'probe' ? 0 : 3);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^jobslot: cannot write the trace JOBSLOT_TRACE=.*no-such-dir.*tracing is off/);
+    if (how === 'probe') expect((JSON.parse(result.stdout.trim()) as Probe).connected).toBe(true);
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
+  });
+});
+
+describe('smaller faults', () => {
+  it.each(['fifo', 'pipe'] as const)('removing the signal listeners mid-wait does not kill the process (%s)', async (style) => {
+    const run = startUnder(style, 2, 'signal-removed.mjs', []);
+    const { code, signal } = await run.exited;
+    expect({ code, signal }, run.output().stderr).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(run.output().stdout.trim())).toEqual({ held: true, got: true });
+    expect(run.server.close()).toMatchObject({ returned: 1, lost: 0 });
+  });
+
+  it('waits in worker threads print no "closed but not opened" warning', async () => {
+    const run = startUnder('fifo', 3, 'worker-wait.mjs', ['3']);
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual(Array(3).fill({ connected: 'fifo', held: 2, late: 'null' }));
+    expect(stderr).not.toMatch(/closed but not opened/);
+    expect(stderr).toBe('');
+    expect(run.server.close()).toMatchObject({ returned: 2, lost: 0 });
+  });
+
+  it('JobserverError: instanceof holds across the ESM and CJS builds', async () => {
+    const script = `
+      const cjs = require('@jobslot/core');
+      import('@jobslot/core').then((esm) => {
+        const fromCjs = new cjs.JobserverError('closed', 'x');
+        const fromEsm = new esm.JobserverError('closed', 'x');
+        console.log(JSON.stringify({
+          distinct: cjs.JobserverError !== esm.JobserverError,
+          across: fromCjs instanceof esm.JobserverError && fromEsm instanceof cjs.JobserverError,
+          error: fromCjs instanceof Error,
+          plain: new Error('x') instanceof esm.JobserverError,
+        }));
+      });`;
+    const result = await run('node', ['-e', script], { cwd: join(ROOT, 'test'), env: cleanEnv() });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ distinct: true, across: true, error: true, plain: false });
+  });
+});
+
+describe('MAKEFLAGS that names a descriptor not the jobserver\'s', () => {
+  const { available } = makeBins();
+
+  /** A fifo that is not the jobserver, holding one byte 'E', held open here. */
+  function decoyFifo() {
+    const path = join(tempDir(), 'evil');
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    writeSync(fd, 'E');
+    return {
+      path,
+      /** What is still in the fifo (read out, and the fifo closed). */
+      left: () => {
+        const buf = Buffer.alloc(16);
+        try {
+          return buf.toString('utf8', 0, readSync(fd, buf));
+        } catch {
+          return ''; // EAGAIN: empty
+        } finally {
+          closeSync(fd);
+        }
+      },
+    };
+  }
+
+  it.each(available)('make $version: a newline in a command-line variable cannot smuggle in --jobserver-auth', async (make) => {
+    const decoy = decoyFifo();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'Makefile'), `all:\n\t+@node ${PROBE}\n`);
+    const result = await run(make.bin, ['-j3', `X=a\n--jobserver-auth=fifo:${decoy.path}`], { cwd: dir, env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const p = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Probe & { style: string; byte?: number };
+    // make's own jobserver, not the decoy: its token byte is '+', the decoy's 'E'.
+    expect(p.connected, JSON.stringify(p)).toBe(true);
+    expect(p.style).toBe(make.style);
+    expect(p.byte).toBe(0x2b);
+    expect(decoy.left()).toBe('E');
+    expect(/INTERNAL: Exiting/.test(result.stderr)).toBe(false);
+  });
+
+  it('fifo:/proc/PID/fd/N naming a non-ancestor\'s pipe is refused, its data untouched', async () => {
+    // A process that is not our ancestor, with a pipe holding data of its own
+    // on fd 3 (the read end; a subshell holds the write end).
+    const holder = spawn('bash', ['-c', 'exec 3< <(printf DATA; exec sleep 60); echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    try {
+      const p = await probe({ MAKEFLAGS: ` -j3 --jobserver-auth=fifo:/proc/${holder.pid}/fd/3` });
+      expectFallback(p, 'foreign-pipe', /another process's pipe/);
+      // Nothing was read from it.
+      const fd = openSync(`/proc/${holder.pid}/fd/3`, constants.O_RDONLY | constants.O_NONBLOCK);
+      const buf = Buffer.alloc(16);
+      try {
+        expect(buf.toString('utf8', 0, readSync(fd, buf))).toBe('DATA');
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('fifo:/proc/PID/fd/N of an ancestor holding both ends (a jobserver) is accepted', async () => {
+    const server = createJobserver({ jobs: 3, style: 'pipe' });
+    try {
+      const p = await probe({ MAKEFLAGS: ` -j3 --jobserver-auth=fifo:/proc/${process.pid}/fd/${server.stdio[0]}` });
+      expect(p.connected).toBe(true);
+      expect(p.took).toBe(true);
+      expect(p.warnings).toEqual([]);
+    } finally {
+      expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
+    }
+  });
+
+  it('a relative fifo path gets one warning, even where it exists', async () => {
+    const dir = tempDir();
+    expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0);
+    const result = await new Promise<string>((resolve) => {
+      const child = spawn('node', [PROBE], { cwd: dir, env: cleanEnv({ MAKEFLAGS: ' -j3 --jobserver-auth=fifo:fifo' }), stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.on('close', () => resolve(stdout));
+    });
+    expectFallback(JSON.parse(result.trim()) as Probe, 'unsafe-path', /not an absolute path/);
   });
 });

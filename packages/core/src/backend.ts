@@ -24,5 +24,11 @@ export interface Backend {
    * alive from our side (a private write end), so its end can be seen.
    */
   idle(): void;
+  /**
+   * Why the jobserver is known to be gone though its pipe shows no
+   * end-of-file (its owner exited), else undefined. Asked now and then while
+   * a wait lasts.
+   */
+  gone?(): string | undefined;
   close(): void;
 }

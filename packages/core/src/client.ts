@@ -22,7 +22,7 @@ export interface FromEnvOptions {
   /** Called with the one warning about an unusable jobserver. Default: a line on stderr. */
   onWarning?: (message: string) => void;
   /**
-   * How to wait for tokens on POSIX: 'signal' (SIGIO, Linux main thread, no
+   * How to wait for tokens on POSIX: 'signal' (SIGURG via F_SETSIG, Linux main thread, no
    * thread spent) or 'poll' (one poll() on the libuv threadpool). Default: the
    * best this platform and thread allow. For benchmarks and tests.
    */
@@ -46,6 +46,18 @@ interface Waiter {
   resolve(token: Token | null): void;
   reject(error: unknown): void;
   cleanup(): void;
+}
+
+/** The longest delay setTimeout takes; longer ones overflow to 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timeout in ms: undefined or Infinity waits for ever; NaN, negatives and non-numbers are mistakes. */
+function checkTimeout(timeout: unknown, method: string): number {
+  if (timeout === undefined) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new TypeError(`${method}: timeout must be a number of milliseconds, 0 or more (or Infinity), got ${String(timeout)}`);
+  }
+  return timeout;
 }
 
 function defaultWarning(message: string): void {
@@ -122,7 +134,8 @@ export class JobClient {
 
   private backend: Backend | undefined;
   private readonly tokens = new Set<ClientToken>();
-  private readonly waiters: Waiter[] = [];
+  /** Pending acquire() calls, oldest first; a Set so a timed-out one leaves in O(1). */
+  private readonly waiters = new Set<Waiter>();
   private stopWatch: (() => void) | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly warn: (message: string) => void;
@@ -167,6 +180,8 @@ export class JobClient {
     if (!flags.auth) {
       if (flags.authError === 'negative-fd') {
         fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
+      } else if (flags.authError === 'unsafe-path') {
+        fail('unsafe-path', `${variable} names the jobserver fifo ${JSON.stringify(flags.rawAuth!.slice('fifo:'.length))}, which is not an absolute path free of control characters (make names an absolute one): ignoring it`, true);
       } else {
         fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
       }
@@ -230,11 +245,12 @@ export class JobClient {
    * neither the event loop nor a threadpool thread (on Linux).
    */
   acquire(options: AcquireOptions = {}): Promise<Token | null> {
-    const { timeout, signal } = options;
+    const { signal } = options;
+    const timeout = checkTimeout(options.timeout, 'acquire');
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const now = this.tryAcquire();
     if (now || !this.connected) return Promise.resolve(now);
-    if (timeout !== undefined && timeout <= 0) return Promise.resolve(null);
+    if (timeout === 0) return Promise.resolve(null);
     return new Promise<Token | null>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
@@ -249,27 +265,36 @@ export class JobClient {
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        timer = setTimeout(() => {
-          this.dropWaiter(waiter);
-          resolve(null);
-        }, timeout);
+      if (Number.isFinite(timeout)) {
+        // setTimeout takes at most 2^31-1 ms (about 24.8 days): longer waits
+        // go in steps instead of overflowing to 1 ms.
+        const deadline = performance.now() + timeout;
+        const arm = (ms: number) => {
+          timer = setTimeout(() => {
+            const left = deadline - performance.now();
+            if (left > 0) return arm(left);
+            this.dropWaiter(waiter);
+            resolve(null);
+          }, Math.min(Math.ceil(ms), MAX_TIMER_MS));
+        };
+        arm(timeout);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+      this.waiters.add(waiter);
       this.watch();
     });
   }
 
   /** Blocks this thread for a token, at most `timeout` ms (default: as long as it takes). */
   acquireSync(options: { timeout?: number } = {}): Token | null {
-    const deadline = performance.now() + (options.timeout ?? Infinity);
+    const deadline = performance.now() + checkTimeout(options.timeout, 'acquireSync');
     for (;;) {
       const token = this.tryAcquire();
       if (token || !this.connected || !this.backend) return token;
       const remaining = deadline - performance.now();
       if (remaining <= 0) return null;
       if (this.tokens.size === 0) this.backend.idle();
+      if (this.checkGone()) return null;
       this.backend.waitSync(Math.min(remaining, 1000));
     }
   }
@@ -279,10 +304,7 @@ export class JobClient {
     if (this.closed) return;
     this.closed = true;
     this.releaseAllNow();
-    for (const waiter of this.waiters.splice(0)) {
-      waiter.cleanup();
-      waiter.resolve(null);
-    }
+    this.endWaits();
     this.backend?.close();
     this.unregisterExit?.();
     this._connected = false;
@@ -324,6 +346,7 @@ export class JobClient {
     // never ends. (Not at once: reopening it costs every quick handoff.)
     this.keepAlive = setInterval(() => {
       if (this.tokens.size === 0) backend.idle();
+      this.checkGone();
       // A sibling waiting for a token may find the implicit slot free again.
       if (reclaimImplicitSlot()) wakeLimiters();
       this.serveWaiters();
@@ -338,30 +361,41 @@ export class JobClient {
   }
 
   private serveWaiters(): void {
-    while (this.waiters.length > 0) {
+    for (const waiter of this.waiters) {
       const token = this.tryAcquire();
       if (!token) break;
-      const waiter = this.waiters.shift()!;
+      this.waiters.delete(waiter);
       waiter.resolve(token);
       waiter.cleanup();
     }
-    if (!this.connected) {
-      for (const waiter of this.waiters.splice(0)) {
-        waiter.cleanup();
-        waiter.resolve(null);
-      }
-    }
+    if (!this.connected) this.endWaits();
     // Stop watching after the served waiters have run (their continuations
     // were queued first), unless one of them is waiting again by then: that
     // keeps the fcntl() calls off the wake-up path.
-    if (this.waiters.length === 0) queueMicrotask(() => this.waiters.length === 0 && this.unwatch());
+    if (this.waiters.size === 0) queueMicrotask(() => this.waiters.size === 0 && this.unwatch());
+  }
+
+  /** Every pending wait resolves null. */
+  private endWaits(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) {
+      waiter.cleanup();
+      waiter.resolve(null);
+    }
   }
 
   private dropWaiter(waiter: Waiter): void {
-    const index = this.waiters.indexOf(waiter);
-    if (index >= 0) this.waiters.splice(index, 1);
+    this.waiters.delete(waiter);
     waiter.cleanup();
-    if (this.waiters.length === 0) this.unwatch();
+    if (this.waiters.size === 0) this.unwatch();
+  }
+
+  /** A pipe jobserver shows no end-of-file when it dies: ask the backend for other signs. */
+  private checkGone(): boolean {
+    const gone = this.backend?.gone?.();
+    if (gone) this.lose(gone);
+    return gone !== undefined;
   }
 
   /** The jobserver is gone: every wait ends with null, later acquires return null. */

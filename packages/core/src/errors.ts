@@ -17,8 +17,14 @@ export type JobserverErrorKind =
   | 'different-pipes'
   /** A descriptor is open with the wrong access mode (reading a write end, or the reverse). */
   | 'wrong-access-mode'
-  /** The pipe is not the jobserver's: it was inherited by no ancestor (the fd numbers were reused). */
+  /**
+   * The pipe is not the jobserver's: no ancestor holds it (the fd numbers were
+   * reused), or a `fifo:` path reaches another process's pipe (`/proc/PID/fd/N`)
+   * that no ancestor holds both ends of.
+   */
   | 'foreign-pipe'
+  /** `fifo:PATH` is relative or holds control characters: not a path make would hand out. */
+  | 'unsafe-path'
   /** `fifo:PATH` names a path that does not exist. */
   | 'missing-fifo'
   /** `fifo:PATH` names something that is not a fifo. */
@@ -32,6 +38,9 @@ export type JobserverErrorKind =
   /** The jobserver went away (its pipe reached end-of-file). */
   | 'closed';
 
+/** Marks every JobserverError, whichever copy of this package (ESM, CJS) made it. */
+const BRAND = Symbol.for('jobslot.JobserverError');
+
 export class JobserverError extends Error {
   override readonly name = 'JobserverError';
   constructor(
@@ -39,6 +48,12 @@ export class JobserverError extends Error {
     message: string,
   ) {
     super(message);
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** `instanceof` holds across the ESM and CJS builds, which each have their own class. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -1,6 +1,8 @@
 // Gives every held token back before the process goes: on process.exit, on an
 // uncaught exception, and on SIGINT, SIGTERM and SIGHUP (re-raised after, so
-// the exit status still says which signal ended us).
+// the exit status still says which signal ended us). Only when it goes: a
+// program that handles the signal or the exception itself and lives on keeps
+// its tokens and its waits.
 //
 // Process-wide on purpose: one set of handlers however many clients (and
 // however many copies of this package, ESM and CJS) a process has.
@@ -37,15 +39,21 @@ function releaseAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  // If the program listens for this signal itself, it decides whether to go
-  // on: its tokens are still in use until it does exit (the 'exit' hook gives
-  // them back then). Otherwise do what the default would have done: give
-  // everything back and die of the signal.
+  // If the program listens for this signal itself, it decides what happens:
+  // it may live on (then its tokens are still in use, and its waits must go
+  // on) or exit (then the 'exit' hook gives everything back).
   const others = process.listeners(signal).filter((l) => l !== onSignal);
   if (others.length > 0) return;
+  // Otherwise do what the default would have done, after the release: die of the signal.
   releaseAll();
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.kill(process.pid, signal);
+}
+
+/** The process dies of this exception unless the program catches it (then it lives on, tokens in use). */
+function onUncaught(): void {
+  if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback()) return;
+  releaseAll();
 }
 
 function install(): void {
@@ -53,7 +61,7 @@ function install(): void {
   registry.installed = true;
   process.on('exit', releaseAll);
   // The monitor runs before Node prints the error and exits; it changes nothing else.
-  process.on('uncaughtExceptionMonitor', releaseAll);
+  process.on('uncaughtExceptionMonitor', onUncaught);
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 

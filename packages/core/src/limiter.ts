@@ -42,7 +42,13 @@ export interface Limiter {
   readonly capacity: number;
   /** A jobserver governs this process; false means fallback, nothing to throttle. */
   readonly limited: boolean;
-  /** Runs `fn` in a slot. Called from inside a running slot's async context, runs inline in that slot. */
+  /**
+   * Runs `fn` in a slot. Called from inside a task this limiter runs, `fn`
+   * takes a slot only if one is free right now, else shares the enclosing
+   * task's slot with its other nested tasks, one at a time in call order (so
+   * nesting is bounded and cannot deadlock; a nested task must not wait for a
+   * sibling started after it).
+   */
   run<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Waits for a slot you release yourself. */
   acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
@@ -71,7 +77,8 @@ interface Queued {
 }
 
 class SlotLimiter implements Limiter {
-  private readonly context = new AsyncLocalStorage<true>();
+  /** The slot the current task runs in, as seen by tasks it starts with run(). */
+  private readonly context = new AsyncLocalStorage<Lane>();
   private readonly queue: Queued[] = [];
   private readonly tokens: Token[] = [];
   private processHeld = 0;
@@ -199,20 +206,23 @@ class SlotLimiter implements Limiter {
     }
   }
 
+  /** The handle of a slot already started (startOne). */
+  private slotFor(): Slot {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.endOne();
+      },
+    };
+  }
+
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
     const { signal } = options;
     if (this.closed) return Promise.reject(new Error('limiter closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const makeSlot = (): Slot => {
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          this.endOne();
-        },
-      };
-    };
+    const makeSlot = () => this.slotFor();
     if (this.queue.length === 0 && this.trySlot()) {
       this.startOne();
       return Promise.resolve(makeSlot());
@@ -242,12 +252,19 @@ class SlotLimiter implements Limiter {
   }
 
   async run<T>(fn: () => T | Promise<T>): Promise<T> {
-    // A task already in a slot of this limiter: run in that slot, so nested
-    // use (a callback inside a build) can never deadlock.
-    if (this.context.getStore()) return fn();
-    const slot = await this.acquire();
+    const lane = this.context.getStore();
+    // A task already in a slot of this limiter: a slot free right now, else
+    // the enclosing task's own slot, which its nested tasks share one at a
+    // time (it waits on them meanwhile). Never a wait for a new slot: with
+    // every slot held by tasks awaiting nested ones, that would deadlock.
+    let slot: Slot;
+    if (!lane) slot = await this.acquire();
+    else if (this.queue.length === 0 && !this.closed && this.trySlot()) {
+      this.startOne();
+      slot = this.slotFor();
+    } else return lane.enqueue(async () => this.context.run(new Lane(), fn));
     try {
-      return await this.context.run(true, fn);
+      return await this.context.run(new Lane(), fn);
     } finally {
       slot.release();
     }
@@ -291,6 +308,23 @@ class SlotLimiter implements Limiter {
   }
 }
 
+/** A running task's slot, lent to the tasks it runs nested, one at a time, in order. */
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
 export function createLimiter(client: JobClient, options: LimiterOptions = {}): Limiter {
+  const { max } = options;
+  if (max !== undefined && !(typeof max === 'number' && (Number.isInteger(max) || max === Infinity) && max >= 1)) {
+    throw new TypeError(`createLimiter: max must be an integer from 1 up (or Infinity), got ${String(max)}`);
+  }
   return new SlotLimiter(client, options);
 }

@@ -10,17 +10,21 @@
 //   MAKEFLAGS are closed or reused by node's own pipes. Check the type, the
 //   pair, the access modes, and (Linux) that an ancestor holds the same pipe.
 // - Fifo style: open the path, never create it.
-// - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN on
-//   our private description) makes the kernel send SIGIO when a token is
-//   written, and libuv delivers it to the event loop. Elsewhere, and in worker
-//   threads, one poll() at a time runs on the libuv threadpool with a wake-up
-//   pipe to cancel it.
+// - Waiting costs no thread on Linux: signal-driven I/O (O_ASYNC + F_SETOWN_EX
+//   + F_SETSIG on our private description) makes the kernel send a signal
+//   (SIGURG) when a token is written, and libuv delivers it to the event loop.
+//   Elsewhere, and in worker threads, one poll() at a time runs on the libuv
+//   threadpool with a wake-up pipe to cancel it.
+// - Pipe style shows no end-of-file when make dies (every client holds a write
+//   end): watch the pipe's owner instead. In worker threads, held bytes also
+//   sit in an escrow (escrow.ts) that gives them back when the thread ends.
 import type { Stats } from 'node:fs';
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
+import { Escrow } from './escrow.js';
 import type { JobserverAuth } from './makeflags.js';
-import { fs, workerThreads } from './builtins.js';
+import { fs, os, workerThreads } from './builtins.js';
 
 const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
 
@@ -49,34 +53,87 @@ function fstatOrThrow(fd: number, role: string): Stats {
   }
 }
 
-/** Does any ancestor of this process hold this pipe (`pipe:[ino]`)? undefined: cannot tell. */
-function ancestorHolds(link: string): boolean | undefined {
+/** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
+function accessMode(pid: number, fd: string): number | undefined {
+  try {
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags === undefined ? undefined : parseInt(flags, 8) & 3;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields of /proc/PID/stat after the command name (index 0 is field 3, the state). */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process, told apart from a later one that reuses its pid by its start time. */
+interface ProcessId {
+  pid: number;
+  start: string | undefined;
+}
+
+function processId(pid: number): ProcessId {
+  return { pid, start: statFields(pid)?.[19] };
+}
+
+function isRunning(id: ProcessId): boolean {
+  const fields = statFields(id.pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[19] === id.start;
+}
+
+/**
+ * The ancestors of this process that hold this pipe (`pipe:[ino]`), nearest
+ * first; with `bothEnds`, only those holding it open for reading and for
+ * writing, as a jobserver's owner does. false: none does; undefined: cannot tell.
+ */
+function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): number[] | false | undefined {
   let pid = process.ppid;
   let readable = false;
-  for (let depth = 0; depth < 16 && pid > 1; depth++) {
+  const holders: number[] = [];
+  for (let depth = 0; depth < 32 && pid > 1; depth++) {
     try {
+      let reads = false;
+      let writes = false;
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         readable = true;
         try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === link) return true;
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
         } catch {
-          // the fd closed while we looked
+          continue; // the fd closed while we looked
+        }
+        const mode = options.bothEnds ? accessMode(pid, fd) : 2;
+        if (mode === 0 || mode === 2) reads = true;
+        if (mode === 1 || mode === 2) writes = true;
+        if (reads && writes) {
+          holders.push(pid);
+          break;
         }
       }
     } catch {
       // not ours to read (another user) or gone
     }
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      break;
-    }
+    const ppid = Number(statFields(pid)?.[1]);
+    if (!Number.isInteger(ppid)) break;
+    pid = ppid;
   }
+  if (holders.length > 0) return holders;
   return readable ? false : undefined;
 }
 
-function validatePipe(libc: Libc, read: number, write: number): void {
+/**
+ * Checks that fds R,W are the jobserver's pipe. Returns its owner on Linux:
+ * the farthest ancestor holding it (the top make, cargo, `jobslot -j`), whose
+ * end is the jobserver's end: every client holds a write end of its own, so
+ * a pipe jobserver never shows end-of-file.
+ */
+function validatePipe(libc: Libc, read: number, write: number): ProcessId | undefined {
   const r = fstatOrThrow(read, 'read');
   const w = fstatOrThrow(write, 'write');
   if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
@@ -91,11 +148,13 @@ function validatePipe(libc: Libc, read: number, write: number): void {
   if (wmode === O_RDONLY) throw new JobserverError('wrong-access-mode', `the jobserver's write fd ${write} is open for reading only`);
   if (LINUX) {
     const link = readlinkSync(`/proc/self/fd/${read}`);
-    const held = ancestorHolds(link);
-    if (held === false) {
+    const holders = ancestorsHolding(link);
+    if (holders === false) {
       throw new JobserverError('foreign-pipe', `fds ${read},${write} are a pipe no parent process holds: not the jobserver's (its fds were closed on the way here and the numbers reused)`);
     }
+    if (holders) return processId(holders.at(-1)!);
   }
+  return undefined;
 }
 
 function openFifo(path: string): number {
@@ -109,13 +168,24 @@ function openFifo(path: string): number {
   let fd: number;
   try {
     // O_NONBLOCK: open returns at once even with no writer, and reads never block.
-    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
   } catch (error) {
     throw new JobserverError('cannot-open', `cannot open the jobserver fifo ${path}: ${(error as Error).message}`);
   }
   if (!fstatSync(fd).isFIFO()) {
     closeSync(fd);
     throw new JobserverError('not-a-fifo', `the jobserver path ${path} changed under us and is not a fifo`);
+  }
+  if (LINUX) {
+    // A path that reaches an anonymous pipe (/proc/PID/fd/N, /dev/fd/N, a
+    // link to one) is some process's pipe: the jobserver's only if an
+    // ancestor of ours holds both its ends, as make (or jobslot) does.
+    // Otherwise reading it would take (and reorder) that process's data.
+    const link = readlinkSync(`/proc/self/fd/${fd}`);
+    if (link.startsWith('pipe:[') && !ancestorsHolding(link, { bothEnds: true })) {
+      closeSync(fd);
+      throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
+    }
   }
   return fd;
 }
@@ -131,12 +201,22 @@ function onMainThread(): boolean {
   return workerThreads().isMainThread;
 }
 
-/** SIGIO listeners are never removed: a SIGIO arriving with no listener would kill the process. */
-const sigioTargets = new Set<() => void>();
+/**
+ * The signal the kernel sends when the jobserver becomes readable. On Linux,
+ * F_SETSIG makes it SIGURG rather than SIGIO: SIGURG's default action is to
+ * be ignored, so if a program removes our listener (removeAllListeners) a
+ * late signal costs nothing, where SIGIO's default kills the process ("I/O
+ * possible", status 157). Our listener is put back while a wait goes on.
+ */
+const WAKE_SIGNAL: NodeJS.Signals = LINUX ? 'SIGURG' : 'SIGIO';
+const wakeTargets = new Set<() => void>();
 let mainTid: number | undefined;
-let sigioInstalled = false;
-function onSigio(): void {
-  for (const target of [...sigioTargets]) target();
+function onWakeSignal(): void {
+  for (const target of [...wakeTargets]) target();
+}
+/** (Re)installs the listener; never removed by us. */
+function listenForWakeSignal(): void {
+  if (!process.listeners(WAKE_SIGNAL).includes(onWakeSignal)) process.on(WAKE_SIGNAL, onWakeSignal);
 }
 
 export class PosixBackend implements Backend {
@@ -153,15 +233,19 @@ export class PosixBackend implements Backend {
   private readonly fifoPath: string | undefined;
   private watcher: Watcher | undefined;
   private closed = false;
+  /** Pipe style on Linux: the process whose end is the jobserver's end. */
+  private readonly owner: ProcessId | undefined;
+  /** In a worker thread (Linux): held bytes that go back however the thread ends. */
+  private readonly escrow: Escrow | undefined;
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
     this.waitMode = options.waitMode ?? (LINUX && onMainThread() ? 'signal' : 'poll');
     if (auth.kind === 'pipe') {
       this.style = 'pipe';
-      validatePipe(this.libc, auth.read, auth.write);
+      this.owner = validatePipe(this.libc, auth.read, auth.write);
       if (LINUX) {
-        this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK);
+        this.readFd = openSync(`/proc/self/fd/${auth.read}`, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
         this.readIsPrivate = true;
         this.writeIsPrivate = true;
       } else {
@@ -179,9 +263,21 @@ export class PosixBackend implements Backend {
       this.readIsPrivate = true;
       this.writeIsPrivate = true;
     }
+    this.escrow = this.readIsPrivate ? this.openEscrow() : undefined;
   }
 
   private readonly waitMode: 'signal' | 'poll';
+
+  private openEscrow(): Escrow | undefined {
+    if (!LINUX || onMainThread()) return undefined;
+    const { O_WRONLY, O_NONBLOCK } = this.libc.constants;
+    try {
+      return new Escrow(this.libc, () => this.libc.stdio().open(`/proc/self/fd/${this.readFd}`, O_WRONLY | O_NONBLOCK | fsc.O_NOCTTY));
+    } catch {
+      // No __fpurge or pthread keys here: tokens go back on the usual paths only.
+      return undefined;
+    }
+  }
 
   take(): TakeResult {
     if (this.closed) return 'eof';
@@ -189,7 +285,10 @@ export class PosixBackend implements Backend {
     if (!this.readIsPrivate && !this.readable(0)) return 'empty';
     for (;;) {
       const n = this.libc.read(this.readFd, this.buf, 1);
-      if (n === 1) return this.buf[0]!;
+      if (n === 1) {
+        this.escrow?.add(this.buf[0]!);
+        return this.buf[0]!;
+      }
       if (n === 0) return 'eof';
       const errno = this.libc.errno();
       if (errno === EINTR) continue;
@@ -200,6 +299,9 @@ export class PosixBackend implements Backend {
 
   give(byte: number): void {
     this.ensureWriteFd();
+    // Drop the escrowed copy first: if the thread ends between the two, a
+    // token is lost rather than one made up.
+    this.escrow?.remove(byte);
     const { EINTR, EAGAIN } = this.libc.constants;
     this.out[0] = byte;
     for (let attempt = 0; ; attempt++) {
@@ -226,7 +328,12 @@ export class PosixBackend implements Backend {
     // On Linux, open the write side through our own read fd: it works for
     // pipes and for fifos whose path make has already removed.
     const path = LINUX ? `/proc/self/fd/${this.readFd}` : this.fifoPath!;
-    this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    this.writeFd = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  }
+
+  gone(): string | undefined {
+    if (!this.owner || isRunning(this.owner)) return undefined;
+    return `the jobserver is gone (pid ${this.owner.pid}, which held its pipe, has exited)`;
   }
 
   idle(): void {
@@ -258,15 +365,13 @@ export class PosixBackend implements Backend {
     };
   }
 
-  /** Linux: the kernel sends SIGIO to this process when the pipe gets a byte or loses its last writer. */
+  /** Linux: the kernel signals this process when the pipe gets a byte or loses its last writer. */
   private watchSignal(onReady: () => void): Watcher {
     const { F_GETFL, F_SETFL, F_SETOWN, O_ASYNC } = this.libc.constants;
-    if (!sigioInstalled) {
-      process.on('SIGIO', onSigio);
-      sigioInstalled = true;
-    }
-    sigioTargets.add(onReady);
+    listenForWakeSignal();
+    wakeTargets.add(onReady);
     if (LINUX) {
+      this.libc.fcntl(this.readFd, this.libc.constants.F_SETSIG, os.constants.signals.SIGURG);
       // Send it to the main thread itself: it sleeps in epoll_wait, and being
       // interrupted there saves waking some other thread that would then have
       // to wake the main one.
@@ -280,9 +385,14 @@ export class PosixBackend implements Backend {
     this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) | O_ASYNC);
     // A token written before O_ASYNC was set sent no signal: look once now.
     queueMicrotask(onReady);
+    // Someone may remove every listener of the signal while we wait: put ours
+    // back (the client's 1 s safety look serves the wait meanwhile).
+    const relisten = setInterval(listenForWakeSignal, 1000);
+    relisten.unref();
     return {
       stop: () => {
-        sigioTargets.delete(onReady);
+        clearInterval(relisten);
+        wakeTargets.delete(onReady);
         if (!this.closed) this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) & ~O_ASYNC);
       },
     };
@@ -305,8 +415,10 @@ export class PosixBackend implements Backend {
     const cleanup = () => {
       if (cleaned) return;
       cleaned = true;
-      closeSync(wake[0]!);
-      closeSync(wake[1]!);
+      // Made by libc's pipe(), not node's fs: close them the same way (in a
+      // worker, fs.closeSync warns about fds it did not open).
+      libc.close(wake[0]!);
+      libc.close(wake[1]!);
     };
     const arm = () => {
       inFlight = true;
@@ -334,6 +446,7 @@ export class PosixBackend implements Backend {
 
   close(): void {
     if (this.closed) return;
+    this.escrow?.close();
     this.watcher?.stop();
     this.watcher = undefined;
     this.closed = true;

@@ -54,8 +54,15 @@ export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): voi
   if (file === undefined) file = process.env.JOBSLOT_TRACE ?? '';
   if (!file) return;
   if (fd === undefined) {
-    // O_APPEND: lines from many processes interleave whole (each is one write).
-    fd = openSync(file, 'a');
+    try {
+      // O_APPEND: lines from many processes interleave whole (each is one write).
+      fd = openSync(file, 'a');
+    } catch (error) {
+      // Tracing must never break a build: say so once and trace nothing.
+      process.stderr.write(`jobslot: cannot write the trace JOBSLOT_TRACE=${file} (${(error as Error).message}); tracing is off: create its directory, or unset JOBSLOT_TRACE\n`);
+      file = '';
+      return;
+    }
   }
   const event: TraceEvent = { pid: process.pid, ppid: process.ppid, t: performance.timeOrigin + performance.now(), ev, ...fields };
   if (!named) {

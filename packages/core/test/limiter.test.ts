@@ -266,3 +266,63 @@ describe('limiter.hold', () => {
     expect(limiter.active).toBe(0);
   });
 });
+
+describe('createLimiter input and nesting', () => {
+  it('a bad max is a TypeError, as in p-limit', () => {
+    const server = createJobserver({ jobs: 2, style: 'fifo' });
+    const client = JobClient.fromEnv({ env: { MAKEFLAGS: server.makeflags } });
+    cleanup.push(() => server.close(), () => client.close());
+    for (const max of [Number.NaN, 0, -1, 1.5, '2' as unknown as number, null as unknown as number]) {
+      expect(() => createLimiter(client, { max }), String(max)).toThrow(TypeError);
+    }
+    expect(() => createLimiter(client, { max: Infinity }).close()).not.toThrow();
+    expect(() => createLimiter(client, { max: 3 }).close()).not.toThrow();
+  });
+
+  async function nestedPeak(limiter: Limiter, children: number) {
+    let running = 0;
+    let peak = 0;
+    const body = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await sleep(10);
+      running--;
+    };
+    await limiter.run(async () => {
+      await Promise.all(Array.from({ length: children }, () => limiter.run(body)));
+    });
+    return peak;
+  }
+
+  it('runs nested in a slot are bounded: max 1 runs one at a time', async () => {
+    const { limiter } = setup(4, 1);
+    expect(await nestedPeak(limiter, 8)).toBe(1);
+  });
+
+  it('nested runs take free slots, and share the enclosing one beyond them (-j3: at most 3)', async () => {
+    const { limiter, server, client } = setup(3);
+    const peak = await nestedPeak(limiter, 8);
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expect(peak).toBeLessThanOrEqual(3);
+    limiter.close();
+    client.close();
+    expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
+  });
+
+  it('nesting three deep with one slot in total finishes', async () => {
+    const { limiter } = setup(1, 1);
+    const order: string[] = [];
+    await limiter.run(async () => {
+      await Promise.all(
+        ['a', 'b'].map((name) =>
+          limiter.run(async () => {
+            await limiter.run(async () => {
+              order.push(name);
+            });
+          }),
+        ),
+      );
+    });
+    expect(order).toEqual(['a', 'b']);
+  });
+});

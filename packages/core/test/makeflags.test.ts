@@ -55,6 +55,53 @@ describe('parseMakeflags', () => {
   });
 });
 
+describe('parseMakeflags: as make reads MAKEFLAGS', () => {
+  it('only the words before ` -- ` are flags: a newline in a variable value is no flag', () => {
+    // make 'X=a<newline>--jobserver-auth=fifo:/tmp/evil' puts the value, unescaped, after ` -- `.
+    const f = parseMakeflags(' -j4 --jobserver-auth=fifo:/tmp/GMfifo1 -- X=a\n--jobserver-auth=fifo:/tmp/evil');
+    expect(f.auth).toEqual({ kind: 'fifo', path: '/tmp/GMfifo1' });
+    expect(parseMakeflags(' -j4 -- X=1 --jobserver-auth=fifo:/tmp/evil -j9')).toMatchObject({ rawAuth: undefined, jobs: 4 });
+    // Without any flag of its own, the auth is still only in a value.
+    expect(parseMakeflags(' -- X=a\n--jobserver-auth=fifo:/tmp/evil').rawAuth).toBeUndefined();
+  });
+
+  it('a newline does not split words (make splits at spaces and tabs only)', () => {
+    const f = parseMakeflags('-j4\n--jobserver-auth=fifo:/tmp/evil');
+    expect(f.rawAuth).toBeUndefined();
+    expect(f.jobs).toBeUndefined();
+    expect(f.badJobs).toBe('-j4\n--jobserver-auth=fifo:/tmp/evil');
+  });
+
+  it("make's escapes: backslash-space and backslash-backslash in a path, tabs between words", () => {
+    expect(parseMakeflags('-j2\t--jobserver-auth=fifo:/tmp/a\\\\b\\ c').auth).toEqual({ kind: 'fifo', path: '/tmp/a\\b c' });
+    expect(parseMakeflags('-j2 --jobserver-auth=fifo:/tmp/a$$b').auth).toEqual({ kind: 'fifo', path: '/tmp/a$b' });
+    expect(parseMakeflags('-j2 --jobserver-auth=fifo:/tmp/$(X)')).toMatchObject({ auth: undefined, authError: 'cannot-parse' });
+  });
+
+  it('relative fifo paths and control characters are refused', () => {
+    for (const path of ['tmp/fifo', './fifo', '../x/fifo', '/tmp/a\x1b[2Jb', '/tmp/a\rb', '/tmp/a\x7f']) {
+      expect(parseMakeflags(`-j2 --jobserver-auth=fifo:${path.replace(/ /g, '\\ ')}`)).toMatchObject({ auth: undefined, authError: 'unsafe-path' });
+    }
+  });
+
+  it('-j0, absurd and non-numeric job counts are ignored, as make refuses them', () => {
+    for (const bad of ['-j0', '-j99999999999999999999', '-j4294967296', '-j4x', '--jobs=0', '--jobs=-3']) {
+      const f = parseMakeflags(`${bad} --jobserver-auth=3,4`);
+      expect(f.jobs, bad).toBeUndefined();
+      expect(f.badJobs).toBe(bad);
+      expect(f.auth).toEqual({ kind: 'pipe', read: 3, write: 4 });
+    }
+    expect(parseMakeflags('-j4294967295').jobs).toBe(4294967295);
+    expect(parseMakeflags('-j 6').jobs).toBe(6);
+    expect(parseMakeflags('--jobs=7').jobs).toBe(7);
+    expect(parseMakeflags('-j 6').unlimited).toBe(false);
+  });
+
+  it('fd numbers past an int are garbage', () => {
+    expect(parseMakeflags('--jobserver-auth=3,99999999999')).toMatchObject({ auth: undefined, authError: 'cannot-parse' });
+  });
+});
+
 describe('makeflagsFromEnv', () => {
   it('CARGO_MAKEFLAGS, then MAKEFLAGS, then MFLAGS', () => {
     const env = { CARGO_MAKEFLAGS: '-j2 --jobserver-auth=7,8', MAKEFLAGS: '-j4 --jobserver-auth=3,4', MFLAGS: '-j9' };

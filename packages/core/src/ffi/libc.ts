@@ -16,6 +16,8 @@ export interface Libc {
   /** poll(2) on the libuv threadpool; for platforms without signal-driven I/O. */
   pollAsync(fds: Buffer, nfds: number, timeoutMs: number, cb: (err: unknown, result: number) => void): void;
   pipe(fds: Int32Array): number;
+  /** close(2): for fds made by pipe() here, which node's fs did not open (in a worker it warns). */
+  close(fd: number): number;
   mkfifo(path: string, mode: number): number;
   /** flock(2): LOCK_EX | LOCK_NB; 0 or -1 (see errno()). */
   flock(fd: number, operation: number): number;
@@ -23,6 +25,27 @@ export interface Libc {
   pending(fd: number): number;
   errno(): number;
   constants: typeof LINUX;
+  /** C stdio and thread-specific data, for the worker-thread escrow (escrow.ts); loaded on first use. */
+  stdio(): Stdio;
+}
+
+/** A C `FILE *` or other native pointer, as koffi hands it out. */
+export type Pointer = unknown;
+
+export interface Stdio {
+  /** open(2) without node's fs (which, in a worker, may close what it opened before the thread's destructors run). */
+  open(path: string, flags: number): number;
+  fdopen(fd: number, mode: string): Pointer;
+  /** setvbuf(file, NULL, _IOFBF, size): bytes stay in the buffer until a flush. */
+  fullyBuffered(file: Pointer, size: number): number;
+  fputc(byte: number, file: Pointer): number;
+  /** __fpurge: drops what is buffered, writing nothing. */
+  purge(file: Pointer): void;
+  fclose(file: Pointer): number;
+  /** pthread_key_create with fclose as the destructor: run on the file when the thread ends. */
+  createFcloseKey(): number;
+  deleteKey(key: number): number;
+  setSpecific(key: number, value: Pointer): number;
 }
 
 // Values for Linux; other POSIX systems differ and are chosen below.
@@ -33,6 +56,7 @@ const LINUX = {
   F_SETFL: 4,
   F_SETOWN: 8,
   F_SETOWN_EX: 15,
+  F_SETSIG: 10,
   F_OWNER_TID: 0,
   O_ACCMODE: 3,
   O_RDONLY: 0,
@@ -58,7 +82,70 @@ const BSD = {
   FIONREAD: 0x4004667f,
 };
 
+/**
+ * gettid's syscall number differs per architecture (186 is msgget on arm64,
+ * where gettid is 178): used only where libc has no gettid() (glibc < 2.30,
+ * musl < 1.2.2).
+ */
+export const GETTID_SYSCALL: Partial<Record<string, number>> = {
+  x64: 186,
+  ia32: 224,
+  arm: 224,
+  arm64: 178,
+  riscv64: 178,
+  loong64: 178,
+  ppc64: 207,
+  s390x: 236,
+};
+
+type KoffiLib = ReturnType<ReturnType<typeof loadKoffi>['load']>;
+
+function bindGettid(lib: KoffiLib): () => number {
+  try {
+    const gettid = lib.func('int gettid()');
+    return () => gettid() as number;
+  } catch {
+    const number = GETTID_SYSCALL[process.arch];
+    if (number === undefined) throw new Error(`no gettid() in libc and no known gettid syscall number for ${process.arch}`);
+    const syscall = lib.func('long syscall(long number)');
+    return () => Number(syscall(number));
+  }
+}
+
+function bindStdio(lib: KoffiLib): Stdio {
+  const open = lib.func('int open(const char *path, int flags, ...)');
+  const fdopen = lib.func('void *fdopen(int fd, const char *mode)');
+  const setvbuf = lib.func('int setvbuf(void *file, void *buf, int mode, size_t size)');
+  const fputc = lib.func('int fputc(int c, void *file)');
+  const fpurge = lib.func('void __fpurge(void *file)');
+  const fclose = lib.func('int fclose(void *file)');
+  const dlsym = lib.func('void *dlsym(void *handle, const char *name)');
+  const keyCreate = lib.func('int pthread_key_create(_Out_ uint32_t *key, void *destructor)');
+  const keyDelete = lib.func('int pthread_key_delete(uint32_t key)');
+  const setSpecific = lib.func('int pthread_setspecific(uint32_t key, void *value)');
+  // RTLD_DEFAULT is a null handle on glibc and musl.
+  const fcloseAddress = dlsym(null, 'fclose');
+  if (!fcloseAddress) throw new Error('dlsym(fclose) failed');
+  const IOFBF = 0;
+  return {
+    open: (path, flags) => open(path, flags, 'int', 0) as number,
+    fdopen: (fd, mode) => fdopen(fd, mode),
+    fullyBuffered: (file, size) => setvbuf(file, null, IOFBF, size) as number,
+    fputc: (byte, file) => fputc(byte, file) as number,
+    purge: (file) => void fpurge(file),
+    fclose: (file) => fclose(file) as number,
+    createFcloseKey: () => {
+      const key = [0];
+      if ((keyCreate(key, fcloseAddress) as number) !== 0) throw new Error('pthread_key_create failed');
+      return key[0]!;
+    },
+    deleteKey: (key) => keyDelete(key) as number,
+    setSpecific: (key, value) => setSpecific(key, value) as number,
+  };
+}
+
 let libc: Libc | undefined;
+let stdio: Stdio | undefined;
 
 export function loadLibc(): Libc {
   if (libc) return libc;
@@ -75,13 +162,14 @@ export function loadLibc(): Libc {
   const flock = lib.func('int flock(int fd, int operation)');
   // ioctl is variadic; FIONREAD takes an int pointer.
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
-  let gettid: ((n: number) => unknown) | undefined;
+  const close = lib.func('int close(int fd)');
+  let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
     write: (fd, buf, count) => Number(write(fd, buf, count)),
     fcntl: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
     fcntlPtr: (fd, cmd, arg) => fcntlPtr(fd, cmd, 'void *', arg) as number,
-    gettid: () => (gettid ??= lib.func('int syscall(long number)'))(186) as number,
+    gettid: () => (gettid ??= bindGettid(lib))(),
     poll: (fds, nfds, timeout) => poll(fds, nfds, timeout) as number,
     pollAsync: (fds, nfds, timeout, cb) => poll.async(fds, nfds, timeout, cb),
     pipe: (fds) => {
@@ -98,7 +186,9 @@ export function loadLibc(): Libc {
       const rc = ioctl(fd, libc!.constants.FIONREAD, 'void *', out) as number;
       return rc === 0 ? out.readInt32LE(0) : -1;
     },
+    close: (fd) => close(fd) as number,
     errno: () => koffi.errno(),
+    stdio: () => (stdio ??= bindStdio(lib)),
     constants: process.platform === 'linux' ? LINUX : BSD,
   };
   return libc;
