@@ -188,15 +188,6 @@ export function makeflagsFromEnv(
   return firstWithFlags;
 }
 
-/**
- * `value` with its jobserver auth replaced by `auth` (both --jobserver-auth=
- * and the older --jobserver-fds=). Used by `jobslot run` to hand a pipe
- * jobserver to grandchildren as `fifo:/proc/<pid>/fd/R`.
- */
-export function replaceJobserverAuth(value: string, auth: string): string {
-  return value.replace(/--jobserver-(?:auth|fds)=(?:\\.|\S)+/g, `--jobserver-auth=${auth}`);
-}
-
 /** A word as make writes it into MAKEFLAGS: blanks escaped with a backslash (make 4.4.1 does the same for a fifo path). */
 export function escapeMakeflagsWord(word: string): string {
   return word.replace(/[ \t]/g, (c) => `\\${c}`);
