@@ -14,7 +14,9 @@
 //      line, a jobslot trace shows tokens taken and `jobslot report` finds all
 //      of them returned.
 //
-// The install lines of the READMEs are the ones this script runs (INSTALL below).
+// The READMEs' install lines (npm and pnpm) and Makefile recipes are the ones
+// this script runs: it reads them from each plugin's README (readme() below),
+// with the tarballs standing in for the @jobslot packages.
 //
 //   node scripts/check-pack.mjs [--only esbuild|webpack|vite] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -110,16 +112,48 @@ function sources(dir, ext = 'js', count = 12) {
   write(dir, files);
 }
 
-const INSTALL = {
-  // The READMEs' install lines; `tarball(...)` stands for the package name there.
-  esbuild: (tool) => ['@jobslot/esbuild-plugin', '@jobslot/core', tool],
-  webpack: (tool) => ['@jobslot/webpack-plugin', '@jobslot/core', tool, 'webpack-cli'],
-  vite: (tool) => ['@jobslot/vite-plugin', '@jobslot/core', tool],
-};
+const PLUGIN = { esbuild: 'esbuild-plugin', webpack: 'webpack-plugin', vite: 'vite-plugin' };
 
-function npmInstall(dir, specs) {
-  const resolved = specs.map((s) => tarballs[s] ?? s);
-  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...resolved], { cwd: dir });
+/** What a plugin's README tells a user to run: its npm and pnpm install lines and its first `+` recipe. */
+function readme(kind) {
+  const text = readFileSync(join(ROOT, 'packages', PLUGIN[kind], 'README.md'), 'utf8');
+  const blocks = [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+  const lines = (lang) => blocks.filter((b) => b[1] === lang).flatMap((b) => b[2].split('\n'));
+  const words = (line, prefix) => {
+    if (!line) throw new Error(`packages/${PLUGIN[kind]}/README.md has no \`${prefix}\` line`);
+    return line.slice(prefix.length).trim().split(/\s+/).map((w) => w.replace(/'([^']*)'/g, '$1')); // as sh unquotes 'x'
+  };
+  const npm = 'npm install --save-dev ';
+  const pnpm = 'pnpm add -D ';
+  const recipe = lines('make').find((l) => l.startsWith('\t+'));
+  if (!recipe) throw new Error(`packages/${PLUGIN[kind]}/README.md has no \`+\` recipe in a make block`);
+  return {
+    npm: words(lines('sh').find((l) => l.startsWith(npm)), npm),
+    pnpm: words(lines('sh').find((l) => l.startsWith(pnpm)), pnpm),
+    recipe,
+  };
+}
+
+/** The README's words with the tarballs for our packages and `tool@version` for the tool. */
+function specs(words, tool, version, extra = []) {
+  const given = words.filter((w) => !w.startsWith('-')).map((w) => tarballs[w] ?? (w === tool ? `${tool}@${version}` : w));
+  return [...given, ...extra];
+}
+
+function npmInstall(dir, kind, version, extra = [], adjust = (s) => s) {
+  const words = readme(kind).npm;
+  step(`   npm install --save-dev ${words.join(' ')} (${kind}@${version}${extra.length ? `, with ${extra.join(' ')}` : ''})`);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...specs(words, kind, version, extra).map(adjust)], { cwd: dir });
+}
+
+/** The README's pnpm line. The packages are not on the registry yet: overrides point pnpm at the tarballs. */
+function pnpmInstall(dir, kind, version, extra = []) {
+  const words = readme(kind).pnpm;
+  step(`   pnpm add -D ${words.join(' ')} (${kind}@${version}${extra.length ? `, with ${extra.join(' ')}` : ''})`);
+  const overrides = Object.entries(tarballs).map(([name, file]) => `  '${name}': 'file:${file}'`).join('\n');
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), `overrides:\n${overrides}\n`);
+  const flags = words.filter((w) => w.startsWith('-'));
+  run(PNPM[0], [...PNPM.slice(1), 'add', '-D', ...specs(words, kind, version, extra), ...flags], { cwd: dir });
 }
 
 function esbuildProject(dir, version) {
@@ -134,10 +168,10 @@ await Promise.all(['a', 'b', 'c', 'd'].map((entry) =>
     'src/b.js': "import { f3 } from './m3.js';\nconsole.log('b', f3(2));\n",
     'src/c.js': "import { f6 } from './m6.js';\nconsole.log('c', f6(3));\n",
     'src/d.js': "import { f9 } from './m9.js';\nconsole.log('d', f9(4));\n",
-    Makefile: 'all:\n\t+node build.mjs\n',
+    Makefile: `all:\n${readme('esbuild').recipe}\n`,
   });
   sources(dir);
-  npmInstall(dir, INSTALL.esbuild(`esbuild@${version}`));
+  npmInstall(dir, 'esbuild', version);
   return ['dist/a.js', 'dist/b.js', 'dist/c.js', 'dist/d.js'];
 }
 
@@ -159,17 +193,17 @@ module.exports = ${JSON.stringify(entries)}.map((name) => ({
     'src/a.js': "import { f0 } from './m0.js';\nconsole.log('a', f0(1));\n",
     'src/b.js': "import { f4 } from './m4.js';\nconsole.log('b', f4(2));\n",
     'src/c.js': "import { f8 } from './m8.js';\nconsole.log('c', f8(3));\n",
-    Makefile: 'all:\n\t+./node_modules/.bin/webpack\n',
+    Makefile: `all:\n${readme('webpack').recipe}\n`,
   });
   sources(dir);
   // webpack-cli 6 and later want a recent webpack; 5 covers all of webpack 5.
   const cli = semver.gte(version, '5.101.0') ? 'webpack-cli' : 'webpack-cli@5';
-  npmInstall(dir, INSTALL.webpack(`webpack@${version}`).map((s) => (s === 'webpack-cli' ? cli : s)));
+  npmInstall(dir, 'webpack', version, [], (s) => (s === 'webpack-cli' ? cli : s));
   return entries.map((e) => `dist/${e}.js`);
 }
 
 /** `npm create vite` (react-ts), trimmed: the same files and config shape. */
-function viteProject(dir, version, install = npmInstall) {
+function viteProject(dir, version, withPnpm) {
   const major = semver.major(version);
   write(dir, {
     'package.json': JSON.stringify({ name: 'vite-app', private: true, type: 'module' }, null, 2),
@@ -179,13 +213,13 @@ function viteProject(dir, version, install = npmInstall) {
     'src/index.css': ':root { font-family: system-ui; }\nbutton { padding: 0.6em 1.2em; }\n',
     'vite.config.ts': "import { defineConfig } from 'vite';\nimport react from '@vitejs/plugin-react';\nimport { jobslot } from '@jobslot/vite-plugin';\n\nexport default defineConfig({\n  plugins: [react(), jobslot()],\n});\n",
     'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, types: ['vite/client'] }, include: ['src'] }, null, 2),
-    // The vite README's Makefile line.
-    Makefile: 'web:\n\t+./node_modules/.bin/jobslot run -- ./node_modules/.bin/vite build\n',
+    Makefile: `web:\n${readme('vite').recipe}\n`,
   });
   sources(dir, 'tsx');
   // @vitejs/plugin-react 6 is for vite 8; 4.7 covers vite 4.2 to 7.
   const react = major >= 8 ? '@vitejs/plugin-react' : '@vitejs/plugin-react@4.7.0';
-  install(dir, [...INSTALL.vite(`vite@${version}`), react, 'react@19', 'react-dom@19', '@types/react@19', '@types/react-dom@19', 'typescript@5.9.3', '@types/node@20']);
+  const extra = [react, 'react@19', 'react-dom@19', '@types/react@19', '@types/react-dom@19', 'typescript@5.9.3', '@types/node@20'];
+  (withPnpm ? pnpmInstall : npmInstall)(dir, 'vite', version, extra);
   return ['dist/index.html'];
 }
 
@@ -220,33 +254,20 @@ function typesCheck(label, dir) {
   check(errors.length > 0 && errors.every((l) => l.startsWith('check.cts(') && l.includes('TS1479')), `${label}: from CommonJS, TS1479 at the import line, nothing inside the plugin's types\n${cjs.output}`);
 }
 
-function project(kind, version, install) {
-  const dir = join(work, `${kind}-${version}${install ? '-pnpm' : ''}`);
+function project(kind, version, withPnpm = false) {
+  const dir = join(work, `${kind}-${version}${withPnpm ? '-pnpm' : ''}`);
   mkdirSync(dir);
-  step(`${kind} ${version}: a fresh project in ${dir}, installed with ${install ? 'pnpm' : 'npm'}`);
-  const outputs = kind === 'esbuild' ? esbuildProject(dir, version) : kind === 'webpack' ? webpackProject(dir, version) : viteProject(dir, version, install);
+  step(`${kind} ${version}: a fresh project in ${dir}, installed with ${withPnpm ? 'pnpm' : 'npm'}`);
+  const outputs = kind === 'esbuild' ? esbuildProject(dir, version) : kind === 'webpack' ? webpackProject(dir, version) : viteProject(dir, version, withPnpm);
   return { dir, outputs };
-}
-
-// ---------------------------------------------------------------- 3. pnpm
-/** The vite README's pnpm line: pnpm 12 will not install until build scripts are approved or denied. */
-function pnpmInstall(dir, specs) {
-  // The packages are not on the registry yet: the tarballs stand in for them.
-  const overrides = Object.entries(tarballs).map(([name, file]) => `  '${name}': 'file:${file}'`).join('\n');
-  writeFileSync(join(dir, 'pnpm-workspace.yaml'), `overrides:\n${overrides}\n`);
-  const resolved = specs.map((s) => tarballs[s] ?? s);
-  // esbuild checks its binary in a postinstall; koffi's install script would build
-  // from source, which its prebuilt binaries (optional dependencies) make unneeded.
-  run(PNPM[0], [...PNPM.slice(1), 'add', '-D', ...resolved, '--allow-build=esbuild', '--allow-build=!koffi'], { cwd: dir });
 }
 
 // ---------------------------------------------------------------- main
 try {
   pack();
   const kinds = only ? [only] : ['esbuild', 'webpack', 'vite'];
-  const plugin = { esbuild: 'esbuild-plugin', webpack: 'webpack-plugin', vite: 'vite-plugin' };
   for (const kind of kinds) {
-    const range = peer(plugin[kind], kind);
+    const range = peer(PLUGIN[kind], kind);
     const [oldest, newest] = ends(kind, range);
     step(`${kind}: peer range ${range}: oldest ${oldest}, newest ${newest}`);
     for (const version of [newest, oldest]) {
@@ -255,7 +276,7 @@ try {
       if (kind === 'vite') typesCheck(`${kind} ${version}`, dir);
     }
     if (kind === 'vite') {
-      const { dir, outputs } = project(kind, newest, pnpmInstall);
+      const { dir, outputs } = project(kind, newest, true);
       buildUnderMake(`${kind} ${newest} (pnpm)`, dir, outputs);
     }
   }
