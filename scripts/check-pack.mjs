@@ -128,8 +128,12 @@ function readme(kind) {
   const recipe = lines('make').find((l) => l.startsWith('\t+'));
   if (!recipe) throw new Error(`packages/${PLUGIN[kind]}/README.md has no \`+\` recipe in a make block`);
   return {
-    npm: words(lines('sh').find((l) => l.startsWith(npm)), npm),
-    pnpm: words(lines('sh').find((l) => l.startsWith(pnpm)), pnpm),
+    get npm() {
+      return words(lines('sh').find((l) => l.startsWith(npm)), npm);
+    },
+    get pnpm() {
+      return words(lines('sh').find((l) => l.startsWith(pnpm)), pnpm);
+    },
     recipe,
   };
 }
