@@ -16,7 +16,7 @@ process.title = 'jobslot';
 // below writes to it, whatever directory its recipe `cd`s into.
 if (process.env.JOBSLOT_TRACE) process.env.JOBSLOT_TRACE = resolve(process.env.JOBSLOT_TRACE);
 
-// dist/cli.js sits beside package.json's dist/ directory in the installed package.
+// This file is dist/cli.js: the package's package.json is one directory up.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const SUBCOMMANDS = ['run', 'report'];
 const HINT = '(see `jobslot --help`)';
@@ -30,14 +30,13 @@ function positiveInt(value: string): number {
 const program = new Command('jobslot')
   .description('Share GNU make job tokens with JavaScript build tools.')
   .version(version, '-V, --version', 'print the version')
-  // One line saying what is wrong, and where to look; not the whole help.
-  .showSuggestionAfterError()
   .enablePositionalOptions()
   .passThroughOptions()
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs', positiveInt)
   .addOption(new Option('--style <style>', 'how the jobserver is passed: fifo (make 4.4+) or pipe (make 4.3)').choices(['fifo', 'pipe']).default('fifo'))
   .argument('[command...]', 'the command to run, after --')
   .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
+    // A wrong command line gets one line saying what is wrong and where to look, not the whole help.
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
       const [word] = command;
