@@ -3,7 +3,7 @@
 //
 //   1. Packs the four packages with `pnpm pack` (what `changeset publish` does:
 //      `workspace:*` becomes the real version) and checks each tarball: no
-//      workspace: range left, a LICENSE, publint clean.
+//      workspace: range left, a LICENSE, publint clean; `npm pack` refuses.
 //   2. Installs the tarballs with npm into fresh projects outside the workspace,
 //      one per plugin (esbuild, webpack 5, a vite react-ts app), each with the
 //      newest version of its tool that the plugin's peer range allows, and with
@@ -80,6 +80,11 @@ function pack() {
     const listing = execFileSync('tar', ['-tzf', tarballs[name]], { encoding: 'utf8' });
     check(!manifest.includes('workspace:'), `${name}: no workspace: range in the packed package.json`);
     check(listing.includes('package/LICENSE'), `${name}: LICENSE in the tarball`);
+    if (p !== 'core') {
+      // npm's own pack would ship `workspace:*`: the prepack refuses, saying to use pnpm.
+      const npmPack = run('npm', ['pack', '--dry-run'], { cwd: dir, allowFail: true });
+      check(npmPack.status !== 0 && npmPack.output.includes('pack and publish with pnpm'), `${name}: npm pack refuses, naming pnpm`);
+    }
     const lint = run('node', [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', tarballs[name]], { cwd: dir, allowFail: true });
     check(lint.status === 0, `${name}: publint --strict${lint.status === 0 ? '' : `\n${lint.output}`}`);
   }
