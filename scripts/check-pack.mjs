@@ -12,7 +12,8 @@
 //   4. Builds each under real make (system make, 4.3 here) -j2 with the plugin
 //      active and checks every token came back: make prints no `INTERNAL:` leak
 //      line, a jobslot trace shows tokens taken and `jobslot report` finds all
-//      of them returned.
+//      of them returned. The newest of each also under make 4.4.1 (fifo), and
+//      without make (no warning, same files built).
 //
 // The READMEs' install lines (npm and pnpm) and Makefile recipes are the ones
 // this script runs: it reads them from each plugin's README (readme() below),
@@ -233,10 +234,16 @@ function viteProject(dir, version, withPnpm) {
   return ['dist/index.html'];
 }
 
+// make 4.4.1 (fifo jobserver) where scripts/build-make44.sh built it, as CI does before this.
+const MAKE44 = [process.env.JOBSLOT_MAKE44, join(ROOT, '.tools/make-4.4.1/bin/make')].find((m) => m && existsSync(m));
+
 /** Runs the project's Makefile under `make -j2` and checks every token came back. */
-function buildUnderMake(label, dir, outputs) {
+function buildUnderMake(label, dir, outputs, make = 'make') {
   const tracePath = join(dir, 'jobslot-trace.jsonl');
-  const { status, output } = run('make', ['-j2'], { cwd: dir, allowFail: true, env: { ...cleanEnv, JOBSLOT_TRACE: tracePath } });
+  rmSync(tracePath, { force: true });
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  label = `${label}, ${make === 'make' ? 'make' : 'make 4.4.1'}`;
+  const { status, output } = run(make, ['-j2'], { cwd: dir, allowFail: true, env: { ...cleanEnv, JOBSLOT_TRACE: tracePath } });
   if (!check(status === 0, `${label}: make -j2 builds`)) console.log(output.split('\n').slice(-30).join('\n'));
   check(!output.includes('INTERNAL:'), `${label}: make reports no lost token (no INTERNAL: line)`);
   check(!/jobslot: .*running without the jobserver/.test(output), `${label}: no jobslot warning`);
@@ -246,6 +253,15 @@ function buildUnderMake(label, dir, outputs) {
   check(acquired > 0, `${label}: the plugin took tokens from make's jobserver (${acquired} acquired)`);
   const report = run(join(dir, 'node_modules/.bin/jobslot'), ['report', '--jobs', '2', tracePath], { cwd: dir, allowFail: true });
   check(report.status === 0 && /tokens returned +all/.test(report.output) && /peak slots +[12] of -j2\b/.test(report.output), `${label}: jobslot report: every token back, at most 2 slots\n${report.output.replace(/^/gm, '        ')}`);
+}
+
+/** The README's recipe without make: the plugin changes nothing and says nothing. */
+function buildWithoutMake(label, dir, outputs, recipe) {
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  const { status, output } = run('sh', ['-c', recipe.replace(/^\t\+/, '')], { cwd: dir, allowFail: true });
+  if (!check(status === 0, `${label}, no make: builds`)) console.log(output.split('\n').slice(-30).join('\n'));
+  check(!/^jobslot: /m.test(output), `${label}, no make: no jobslot warning`);
+  for (const o of outputs) check(existsSync(join(dir, o)), `${label}, no make: ${o} built`);
 }
 
 /**
@@ -283,6 +299,11 @@ try {
     for (const version of [newest, oldest]) {
       const { dir, outputs } = project(kind, version);
       buildUnderMake(`${kind} ${version} (npm)`, dir, outputs);
+      if (version === newest) {
+        if (MAKE44) buildUnderMake(`${kind} ${version} (npm)`, dir, outputs, MAKE44);
+        else check(!process.env.JOBSLOT_REQUIRE_MAKE44, 'make 4.4.1 is built (scripts/build-make44.sh)');
+        buildWithoutMake(`${kind} ${version} (npm)`, dir, outputs, readme(kind).recipe);
+      }
       if (kind === 'vite') typesCheck(`${kind} ${version}`, dir);
     }
     if (kind === 'vite') {
