@@ -3,7 +3,8 @@
 //
 //   1. Packs the four packages with `pnpm pack` (what `changeset publish` does:
 //      `workspace:*` becomes the real version) and checks each tarball: no
-//      workspace: range left, a LICENSE, publint clean; `npm pack` refuses.
+//      workspace: range left, a LICENSE, publint and arethetypeswrong clean;
+//      `npm pack` refuses.
 //   2. Installs the tarballs with npm into fresh projects outside the workspace,
 //      one per plugin (esbuild, webpack 5, a vite react-ts app), each with the
 //      newest version of its tool that the plugin's peer range allows, and with
@@ -36,6 +37,10 @@ const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin'];
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const keep = args.includes('--keep');
+if (only !== undefined && !['esbuild', 'webpack', 'vite'].includes(only)) {
+  console.error(`check-pack: --only takes esbuild, webpack or vite, not ${only}`);
+  process.exit(2);
+}
 
 // An environment without any jobserver or trace of ours: the projects are a new user's.
 const cleanEnv = Object.fromEntries(
@@ -88,6 +93,11 @@ function pack() {
     }
     const lint = run('node', [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', tarballs[name]], { cwd: dir, allowFail: true });
     check(lint.status === 0, `${name}: publint --strict${lint.status === 0 ? '' : `\n${lint.output}`}`);
+    // The types as TypeScript resolves them (node10, node16 from CJS and ESM, bundler). The
+    // vite plugin is ESM only, as vite is: from CommonJS it is a dynamic import, by design.
+    const profile = p === 'vite-plugin' ? ['--profile', 'esm-only'] : [];
+    const attw = run('node', [join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js'), ...profile, tarballs[name]], { cwd: dir, allowFail: true });
+    check(attw.status === 0, `${name}: arethetypeswrong${profile.length ? ' (ESM only)' : ''}${attw.status === 0 ? '' : `\n${attw.output}`}`);
   }
 }
 
