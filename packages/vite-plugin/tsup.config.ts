@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup';
 import { library } from '../../tsup.shared';
 
-export default defineConfig(library);
+// ESM only, as vite is from 7 on: a CommonJS declaration of this package would
+// have to import vite's ESM-only types, which TypeScript refuses (TS1479) under
+// node16 resolution. Node ≥ 20.19 can still require() it.
+export default defineConfig({ ...library, format: ['esm'] });

@@ -49,7 +49,7 @@ function fstatOrThrow(fd: number, role: string): Stats {
   try {
     return fstatSync(fd);
   } catch {
-    throw new JobserverError('closed-fd', `the jobserver's ${role} fd ${fd} is not open in this process (was the recipe run without '+', or through npm, which closes inherited fds?)`);
+    throw new JobserverError('closed-fd', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's ${role} fd ${fd} is not open in this process`);
   }
 }
 
@@ -136,8 +136,8 @@ function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): n
 function validatePipe(libc: Libc, read: number, write: number): ProcessId | undefined {
   const r = fstatOrThrow(read, 'read');
   const w = fstatOrThrow(write, 'write');
-  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
-  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `the jobserver's write fd ${write} is ${describe(w, write)}, not a pipe`);
+  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
+  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's write fd ${write} is ${describe(w, write)}, not a pipe`);
   if (r.ino !== w.ino || r.dev !== w.dev) {
     throw new JobserverError('different-pipes', `the jobserver's fds ${read} and ${write} are two different pipes`);
   }

@@ -51,7 +51,12 @@ let file: string | undefined;
  * on first use: process.env is slow enough to matter on the token hot path.
  */
 export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): void {
-  if (file === undefined) file = process.env.JOBSLOT_TRACE ?? '';
+  if (file === undefined) {
+    file = process.env.JOBSLOT_TRACE ?? '';
+    // A relative name is resolved once, here, and handed down resolved: a child
+    // started in another directory writes to the same file, not one of its own.
+    if (file && !path.isAbsolute(file)) process.env.JOBSLOT_TRACE = file = path.resolve(file);
+  }
   if (!file) return;
   if (fd === undefined) {
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeflagsFromEnv, parseMakeflags } from '../src/makeflags.js';
-import { replaceJobserverAuth } from '../src/makeflags.js';
+import { escapeMakeflagsWord, withJobserver } from '../src/makeflags.js';
 
 describe('parseMakeflags', () => {
   it('make 4.3 pipe style', () => {
@@ -119,8 +119,17 @@ describe('makeflagsFromEnv', () => {
   });
 });
 
-describe('replaceJobserverAuth', () => {
-  it('points every jobserver option at the new auth, leaving the rest', () => {
-    expect(replaceJobserverAuth(' -j4 --jobserver-auth=3,4 -- X=1', 'fifo:/proc/9/fd/3')).toBe(' -j4 --jobserver-auth=fifo:/proc/9/fd/3 -- X=1');
+describe('withJobserver', () => {
+  it('replaces -j and the jobserver, keeps the other flags and the variables after --', () => {
+    expect(withJobserver(' -j4 --jobserver-auth=3,4 -- X=1', 2, '5,6')).toBe(' -j2 --jobserver-auth=5,6 -- X=1');
+    expect(withJobserver('k -j --jobserver-fds=3,4 --jobserver-auth=3,4', 3, '3,4')).toBe('k -j3 --jobserver-auth=3,4');
+    expect(withJobserver(undefined, 4, '3,4')).toBe(' -j4 --jobserver-auth=3,4');
+    expect(withJobserver(' -j4 --jobserver-auth=3,4 -- A=--jobserver-auth=x', 2, '3,4')).toBe(' -j2 --jobserver-auth=3,4 -- A=--jobserver-auth=x');
+  });
+
+  it('escapes blanks in a fifo path as make 4.4.1 does, and the parser reads it back', () => {
+    const flags = withJobserver(undefined, 2, `fifo:${escapeMakeflagsWord('/tmp/a b/fifo')}`);
+    expect(flags).toBe(' -j2 --jobserver-auth=fifo:/tmp/a\\ b/fifo');
+    expect(parseMakeflags(flags).auth).toEqual({ kind: 'fifo', path: '/tmp/a b/fifo' });
   });
 });

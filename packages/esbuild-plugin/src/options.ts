@@ -18,7 +18,7 @@ export interface JobslotEsbuildOptions {
    * The most slots at once: builds of this plugin, callbacks of the plugins it
    * governs, and esbuild's Go threads when this package's `build`/`context`
    * start the service. Per instance: pass one instance to every build to
-   * apply one `max` to all.
+   * apply one `max` to all. A whole number, at least 1.
    * @defaultValue no limit of the plugin's own (the jobserver's tokens are the limit);
    * Go threads: `GOMAXPROCS` from the environment if set (a ceiling you chose), else `os.availableParallelism()`
    */
@@ -59,8 +59,59 @@ function gomaxprocsCeiling(): number | undefined {
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
+const OPTIONS = ['client', 'max', 'limiter', 'plugins', 'esbuild'];
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `a ${typeof value}`;
+}
+
+function hasMethods(value: unknown, names: string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function');
+}
+
+function invalid(option: string, allowed: string, value: unknown): TypeError {
+  return new TypeError(`@jobslot/esbuild-plugin: option \`${option}\` must be ${allowed}, got ${describe(value)}`);
+}
+
+/**
+ * Checks options as JavaScript callers pass them: a typo or a wrong type is a
+ * TypeError naming the option, never a plugin that silently does less.
+ */
+function validate(options: unknown): asserts options is JobslotEsbuildOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`@jobslot/esbuild-plugin: the options must be an object, got ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTIONS.includes(key)) {
+      throw new TypeError(`@jobslot/esbuild-plugin: unknown option \`${key}\`; the options are ${OPTIONS.map((k) => `\`${k}\``).join(', ')}`);
+    }
+  }
+  if (o.client !== undefined && !hasMethods(o.client, ['acquire', 'close'])) {
+    throw invalid('client', 'a JobClient from @jobslot/core', o.client);
+  }
+  if (o.max !== undefined && !(typeof o.max === 'number' && Number.isInteger(o.max) && o.max >= 1)) {
+    throw invalid('max', 'a whole number of at least 1', o.max);
+  }
+  if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold', 'tryReserve'])) {
+    throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", o.limiter);
+  }
+  if (o.plugins !== undefined) {
+    const ok = Array.isArray(o.plugins) && o.plugins.every((p) => hasMethods(p, ['setup']) && typeof (p as { name?: unknown }).name === 'string');
+    if (!ok) throw invalid('plugins', 'an array of esbuild plugins ({ name, setup })', o.plugins);
+  }
+  if (o.esbuild !== undefined && !hasMethods(o.esbuild, ['build', 'context'])) {
+    throw invalid('esbuild', 'the esbuild module (with build and context)', o.esbuild);
+  }
+}
+
 export function resolveOptions(options: JobslotEsbuildOptions): Resolved {
-  const max = options.max === undefined ? undefined : Math.max(1, Math.floor(options.max));
+  validate(options);
+  const max = options.max;
   let limiter = options.limiter;
   return {
     limiter() {

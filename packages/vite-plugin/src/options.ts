@@ -19,11 +19,12 @@ export interface JobslotViteOptions {
    */
   hooks?: GovernedHook[];
   /**
-   * Plugins whose hooks are left alone, by name (exact string or RegExp).
-   * jobslot itself and rolldown's native `builtin:` plugins are always left alone.
+   * Plugins whose hooks are left alone, by name: an exact name or a RegExp, or
+   * an array of them. jobslot itself and rolldown's native `builtin:` plugins
+   * are always left alone.
    * @default []
    */
-  exclude?: Array<string | RegExp>;
+  exclude?: string | RegExp | Array<string | RegExp>;
   /**
    * Size vite's worker pools to the slots this process holds when the config is
    * made: `build.terserOptions.maxWorkers` and `css.preprocessorMaxWorkers`.
@@ -46,10 +47,58 @@ export interface ResolvedOptions {
   warnNativeThreads: boolean;
 }
 
+const OPTIONS = ['limiter', 'hooks', 'exclude', 'workerPools', 'warnNativeThreads'];
+const HOOKS: GovernedHook[] = ['transform', 'load', 'renderChunk'];
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `a ${typeof value}`;
+}
+
+function invalid(option: string, allowed: string, value: unknown): TypeError {
+  return new TypeError(`@jobslot/vite-plugin: option \`${option}\` must be ${allowed}, got ${describe(value)}`);
+}
+
+const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' || e instanceof RegExp;
+
+/**
+ * Checks options as JavaScript callers pass them: a typo or a wrong type is a
+ * TypeError naming the option, when the plugin is made, not a crash mid-build.
+ */
+function validate(options: unknown): asserts options is JobslotViteOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`@jobslot/vite-plugin: the options must be an object, got ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTIONS.includes(key)) {
+      throw new TypeError(`@jobslot/vite-plugin: unknown option \`${key}\`; the options are ${OPTIONS.map((k) => `\`${k}\``).join(', ')}`);
+    }
+  }
+  const l = o.limiter as Record<string, unknown> | undefined;
+  if (l !== undefined && !(typeof l === 'object' && l !== null && ['acquire', 'run', 'hold'].every((m) => typeof l[m] === 'function'))) {
+    throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", l);
+  }
+  if (o.hooks !== undefined && !(Array.isArray(o.hooks) && o.hooks.every((h) => HOOKS.includes(h as GovernedHook)))) {
+    throw invalid('hooks', `an array of ${HOOKS.map((h) => `'${h}'`).join(', ')}`, o.hooks);
+  }
+  if (o.exclude !== undefined && !(isPattern(o.exclude) || (Array.isArray(o.exclude) && o.exclude.every(isPattern)))) {
+    throw invalid('exclude', 'a plugin name (string), a RegExp, or an array of them', o.exclude);
+  }
+  for (const key of ['workerPools', 'warnNativeThreads']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw invalid(key, 'true or false', o[key]);
+  }
+}
+
 export function resolveOptions(options: JobslotViteOptions): ResolvedOptions {
+  validate(options);
+  const exclude = options.exclude ?? [];
   return {
-    hooks: options.hooks ?? ['transform', 'load', 'renderChunk'],
-    exclude: options.exclude ?? [],
+    hooks: options.hooks ?? [...HOOKS],
+    exclude: Array.isArray(exclude) ? exclude : [exclude],
     workerPools: options.workerPools ?? true,
     warnNativeThreads: options.warnNativeThreads ?? true,
   };

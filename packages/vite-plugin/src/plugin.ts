@@ -55,7 +55,9 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       const probe = l.tryReserve(MAX_POOL);
       const slots = probe.slots;
       probe.release();
-      return poolConfig(user, slots);
+      // vite 7 and later name themselves here, and start CSS workers by default; 5 and 6 do neither.
+      const version = (this as { meta?: { viteVersion?: string } } | undefined)?.meta?.viteVersion;
+      return poolConfig(user, slots, Number(version?.split('.')[0]) >= 7);
     },
 
     configResolved(config: ResolvedConfig) {
@@ -63,7 +65,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       if (!l.limited) return; // without a jobserver nothing changes
       // `jobslot run` (or the user) sets these before the process starts; if none is set,
       // rolldown and esbuild start a thread per core whatever the tokens say.
-      if (opts.warnNativeThreads && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
+      // Only for `vite build`: a dev server is not a make build step, and the advice is for builds.
+      if (opts.warnNativeThreads && config.command === 'build' && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
         config.logger.warnOnce(
           'jobslot: vite runs under a make jobserver, but its native threads (rolldown, esbuild) ' +
             'were sized to the machine when the process started. Run it as `jobslot run -- vite build` ' +

@@ -1,4 +1,5 @@
 import type { Limiter } from '@jobslot/core';
+import { validate, type Schema } from 'schema-utils';
 
 /** Options of {@link JobslotPlugin}. Every part is on by default except `moduleBuilds`. */
 export interface JobslotPluginOptions {
@@ -44,7 +45,30 @@ export interface JobslotPluginOptions {
 /** The options with their defaults filled in. */
 export type ResolvedOptions = Required<Omit<JobslotPluginOptions, 'limiter'>> & { limiter: Limiter | undefined };
 
+/** The options' schema, checked in the constructor as webpack's own plugins do (a typo is an error, not ignored). */
+export const schema: Schema = {
+  title: 'JobslotPlugin options',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    minimizers: { type: 'boolean', description: "Size the minimizers' worker pools to the job slots held (default true)." },
+    threadLoader: { type: 'boolean', description: "Size thread-loader's pools to the job slots held (default true)." },
+    moduleBuilds: { type: 'boolean', description: 'Run each module build in a job slot (default false).' },
+    limiter: {
+      description: "A limiter from @jobslot/core's createLimiter() or sharedLimiter().",
+      type: 'object',
+      required: ['acquire', 'run', 'tryReserve'],
+      properties: {
+        acquire: { instanceof: 'Function' },
+        run: { instanceof: 'Function' },
+        tryReserve: { instanceof: 'Function' },
+      },
+    },
+  },
+};
+
 export function resolveOptions(options: JobslotPluginOptions = {}): ResolvedOptions {
+  validate(schema, options, { name: 'JobslotPlugin', baseDataPath: 'options' });
   return {
     minimizers: options.minimizers ?? true,
     threadLoader: options.threadLoader ?? true,

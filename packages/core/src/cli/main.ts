@@ -2,6 +2,8 @@
 //   jobslot -j N [--style pipe|fifo] -- CMD ...   run CMD under a new jobserver
 //   jobslot run [--max M] -- CMD ...              run CMD on a sub-pool of the jobserver above
 //   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from './report.js';
 import { runUnder } from './run.js';
@@ -9,6 +11,15 @@ import { serve } from './serve.js';
 
 // So traces, ps and the report's timeline name us.
 process.title = 'jobslot';
+
+// A relative JOBSLOT_TRACE names one file from here, the top: every process
+// below writes to it, whatever directory its recipe `cd`s into.
+if (process.env.JOBSLOT_TRACE) process.env.JOBSLOT_TRACE = resolve(process.env.JOBSLOT_TRACE);
+
+// This file is dist/cli.js: the package's package.json is one directory up.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const SUBCOMMANDS = ['run', 'report'];
+const HINT = '(see `jobslot --help`)';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -18,15 +29,21 @@ function positiveInt(value: string): number {
 
 const program = new Command('jobslot')
   .description('Share GNU make job tokens with JavaScript build tools.')
+  .version(version, '-V, --version', 'print the version')
   .enablePositionalOptions()
   .passThroughOptions()
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs (inside one already: join it, at most N slots)', positiveInt)
   .addOption(new Option('--style <style>', 'how MAKEFLAGS names the jobserver: pipe (R,W descriptors, read by every make, gcc and cargo) or fifo (a path, make 4.4+ only)').choices(['pipe', 'fifo']).default('pipe'))
   .argument('[command...]', 'the command to run, after --')
   .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
-    if (!options.jobs || command.length === 0) {
-      program.help({ error: true });
+    // A wrong command line gets one line saying what is wrong and where to look, not the whole help.
+    if (!options.jobs) {
+      if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
+      const [word] = command;
+      const near = SUBCOMMANDS.find((c) => c.startsWith(word!.slice(0, 2)));
+      program.error(`jobslot: unknown command '${word}'${near ? ` (did you mean 'jobslot ${near}'?)` : ''}; to run a command under a new jobserver: jobslot -j N -- ${command.join(' ')} ${HINT}`);
     }
+    if (command.length === 0) program.error(`jobslot: -j ${options.jobs} needs the command to run: jobslot -j ${options.jobs} -- CMD ... ${HINT}`);
     await serve(command, { jobs: options.jobs!, style: options.style });
   });
 
@@ -52,9 +69,13 @@ program
   .option('--svg <out>', 'also draw a timeline: one lane per process, and the total against -j')
   .argument('<trace>', 'the trace file')
   .action((file: string, options: { jobs?: number; svg?: string }) => {
-    const { text, ok } = formatReport(file, options);
-    process.stdout.write(text + '\n');
-    process.exitCode = ok ? 0 : 1;
+    const report = formatReport(file, options);
+    if ('error' in report) {
+      program.error(`jobslot report: ${report.error}`);
+    } else {
+      process.stdout.write(report.text + '\n');
+      process.exitCode = report.ok ? 0 : 1;
+    }
   });
 
 await program.parseAsync(process.argv);

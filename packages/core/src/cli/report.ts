@@ -3,10 +3,26 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { analyzeTrace } from '../report.js';
 import { renderSvg } from '../svg.js';
-import { readTrace } from '../trace.js';
+import { readTrace, type TraceEvent } from '../trace.js';
 
-export function formatReport(file: string, options: { jobs?: number; svg?: string } = {}): { text: string; ok: boolean } {
-  const report = analyzeTrace(readTrace(file), options.jobs);
+/** A trace event as the client writes it: anything else in the file is not one. */
+const isEvent = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && typeof (e as TraceEvent).pid === 'number' && typeof (e as TraceEvent).ev === 'string' && typeof (e as TraceEvent).t === 'number';
+
+/** The report, or why there is none: a file that cannot be read or holds no trace events. */
+export function formatReport(file: string, options: { jobs?: number; svg?: string } = {}): { text: string; ok: boolean } | { error: string } {
+  let events: TraceEvent[];
+  try {
+    events = readTrace(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    return { error: `cannot read ${file}: ${why}` };
+  }
+  if (!events.some(isEvent)) {
+    return { error: `${file} is not a jobslot trace (no trace events in it); JOBSLOT_TRACE=FILE makes one` };
+  }
+  const report = analyzeTrace(events.filter(isEvent), options.jobs);
   if (options.svg) writeFileSync(options.svg, renderSvg(report, `jobslot report ${basename(file)}`));
   const limit = report.jobs;
   const within = limit === undefined || report.peak <= limit;

@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+// The release check, as a new user meets the packages (CI runs it from .ci/run):
+//
+//   1. Packs the four packages with `pnpm pack` (what `changeset publish` does:
+//      `workspace:*` becomes the real version) and checks each tarball: no
+//      workspace: range left, a LICENSE, publint and arethetypeswrong clean;
+//      `npm pack` refuses.
+//   2. Installs the tarballs with npm into fresh projects outside the workspace,
+//      one per plugin (esbuild, webpack 5, a vite react-ts app), each with the
+//      newest version of its tool that the plugin's peer range allows, and with
+//      the oldest one (the version matrix): the declared range is what is tested.
+//   3. Installs the vite app with pnpm, build scripts approved as its README says.
+//   4. Builds each under real make (system make, 4.3 here) -j2 with the plugin
+//      active and checks every token came back: make prints no `INTERNAL:` leak
+//      line, a jobslot trace shows tokens taken and `jobslot report` finds all
+//      of them returned. The newest of each also under make 4.4.1 (fifo), and
+//      without make (no warning, same files built).
+//
+// The READMEs' install lines (npm and pnpm) and Makefile recipes are the ones
+// this script runs: it reads them from each plugin's README (readme() below),
+// with the tarballs standing in for the @jobslot packages.
+//
+//   node scripts/check-pack.mjs [--only esbuild|webpack|vite] [--keep]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const semver = require('semver');
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = ['npx', '--yes', 'pnpm@12.4.2'];
+const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin'];
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const keep = args.includes('--keep');
+if (only !== undefined && !['esbuild', 'webpack', 'vite'].includes(only)) {
+  console.error(`check-pack: --only takes esbuild, webpack or vite, not ${only}`);
+  process.exit(2);
+}
+
+// An environment without any jobserver or trace of ours: the projects are a new user's.
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(MAKEFLAGS|MFLAGS|MAKELEVEL|MAKE_TERMOUT|MAKE_TERMERR|CARGO_MAKEFLAGS|JOBSLOT_.*|npm_.*|PNPM_.*|pnpm_.*)$/.test(k)),
+);
+
+const failures = [];
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
+function step(message) {
+  console.log(`== [${elapsed()}] ${message}`);
+}
+function check(ok, message) {
+  console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${message}`);
+  if (!ok) failures.push(message);
+  return ok;
+}
+function run(cmd, argv, options = {}) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: cleanEnv, maxBuffer: 64 << 20, ...options });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 && !options.allowFail) {
+    console.log(output.split('\n').slice(-40).join('\n'));
+    throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status ?? r.signal} in ${options.cwd ?? process.cwd()}`);
+  }
+  return { status: r.status, output };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'jobslot-pack-'));
+const tarballs = {};
+
+// ---------------------------------------------------------------- 1. pack
+function pack() {
+  step(`pnpm pack the four packages into ${work}/tarballs`);
+  const dest = join(work, 'tarballs');
+  mkdirSync(dest);
+  for (const p of PACKAGES) {
+    const dir = join(ROOT, 'packages', p);
+    run(PNPM[0], [...PNPM.slice(1), 'pack', '--pack-destination', dest], { cwd: dir });
+    const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
+    const file = readdirSync(dest).find((f) => f.startsWith(name.replace('@', '').replace('/', '-') + '-'));
+    tarballs[name] = join(dest, file);
+    const manifest = execFileSync('tar', ['-xOzf', tarballs[name], 'package/package.json'], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['-tzf', tarballs[name]], { encoding: 'utf8' });
+    check(!manifest.includes('workspace:'), `${name}: no workspace: range in the packed package.json`);
+    check(listing.includes('package/LICENSE'), `${name}: LICENSE in the tarball`);
+    if (p !== 'core') {
+      // npm's own pack would ship `workspace:*`: the prepack refuses, saying to use pnpm.
+      const npmPack = run('npm', ['pack', '--dry-run'], { cwd: dir, allowFail: true });
+      check(npmPack.status !== 0 && npmPack.output.includes('pack and publish with pnpm'), `${name}: npm pack refuses, naming pnpm`);
+    }
+    const lint = run('node', [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', tarballs[name]], { cwd: dir, allowFail: true });
+    check(lint.status === 0, `${name}: publint --strict${lint.status === 0 ? '' : `\n${lint.output}`}`);
+    // The types as TypeScript resolves them (node10, node16 from CJS and ESM, bundler). The
+    // vite plugin is ESM only, as vite is: from CommonJS it is a dynamic import, by design.
+    const profile = p === 'vite-plugin' ? ['--profile', 'esm-only'] : [];
+    const attw = run('node', [join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js'), ...profile, tarballs[name]], { cwd: dir, allowFail: true });
+    check(attw.status === 0, `${name}: arethetypeswrong${profile.length ? ' (ESM only)' : ''}${attw.status === 0 ? '' : `\n${attw.output}`}`);
+  }
+}
+
+// ---------------------------------------------------------------- projects
+const peer = (plugin, tool) => JSON.parse(readFileSync(join(ROOT, 'packages', plugin, 'package.json'), 'utf8')).peerDependencies[tool];
+
+/** The oldest and the newest published version of `tool` that `range` allows. */
+function ends(tool, range) {
+  const versions = JSON.parse(run('npm', ['view', tool, 'versions', '--json']).output).filter((v) => !semver.prerelease(v));
+  return [semver.minSatisfying(versions, range), semver.maxSatisfying(versions, range)];
+}
+
+function write(dir, files) {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+}
+
+/** Some real code: modules that import each other, enough for minifiers and chunking to work on. */
+function sources(dir, ext = 'js', count = 12) {
+  const files = {};
+  for (let i = 0; i < count; i++) {
+    const next = i + 1 < count ? `import { f${i + 1} } from './m${i + 1}.${ext === 'tsx' ? 'ts' : ext}';\n` : '';
+    // Each function calls the next once: the bundles would run in linear time, were they run.
+    const body = [`  out.push(${next ? `f${i + 1}(n)` : 'n'});`, ...Array.from({ length: 40 }, (_, k) => `  out.push(n * ${k} + '${'x'.repeat(20)}${i}-${k}'.length);`)].join('\n');
+    files[`src/m${i}.${ext === 'tsx' ? 'ts' : ext}`] = `${next}export function f${i}(n${ext === 'js' ? '' : ': number'}) {\n  const out${ext === 'js' ? '' : ': number[]'} = [];\n${body}\n  return out.reduce((a, b) => a + b, 0);\n}\n`;
+  }
+  write(dir, files);
+}
+
+const PLUGIN = { esbuild: 'esbuild-plugin', webpack: 'webpack-plugin', vite: 'vite-plugin' };
+
+/** What a plugin's README tells a user to run: its npm and pnpm install lines and its first `+` recipe. */
+function readme(kind) {
+  const text = readFileSync(join(ROOT, 'packages', PLUGIN[kind], 'README.md'), 'utf8');
+  const blocks = [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+  const lines = (lang) => blocks.filter((b) => b[1] === lang).flatMap((b) => b[2].split('\n'));
+  const words = (line, prefix) => {
+    if (!line) throw new Error(`packages/${PLUGIN[kind]}/README.md has no \`${prefix}\` line`);
+    return line.slice(prefix.length).trim().split(/\s+/).map((w) => w.replace(/'([^']*)'/g, '$1')); // as sh unquotes 'x'
+  };
+  const npm = 'npm install --save-dev ';
+  const pnpm = 'pnpm add -D ';
+  const recipe = lines('make').find((l) => l.startsWith('\t+'));
+  if (!recipe) throw new Error(`packages/${PLUGIN[kind]}/README.md has no \`+\` recipe in a make block`);
+  return {
+    get npm() {
+      return words(lines('sh').find((l) => l.startsWith(npm)), npm);
+    },
+    get pnpm() {
+      return words(lines('sh').find((l) => l.startsWith(pnpm)), pnpm);
+    },
+    recipe,
+  };
+}
+
+/** The README's words with the tarballs for our packages and `tool@version` for the tool. */
+function specs(words, tool, version, extra = []) {
+  const given = words.filter((w) => !w.startsWith('-')).map((w) => tarballs[w] ?? (w === tool ? `${tool}@${version}` : w));
+  return [...given, ...extra];
+}
+
+function npmInstall(dir, kind, version, extra = [], adjust = (s) => s) {
+  const words = readme(kind).npm;
+  step(`   npm install --save-dev ${words.join(' ')} (${kind}@${version}${extra.length ? `, with ${extra.join(' ')}` : ''})`);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...specs(words, kind, version, extra).map(adjust)], { cwd: dir });
+}
+
+/** The README's pnpm line. The packages are not on the registry yet: overrides point pnpm at the tarballs. */
+function pnpmInstall(dir, kind, version, extra = []) {
+  const words = readme(kind).pnpm;
+  step(`   pnpm add -D ${words.join(' ')} (${kind}@${version}${extra.length ? `, with ${extra.join(' ')}` : ''})`);
+  const overrides = Object.entries(tarballs).map(([name, file]) => `  '${name}': 'file:${file}'`).join('\n');
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), `overrides:\n${overrides}\n`);
+  const flags = words.filter((w) => w.startsWith('-'));
+  run(PNPM[0], [...PNPM.slice(1), 'add', '-D', ...specs(words, kind, version, extra), ...flags], { cwd: dir });
+}
+
+function esbuildProject(dir, version) {
+  write(dir, {
+    'package.json': JSON.stringify({ name: 'esbuild-app', private: true, type: 'module' }, null, 2),
+    // The README's usage: four builds at once, in slots, Go threads sized to the slots.
+    'build.mjs': `import { build } from '@jobslot/esbuild-plugin';
+await Promise.all(['a', 'b', 'c', 'd'].map((entry) =>
+  build({ entryPoints: ['src/' + entry + '.js'], bundle: true, minify: true, outdir: 'dist' })));
+`,
+    'src/a.js': "import { f0 } from './m0.js';\nconsole.log('a', f0(1));\n",
+    'src/b.js': "import { f3 } from './m3.js';\nconsole.log('b', f3(2));\n",
+    'src/c.js': "import { f6 } from './m6.js';\nconsole.log('c', f6(3));\n",
+    'src/d.js': "import { f9 } from './m9.js';\nconsole.log('d', f9(4));\n",
+    Makefile: `all:\n${readme('esbuild').recipe}\n`,
+  });
+  sources(dir);
+  npmInstall(dir, 'esbuild', version);
+  return ['dist/a.js', 'dist/b.js', 'dist/c.js', 'dist/d.js'];
+}
+
+function webpackProject(dir, version) {
+  const entries = ['a', 'b', 'c'];
+  write(dir, {
+    'package.json': JSON.stringify({ name: 'webpack-app', private: true }, null, 2),
+    // The README's usage (CommonJS config), as an array: a MultiCompiler runs
+    // its compilers at once, each run in a slot.
+    'webpack.config.js': `const { JobslotPlugin } = require('@jobslot/webpack-plugin');
+module.exports = ${JSON.stringify(entries)}.map((name) => ({
+  name,
+  mode: 'production',
+  entry: './src/' + name + '.js',
+  output: { path: __dirname + '/dist', filename: name + '.js' },
+  plugins: [new JobslotPlugin()],
+}));
+`,
+    'src/a.js': "import { f0 } from './m0.js';\nconsole.log('a', f0(1));\n",
+    'src/b.js': "import { f4 } from './m4.js';\nconsole.log('b', f4(2));\n",
+    'src/c.js': "import { f8 } from './m8.js';\nconsole.log('c', f8(3));\n",
+    Makefile: `all:\n${readme('webpack').recipe}\n`,
+  });
+  sources(dir);
+  // webpack-cli 6 and later want a recent webpack; 5 covers all of webpack 5.
+  const cli = semver.gte(version, '5.101.0') ? 'webpack-cli' : 'webpack-cli@5';
+  npmInstall(dir, 'webpack', version, [], (s) => (s === 'webpack-cli' ? cli : s));
+  return entries.map((e) => `dist/${e}.js`);
+}
+
+/** `npm create vite` (react-ts), trimmed: the same files and config shape. */
+function viteProject(dir, version, withPnpm) {
+  const major = semver.major(version);
+  write(dir, {
+    'package.json': JSON.stringify({ name: 'vite-app', private: true, type: 'module' }, null, 2),
+    'index.html': '<!doctype html>\n<html><head><title>app</title></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>\n',
+    'src/main.tsx': "import { StrictMode } from 'react';\nimport { createRoot } from 'react-dom/client';\nimport App from './App.tsx';\nimport './index.css';\ncreateRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);\n",
+    'src/App.tsx': "import { useState } from 'react';\nimport { f0 } from './m0.ts';\nexport default function App() {\n  const [n, setN] = useState(0);\n  return <button onClick={() => setN(n + 1)}>count {n} {f0(n)}</button>;\n}\n",
+    'src/index.css': ':root { font-family: system-ui; }\nbutton { padding: 0.6em 1.2em; }\n',
+    'vite.config.ts': "import { defineConfig } from 'vite';\nimport react from '@vitejs/plugin-react';\nimport { jobslot } from '@jobslot/vite-plugin';\n\nexport default defineConfig({\n  plugins: [react(), jobslot()],\n});\n",
+    'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, types: ['vite/client'] }, include: ['src'] }, null, 2),
+    Makefile: `web:\n${readme('vite').recipe}\n`,
+  });
+  sources(dir, 'tsx');
+  // @vitejs/plugin-react 6 is for vite 8; 4.7 covers vite 4.2 to 7.
+  const react = major >= 8 ? '@vitejs/plugin-react' : '@vitejs/plugin-react@4.7.0';
+  const extra = [react, 'react@19', 'react-dom@19', '@types/react@19', '@types/react-dom@19', 'typescript@5.9.3', '@types/node@20'];
+  (withPnpm ? pnpmInstall : npmInstall)(dir, 'vite', version, extra);
+  return ['dist/index.html'];
+}
+
+// make 4.4.1 (fifo jobserver) where scripts/build-make44.sh built it, as CI does before this.
+const MAKE44 = [process.env.JOBSLOT_MAKE44, join(ROOT, '.tools/make-4.4.1/bin/make')].find((m) => m && existsSync(m));
+
+/** Runs the project's Makefile under `make -j2` and checks every token came back. */
+function buildUnderMake(label, dir, outputs, make = 'make') {
+  const tracePath = join(dir, 'jobslot-trace.jsonl');
+  rmSync(tracePath, { force: true });
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  label = `${label}, ${make === 'make' ? 'make' : 'make 4.4.1'}`;
+  const { status, output } = run(make, ['-j2'], { cwd: dir, allowFail: true, env: { ...cleanEnv, JOBSLOT_TRACE: tracePath } });
+  if (!check(status === 0, `${label}: make -j2 builds`)) console.log(output.split('\n').slice(-30).join('\n'));
+  check(!output.includes('INTERNAL:'), `${label}: make reports no lost token (no INTERNAL: line)`);
+  check(!/jobslot: .*running without the jobserver/.test(output), `${label}: no jobslot warning`);
+  for (const o of outputs) check(existsSync(join(dir, o)), `${label}: ${o} built`);
+  const events = existsSync(tracePath) ? readFileSync(tracePath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const acquired = events.filter((e) => e.ev === 'acquire').length;
+  check(acquired > 0, `${label}: the plugin took tokens from make's jobserver (${acquired} acquired)`);
+  const report = run(join(dir, 'node_modules/.bin/jobslot'), ['report', '--jobs', '2', tracePath], { cwd: dir, allowFail: true });
+  check(report.status === 0 && /tokens returned +all/.test(report.output) && /peak slots +[12] of -j2\b/.test(report.output), `${label}: jobslot report: every token back, at most 2 slots\n${report.output.replace(/^/gm, '        ')}`);
+}
+
+/** The README's recipe without make: the plugin changes nothing and says nothing. */
+function buildWithoutMake(label, dir, outputs, recipe) {
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  const { status, output } = run('sh', ['-c', recipe.replace(/^\t\+/, '')], { cwd: dir, allowFail: true });
+  if (!check(status === 0, `${label}, no make: builds`)) console.log(output.split('\n').slice(-30).join('\n'));
+  check(!/^jobslot: /m.test(output), `${label}, no make: no jobslot warning`);
+  for (const o of outputs) check(existsSync(join(dir, o)), `${label}, no make: ${o} built`);
+}
+
+/**
+ * The vite plugin is ESM only (as vite is): strict TypeScript with node16
+ * resolution and skipLibCheck off compiles an ES module that imports it, and
+ * a CommonJS one fails at its own import line (TS1479), not inside our types.
+ */
+function typesCheck(label, dir) {
+  writeFileSync(join(dir, 'check.mts'), "import { jobslot } from '@jobslot/vite-plugin';\nexport const plugin = jobslot({ exclude: 'vite:css' });\n");
+  writeFileSync(join(dir, 'check.cts'), "import { jobslot } from '@jobslot/vite-plugin';\nexport const plugin = jobslot();\n");
+  const tsc = (file) => run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', file], { cwd: dir, allowFail: true });
+  const esm = tsc('check.mts');
+  check(esm.status === 0, `${label}: tsc (node16, skipLibCheck false) on an ES module importing the plugin${esm.status ? `\n${esm.output}` : ''}`);
+  const cjs = tsc('check.cts');
+  const errors = cjs.output.split('\n').filter((l) => /error TS/.test(l));
+  check(errors.length > 0 && errors.every((l) => l.startsWith('check.cts(') && l.includes('TS1479')), `${label}: from CommonJS, TS1479 at the import line, nothing inside the plugin's types\n${cjs.output}`);
+}
+
+function project(kind, version, withPnpm = false) {
+  const dir = join(work, `${kind}-${version}${withPnpm ? '-pnpm' : ''}`);
+  mkdirSync(dir);
+  step(`${kind} ${version}: a fresh project in ${dir}, installed with ${withPnpm ? 'pnpm' : 'npm'}`);
+  const outputs = kind === 'esbuild' ? esbuildProject(dir, version) : kind === 'webpack' ? webpackProject(dir, version) : viteProject(dir, version, withPnpm);
+  return { dir, outputs };
+}
+
+// ---------------------------------------------------------------- main
+try {
+  pack();
+  const kinds = only ? [only] : ['esbuild', 'webpack', 'vite'];
+  for (const kind of kinds) {
+    const range = peer(PLUGIN[kind], kind);
+    const [oldest, newest] = ends(kind, range);
+    step(`${kind}: peer range ${range}: oldest ${oldest}, newest ${newest}`);
+    for (const version of [newest, oldest]) {
+      const { dir, outputs } = project(kind, version);
+      buildUnderMake(`${kind} ${version} (npm)`, dir, outputs);
+      if (version === newest) {
+        if (MAKE44) buildUnderMake(`${kind} ${version} (npm)`, dir, outputs, MAKE44);
+        else check(!process.env.JOBSLOT_REQUIRE_MAKE44, 'make 4.4.1 is built (scripts/build-make44.sh)');
+        buildWithoutMake(`${kind} ${version} (npm)`, dir, outputs, readme(kind).recipe);
+      }
+      if (kind === 'vite') typesCheck(`${kind} ${version}`, dir);
+    }
+    if (kind === 'vite') {
+      const { dir, outputs } = project(kind, newest, true);
+      buildUnderMake(`${kind} ${newest} (pnpm)`, dir, outputs);
+    }
+  }
+} catch (error) {
+  failures.push(error.message);
+  console.log(`FAIL ${error.stack}`);
+} finally {
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}
+step(failures.length ? `${failures.length} check(s) failed:\n  - ${failures.join('\n  - ')}` : 'every check passed');
+process.exit(failures.length ? 1 : 0);
