@@ -27,6 +27,17 @@ describe('jobslot command line', () => {
     expect(r.stderr.trim()).toMatch(message);
   });
 
+  it.each([
+    [['-j', '2', '--', 'true']],
+    [['run', '--', 'true']],
+  ])('%j without koffi (npm i --omit=optional): one line that says the fix, no stack trace', async (args) => {
+    const r = await run(process.execPath, ['--require', join(ROOT, 'test/fixtures/core/no-koffi.cjs'), CLI, ...args], { env: cleanEnv(), timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/koffi.*is not installed.*reinstall @jobslot\/core with its optional dependencies/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('report on a missing file says so in one line and exits non-zero (no stack trace)', async () => {
     const dir = tempDir();
     const r = await jobslot(['report', join(dir, 'nope.jsonl')]);
