@@ -72,6 +72,8 @@ export function run(
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    // A command that exits before reading its input (mkfifo, true) closes the pipe: not an error.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
@@ -85,7 +87,7 @@ export function run(
 /** The environment for a child make: no jobserver leaking in from whatever runs the tests. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'GOMAXPROCS', 'NODE_OPTIONS']) delete env[k];
+  for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'JOBSLOT_TRACE', 'JOBSLOT_POOL', 'GOMAXPROCS', 'NODE_OPTIONS']) delete env[k];
   return { ...env, ...extra };
 }
 
