@@ -5,11 +5,12 @@
 // Waiting: a WaitForMultipleObjects on [semaphore, our cancel event] runs on
 // the libuv threadpool, one at a time. Unlike poll() it *takes* the unit when
 // it returns for the semaphore, so that unit is stashed and handed out by the
-// next take(). This cannot run on the Linux machines we test on; the state
-// machine is unit-tested against a scripted kernel32.
+// next take(), or given straight back when nobody waits any more. Tested for
+// real under wine (test/windows-wine.test.ts), and its state machine against
+// a scripted kernel32.
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
-import { type Kernel32, loadKernel32, WAIT_OBJECT_0, WAIT_TIMEOUT } from './ffi/kernel32.js';
+import { ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE, type Kernel32, loadKernel32, WAIT_OBJECT_0, WAIT_TIMEOUT } from './ffi/kernel32.js';
 
 const TOKEN_BYTE = 0x2b; // '+'
 
@@ -25,9 +26,7 @@ export class WindowsBackend implements Backend {
   constructor(name: string, kernel32?: Kernel32) {
     this.k32 = kernel32 ?? loadKernel32();
     const handle = this.k32.openSemaphore(name);
-    if (!handle) {
-      throw new JobserverError('cannot-open', `cannot open the jobserver semaphore ${name} (error ${this.k32.lastError()})`);
-    }
+    if (!handle) throw openError(name, this.k32.lastError());
     this.handle = handle;
   }
 
@@ -59,14 +58,21 @@ export class WindowsBackend implements Backend {
       this.k32.waitAnyAsync([this.handle, cancel], 1000, (_err, rc) => {
         inFlight = false;
         if (rc === WAIT_OBJECT_0) {
-          // The wait took a unit: it is ours now, stopped or not.
-          if (this.closed) this.give(TOKEN_BYTE);
+          // The wait took a unit. Once the watch is stopped nobody here wants
+          // it (a wait cancelled as a unit came free takes the unit: the
+          // semaphore is first in the list), so it goes straight back.
+          if (this.closed || stopped) this.giveBack();
           else this.stash++;
         }
+        // stop() saw this wait in flight and left closing the event to us.
         if (stopped) return this.k32.close(cancel);
         onReady();
-        if (!stopped) arm();
-        else this.k32.close(cancel);
+        // Wait again only after the client's own microtasks: when the waiters
+        // onReady served were the last, the client stops the watch first, and
+        // no wait is left in flight to take the next unit someone frees.
+        queueMicrotask(() => {
+          if (!stopped) arm();
+        });
       });
     };
     queueMicrotask(onReady);
@@ -103,4 +109,26 @@ export class WindowsBackend implements Backend {
     for (; this.stash > 0; this.stash--) this.give(TOKEN_BYTE);
     this.k32.close(this.handle);
   }
+
+  /** Gives back a unit no one asked for; from a wait's callback, so it must not throw. */
+  private giveBack(): void {
+    try {
+      this.give(TOKEN_BYTE);
+    } catch {
+      // The semaphore is unusable: the next take() says so.
+    }
+  }
+}
+
+function openError(name: string, error: number): JobserverError {
+  if (error === ERROR_FILE_NOT_FOUND) {
+    return new JobserverError(
+      'cannot-open',
+      `no semaphore named ${name}: the make that created it has exited, or MAKEFLAGS was inherited from elsewhere (unset MAKEFLAGS when not under make)`,
+    );
+  }
+  if (error === ERROR_INVALID_HANDLE) {
+    return new JobserverError('cannot-open', `${name} is not a semaphore (another kind of object has that name): check --jobserver-auth in MAKEFLAGS`);
+  }
+  return new JobserverError('cannot-open', `cannot open the jobserver semaphore ${name} (error ${error})`);
 }

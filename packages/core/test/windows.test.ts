@@ -1,5 +1,5 @@
 // The Windows backend's state machine, against a scripted kernel32 (the real
-// one cannot run on the Linux machines we test on).
+// one runs under wine: test/windows-wine.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Kernel32 } from '../src/ffi/kernel32.js';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
@@ -10,6 +10,7 @@ function scriptedKernel32(count: number) {
   const state = { count, opened: [] as string[], closed: 0, events: 0, pendingWaits: [] as Array<(rc: number) => void>, setEvents: 0 };
   const k32: Kernel32 = {
     openSemaphore: (name) => (state.opened.push(name), name === 'missing' ? null : { sem: name }),
+    createSemaphore: () => ({ handle: null, existed: false }),
     wait: (_h, _ms) => (state.count > 0 ? (state.count--, WAIT_OBJECT_0) : WAIT_TIMEOUT),
     waitAnyAsync: (_handles, _ms, cb) => void state.pendingWaits.push((rc) => cb(null, rc)),
     release: () => (state.count++, true),
@@ -50,8 +51,24 @@ describe('WindowsBackend', () => {
     expect(ready).toBe(2);
     expect(b.take()).toBe(0x2b);
     expect(b.take()).toBe('empty');
+    await Promise.resolve();
+    expect(state.pendingWaits).toHaveLength(1); // waiting again
     stop();
     expect(state.setEvents).toBe(1); // the in-flight wait is cancelled
+  });
+
+  it('a watch stopped by the client as it is told a unit is ready leaves no wait in flight', async () => {
+    const { k32, state } = scriptedKernel32(0);
+    const b = new WindowsBackend('s', k32);
+    // The client serves its last waiter and stops watching (in a microtask, as JobClient does).
+    const stop: () => void = b.watch(() => queueMicrotask(() => stop()));
+    await Promise.resolve();
+    state.pendingWaits.shift()!(WAIT_OBJECT_0);
+    expect(b.take()).toBe(0x2b);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(state.pendingWaits).toHaveLength(0); // no wait left to take the next unit freed
+    expect(state.closed).toBe(1); // the cancel event, closed once
   });
 
   it('close() gives back units a wait took but nobody claimed', () => {
@@ -61,5 +78,22 @@ describe('WindowsBackend', () => {
     state.pendingWaits.shift()!(WAIT_OBJECT_0);
     b.close();
     expect(state.count).toBe(1);
+  });
+
+  it('a unit a stopped wait took goes straight back: nobody waits for it', () => {
+    const { k32, state } = scriptedKernel32(0);
+    const b = new WindowsBackend('s', k32);
+    const stop = b.watch(() => {});
+    stop(); // the wait is in flight: cancelled...
+    state.pendingWaits.shift()!(WAIT_OBJECT_0); // ...but a unit came free first, and it took it
+    expect(state.count).toBe(1);
+    expect(state.closed).toBe(1); // the cancel event
+  });
+
+  it('a semaphore that cannot be opened says why', () => {
+    const k32 = (error: number) => ({ ...scriptedKernel32(0).k32, lastError: () => error });
+    expect(() => new WindowsBackend('missing', k32(2))).toThrow(/no semaphore named missing/);
+    expect(() => new WindowsBackend('missing', k32(6))).toThrow(/missing is not a semaphore/);
+    expect(() => new WindowsBackend('missing', k32(5))).toThrow(/cannot open the jobserver semaphore missing \(error 5\)/);
   });
 });

@@ -1,0 +1,167 @@
+// The Windows backend for real: node.exe and koffi's win32-x64 build under
+// wine, a named semaphore made the way GNU make for Windows makes it
+// (fixtures/windows/owner.mjs), and the semaphore's units counted on our own
+// (NtQuerySemaphore, fixtures/windows/sem.mjs) rather than by jobslot.
+// Runs with `bash scripts/test-windows.sh`, which sets wine up first.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findWine, runNodeExe, stageApp, startWineserver, WINE_APP, type Wine } from './support/wine.js';
+
+const { wine, skipped } = findWine();
+
+interface Step {
+  what: string;
+  count?: number;
+  held: number;
+  took?: boolean | number;
+  ms?: number;
+  outcome?: string;
+  waiter?: unknown;
+  kept?: number;
+}
+
+interface ClientResult {
+  scenario: string;
+  connected: boolean;
+  style?: string;
+  jobs?: number;
+  kind?: string;
+  fallbackSlots: number;
+  warnings: string[];
+  steps: Step[];
+}
+
+interface OwnerResult {
+  name: string;
+  tokens: number;
+  before?: number;
+  after?: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs client.mjs SCENARIO under owner.mjs: a make-like parent with a -jN semaphore. */
+async function underOwner(scenario: string[], ownerArgs: string[] = []): Promise<{ owner: OwnerResult; client: ClientResult }> {
+  const r = await runNodeExe(wine!, ['fixtures/owner.mjs', ...ownerArgs, '--', 'fixtures/client.mjs', ...scenario]);
+  if (r.code !== 0) throw new Error(`owner.mjs exited ${r.code}: ${r.stderr}`);
+  const owner = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as OwnerResult;
+  const line = owner.stdout.trim().split('\n').at(-1);
+  if (!line) throw new Error(`client.mjs printed nothing (exit ${owner.code}): ${owner.stderr}`);
+  return { owner, client: JSON.parse(line) as ClientResult };
+}
+
+function stepOf(client: ClientResult, what: string): Step {
+  const step = client.steps.find((s) => s.what === what);
+  if (!step) throw new Error(`no step "${what}" in ${JSON.stringify(client.steps)}`);
+  return step;
+}
+
+describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` : ''}`, () => {
+  let stopServer: () => void = () => {};
+  beforeAll(() => {
+    stageApp();
+    stopServer = startWineserver(wine as Wine);
+  });
+  afterAll(() => stopServer());
+
+  it('connects to make\'s semaphore; tryAcquire, timed acquire, a release wakes a waiter; close gives all back', async () => {
+    const { owner, client } = await underOwner(['basics'], ['--jobs', '3']);
+    expect(client).toMatchObject({ connected: true, style: 'sem', jobs: 3, warnings: [] });
+    expect(owner.before).toBe(2);
+    expect(stepOf(client, 'connected').count).toBe(2);
+    expect(stepOf(client, 'sibling takes one').count).toBe(1);
+    expect(stepOf(client, 'tryAcquire')).toMatchObject({ took: true, count: 0, held: 1 });
+    expect(stepOf(client, 'tryAcquire again')).toMatchObject({ took: false, count: 0, held: 1 });
+    const timed = stepOf(client, 'acquire timeout 300');
+    expect(timed).toMatchObject({ took: false, count: 0 });
+    expect(timed.ms).toBeGreaterThanOrEqual(290);
+    expect(stepOf(client, 'woken by another release')).toMatchObject({ took: true, count: 0, held: 2 });
+    expect(stepOf(client, 'woken by our release')).toMatchObject({ took: true, count: 0, held: 2 });
+    expect(stepOf(client, 'released both')).toMatchObject({ count: 2, held: 0 });
+    expect(owner.after).toBe(2);
+    expect(owner.code).toBe(0);
+    expect(owner.stderr).toBe('');
+  });
+
+  it('an aborted acquire rejects with AbortError and keeps no unit, even one freed as it is cancelled', async () => {
+    const { owner, client } = await underOwner(['abort'], ['--jobs', '3']);
+    expect(stepOf(client, 'took both')).toMatchObject({ took: 2, count: 0 });
+    expect(stepOf(client, 'aborted')).toMatchObject({ outcome: 'AbortError', count: 0, held: 2 });
+    expect(stepOf(client, 'released one, nobody waiting')).toMatchObject({ count: 1, held: 1 });
+    expect(stepOf(client, 'abort races')).toMatchObject({ kept: 0 });
+    expect(stepOf(client, 'closed').count).toBe(2);
+    expect(owner.after).toBe(2);
+  });
+
+  it('close() gives every token back and ends pending waits with null', async () => {
+    const { owner, client } = await underOwner(['close'], ['--jobs', '3']);
+    expect(stepOf(client, 'took both')).toMatchObject({ took: 2, count: 0 });
+    expect(stepOf(client, 'closed')).toMatchObject({ count: 2, held: 0, waiter: null });
+    expect(stepOf(client, 'tryAcquire after close')).toMatchObject({ took: false, count: 2 });
+    expect(owner.after).toBe(2);
+  });
+
+  it('process.exit() while holding tokens gives every one back', async () => {
+    const { owner, client } = await underOwner(['exit'], ['--jobs', '3']);
+    expect(stepOf(client, 'took both')).toMatchObject({ took: 2, count: 0 });
+    expect(owner.code).toBe(3);
+    expect(owner.after).toBe(2);
+  });
+
+  it('an uncaught exception while holding tokens gives every one back', async () => {
+    const { owner, client } = await underOwner(['throw'], ['--jobs', '3']);
+    expect(stepOf(client, 'took both')).toMatchObject({ took: 2, count: 0 });
+    expect(owner.code).toBe(1);
+    expect(owner.stderr).toMatch(/boom: an uncaught exception/);
+    expect(owner.after).toBe(2);
+  });
+
+  it('a limiter runs within 1 + tokens (counted from per-job start/end logs)', async () => {
+    const log = `limiter-${process.pid}-${Date.now()}.log`;
+    const { owner, client } = await underOwner(['limiter', log, '8', '150'], ['--jobs', '3']);
+    expect(client.connected).toBe(true);
+    const lines = readFileSync(join(WINE_APP, log), 'utf8');
+    rmSync(join(WINE_APP, log));
+    const { peak, jobs } = overlap(lines);
+    expect(jobs).toBe(8);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expect(owner.after).toBe(2);
+  });
+
+  describe('a jobserver it cannot use: one warning, and one slot as make -j1', () => {
+    it.each([
+      ['missing', /no semaphore named gmake_semaphore_missing/],
+      ['event', /gmake_semaphore_\d+ is not a semaphore/],
+      ['fds', /a pipe jobserver is not usable on Windows/],
+      ['fifo', /a fifo jobserver is not usable on Windows/],
+    ])('%s', async (auth, message) => {
+      const { owner, client } = await underOwner(['probe'], ['--jobs', '3', '--auth', auth]);
+      expect(client).toMatchObject({ connected: false, fallbackSlots: 1 });
+      expect(client.warnings).toHaveLength(1);
+      expect(client.warnings[0]).toMatch(message);
+      expect(stepOf(client, 'tryAcquire').took).toBe(false);
+      expect(owner.code).toBe(0);
+    });
+  });
+});
+
+/** The most jobs running at once, from `start ID T` / `end ID T` lines. */
+export function overlap(log: string): { peak: number; jobs: number } {
+  const events = log
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .map(([what, , t]) => ({ delta: what === 'start' ? 1 : -1, t: Number(t) }))
+    // At equal times, count ends first: a job that ends as another starts did not overlap it.
+    .sort((a, b) => a.t - b.t || a.delta - b.delta);
+  let running = 0;
+  let peak = 0;
+  for (const e of events) {
+    running += e.delta;
+    peak = Math.max(peak, running);
+  }
+  return { peak, jobs: events.filter((e) => e.delta === 1).length };
+}
