@@ -6,7 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWine, runNodeExe, stageApp, startWineserver, WINE_APP, type Wine } from './support/wine.js';
+import { findWine, runNodeExe, stageApp, startWineserver, WINE_APP, WINE_DIR, winPath, type Wine } from './support/wine.js';
 
 const { wine, skipped } = findWine();
 
@@ -50,6 +50,14 @@ async function underOwner(scenario: string[], ownerArgs: string[] = []): Promise
   const line = owner.stdout.trim().split('\n').at(-1);
   if (!line) throw new Error(`client.mjs printed nothing (exit ${owner.code}): ${owner.stderr}`);
   return { owner, client: JSON.parse(line) as ClientResult };
+}
+
+/** `jobslot ARGS` on node.exe; a COMMAND of `node` means node.exe. */
+async function jobslot(args: string[]) {
+  const nodeExe = winPath(join(WINE_DIR, 'node.exe'));
+  const r = await runNodeExe(wine!, ['node_modules/@jobslot/core/dist/cli.js', ...args.map((a) => (a === 'node' ? nodeExe : a))]);
+  const line = r.stdout.trim().split('\n').at(-1);
+  return { ...r, client: line?.startsWith('{') ? (JSON.parse(line) as ClientResult) : undefined };
 }
 
 function stepOf(client: ClientResult, what: string): Step {
@@ -129,6 +137,47 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThanOrEqual(2);
     expect(owner.after).toBe(2);
+  });
+
+  describe('jobslot -j N -- CMD serves a named semaphore', () => {
+    it('the command\'s clients connect to it and every token comes back', async () => {
+      const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'basics']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.client).toMatchObject({ connected: true, style: 'sem', jobs: 3, warnings: [] });
+      expect(stepOf(r.client!, 'connected').count).toBe(2);
+      expect(stepOf(r.client!, 'woken by another release')).toMatchObject({ took: true, count: 0 });
+      expect(stepOf(r.client!, 'released both').count).toBe(2);
+    });
+
+    it('jobs run within -j (counted from per-job start/end logs)', async () => {
+      const log = `jobslot-limiter-${process.pid}-${Date.now()}.log`;
+      const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'limiter', log, '8', '150']);
+      expect(r.code).toBe(0);
+      const { peak, jobs } = overlap(readFileSync(join(WINE_APP, log), 'utf8'));
+      rmSync(join(WINE_APP, log));
+      expect(jobs).toBe(8);
+      expect(peak).toBeLessThanOrEqual(3);
+      expect(peak).toBeGreaterThanOrEqual(2);
+    });
+
+    it('says how many tokens were not returned', async () => {
+      const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'leak']);
+      expect(stepOf(r.client!, 'leaked one')).toMatchObject({ ok: true, count: 1 });
+      expect(r.stderr).toMatch(/^jobslot: 1 of 2 job tokens were not returned \(lost by .*client\.mjs leak\)$/m);
+    });
+
+    it('-j1 serves no tokens: the command runs one job', async () => {
+      const r = await jobslot(['-j', '1', '--', 'node', 'fixtures/client.mjs', 'probe']);
+      expect(r.client).toMatchObject({ connected: true, jobs: 1 });
+      expect(stepOf(r.client!, 'tryAcquire')).toMatchObject({ took: false, count: 0 });
+      expect(r.stderr).toBe('');
+    });
+
+    it('exits as the command did', async () => {
+      const r = await jobslot(['-j', '2', '--', 'node', '-e', 'process.exit(7)']);
+      expect(r.code).toBe(7);
+    });
   });
 
   describe('a jobserver it cannot use: one warning, and one slot as make -j1', () => {
