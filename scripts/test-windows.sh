@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Windows tests, for real: node.exe and koffi's win32-x64 build under wine
-# (test/windows-wine.test.ts). CI runs this after the main suite.
+# (test/windows-wine.test.ts), against a semaphore made as make does, under
+# `jobslot -j`, and under GNU make 4.4.1 for Windows. CI runs this after the
+# main suite.
 #
 # Sets wine up first (scripts/setup-wine.sh). Where wine cannot be had (not
 # Linux x64, no apt-get, not root), prints why and exits 0: the tests are
@@ -17,6 +19,16 @@ if ! bash scripts/setup-wine.sh 2>.tools/setup-wine.log; then
 fi
 cat .tools/setup-wine.log >&2
 echo "== wine ready in $((SECONDS - START)) s"
+
+# GNU make 4.4.1 for Windows, cross-built with mingw-w64 from the same Debian
+# source as the Linux build. Without it its tests are skipped, saying why, or
+# fail where make 4.4.1 is required (JOBSLOT_REQUIRE_MAKE44, as in CI).
+t=$SECONDS
+if MAKE44_HOST=x86_64-w64-mingw32 bash scripts/build-make44.sh; then
+  echo "== make 4.4.1 for Windows ready in $((SECONDS - t)) s"
+else
+  echo "== make 4.4.1 for Windows could not be built: see above"
+fi
 
 # The tests run the built @jobslot/core (packages/core/dist) on node.exe.
 [ -f packages/core/dist/index.js ] || make --no-print-directory build

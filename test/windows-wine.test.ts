@@ -3,12 +3,13 @@
 // (fixtures/windows/owner.mjs), and the semaphore's units counted on our own
 // (NtQuerySemaphore, fixtures/windows/sem.mjs) rather than by jobslot.
 // Runs with `bash scripts/test-windows.sh`, which sets wine up first.
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWine, runNodeExe, stageApp, startWineserver, WINE_APP, WINE_DIR, winPath, type Wine } from './support/wine.js';
+import { findMakeExe, findWine, runNodeExe, runWine, stageApp, startWineserver, WINE_APP, WINE_DIR, winPath, type Wine } from './support/wine.js';
 
 const { wine, skipped } = findWine();
+const { makeExe, skipped: noMake } = wine ? findMakeExe() : { makeExe: undefined, skipped: undefined };
 
 interface Step {
   what: string;
@@ -27,6 +28,7 @@ interface ClientResult {
   style?: string;
   jobs?: number;
   kind?: string;
+  auth?: string;
   fallbackSlots: number;
   warnings: string[];
   steps: Step[];
@@ -130,9 +132,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     const log = `limiter-${process.pid}-${Date.now()}.log`;
     const { owner, client } = await underOwner(['limiter', log, '8', '150'], ['--jobs', '3']);
     expect(client.connected).toBe(true);
-    const lines = readFileSync(join(WINE_APP, log), 'utf8');
-    rmSync(join(WINE_APP, log));
-    const { peak, jobs } = overlap(lines);
+    const { peak, jobs } = overlap(readLogs(WINE_APP, log));
     expect(jobs).toBe(8);
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThanOrEqual(2);
@@ -154,8 +154,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
       const log = `jobslot-limiter-${process.pid}-${Date.now()}.log`;
       const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'limiter', log, '8', '150']);
       expect(r.code).toBe(0);
-      const { peak, jobs } = overlap(readFileSync(join(WINE_APP, log), 'utf8'));
-      rmSync(join(WINE_APP, log));
+      const { peak, jobs } = overlap(readLogs(WINE_APP, log));
       expect(jobs).toBe(8);
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThanOrEqual(2);
@@ -180,6 +179,59 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     });
   });
 
+  describe.skipIf(!makeExe)(`GNU make 4.4.1 for Windows${noMake ? ` (skipped: ${noMake})` : ''}`, () => {
+    /**
+     * Four recipes, each running 4 jobs of 150 ms in a jobslot limiter and
+     * logging them; then `all` counts the semaphore while no other job runs.
+     */
+    function makefile(log: string): string {
+      const node = winPath(join(WINE_DIR, 'node.exe'));
+      const job = (t: string) => `${t}:\n\t${node} ../fixtures/client.mjs limiter ${log} 4 150\n`;
+      return `all: a b c d\n\t${node} ../fixtures/client.mjs count\n${['a', 'b', 'c', 'd'].map(job).join('')}`;
+    }
+
+    async function inMakeDir(run: (dir: string, log: string) => Promise<{ code: number | null; stdout: string; stderr: string }>) {
+      const name = `make-${process.pid}-${Date.now()}`;
+      const dir = join(WINE_APP, name);
+      mkdirSync(dir);
+      try {
+        const log = 'jobs.log';
+        writeFileSync(join(dir, 'Makefile'), makefile(log));
+        const r = await run(name, log);
+        const { peak, jobs } = overlap(readLogs(dir, log));
+        const lines = r.stdout.trim().split('\n');
+        const last = JSON.parse(lines.findLast((l) => l.startsWith('{'))!) as ClientResult;
+        return { ...r, peak, jobs, last };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it('make.exe -j3: recipes\' jobslot clients run within -j3, and make ends with every token back', async () => {
+      const r = await inMakeDir((dir) => runWine(wine!, [makeExe!, '-C', dir, '-j3'], { timeoutMs: 120_000 }));
+      expect(r.code).toBe(0);
+      expect(r.last).toMatchObject({ connected: true, style: 'sem', jobs: 3 });
+      expect(r.last.auth).toMatch(/^gmake_semaphore_\d+$/);
+      expect(r.jobs).toBe(16);
+      expect(r.peak).toBeLessThanOrEqual(3);
+      expect(r.peak).toBeGreaterThanOrEqual(2);
+      // `all` runs on make's implicit slot, alone: both tokens are in the semaphore.
+      expect(stepOf(r.last, 'count').count).toBe(2);
+      expect(r.stdout + r.stderr).not.toMatch(/INTERNAL: Exiting with/);
+    });
+
+    it('jobslot -j 3 -- make.exe: make joins jobslot\'s semaphore, and every token comes back', async () => {
+      const r = await inMakeDir((dir) => jobslot(['-j', '3', '--', winPath(makeExe!), '-C', dir]));
+      expect(r.code).toBe(0);
+      expect(r.last.auth).toMatch(/^jobslot_semaphore_\d+$/); // make's recipes are on ours
+      expect(r.jobs).toBe(16);
+      expect(r.peak).toBeLessThanOrEqual(3);
+      expect(r.peak).toBeGreaterThanOrEqual(2);
+      expect(stepOf(r.last, 'count').count).toBe(2);
+      expect(r.stderr).not.toMatch(/not returned|INTERNAL: Exiting with/);
+    });
+  });
+
   describe('a jobserver it cannot use: one warning, and one slot as make -j1', () => {
     it.each([
       ['missing', /no semaphore named gmake_semaphore_missing/],
@@ -196,6 +248,14 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     });
   });
 });
+
+/** The job logs `LOG.<pid>` that limiter clients wrote in `dir`, together; removes them. */
+function readLogs(dir: string, log: string): string {
+  const files = readdirSync(dir).filter((f) => f.startsWith(`${log}.`));
+  const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+  for (const f of files) rmSync(join(dir, f));
+  return text;
+}
 
 /** The most jobs running at once, from `start ID T` / `end ID T` lines. */
 export function overlap(log: string): { peak: number; jobs: number } {

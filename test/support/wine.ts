@@ -37,6 +37,19 @@ export function findWine(): { wine?: Wine; skipped?: string } {
   return { wine: { wine: vars.WINE!, wineserver: vars.WINESERVER!, env } };
 }
 
+/**
+ * GNU make 4.4.1 for Windows, cross-built by scripts/build-make44.sh with
+ * MAKE44_HOST=x86_64-w64-mingw32, or why it is missing. Where make 4.4.1 is
+ * required (JOBSLOT_REQUIRE_MAKE44, as in CI), missing is a failure.
+ */
+export function findMakeExe(): { makeExe?: string; skipped?: string } {
+  const makeExe = join(ROOT, '.tools/make-4.4.1-x86_64-w64-mingw32/bin/make.exe');
+  if (existsSync(makeExe)) return { makeExe };
+  const why = `make 4.4.1 for Windows not built (${makeExe} missing): MAKE44_HOST=x86_64-w64-mingw32 bash scripts/build-make44.sh`;
+  if (process.env.JOBSLOT_WINE && process.env.JOBSLOT_REQUIRE_MAKE44) throw new Error(why);
+  return { skipped: why };
+}
+
 /** Copies the built core package and the Windows fixtures where node.exe finds them. */
 export function stageApp(): void {
   const core = join(WINE_APP, 'node_modules/@jobslot/core');
