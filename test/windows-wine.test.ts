@@ -173,6 +173,20 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
       expect(r.stderr).toBe('');
     });
 
+    it('a .cmd file: one line saying how to run it, not a crash; through cmd /c it runs', async () => {
+      const direct = await jobslot(['-j', '2', '--', 'fixtures\\hello.cmd']);
+      expect(direct.code).toBe(127);
+      expect(direct.stderr).toMatch(/^jobslot: cannot run fixtures\\hello\.cmd: .*cmd \/c/);
+      expect(direct.stderr.trim().split('\n')).toHaveLength(1);
+      // As `npm` is: a name whose program is a .cmd shim.
+      const shim = await jobslot(['-j', '2', '--', 'fixtures\\hello']);
+      expect(shim.code).toBe(127);
+      expect(shim.stderr).toMatch(/^jobslot: cannot run fixtures\\hello: .*ENOENT.*cmd \/c fixtures\\hello\)$/m);
+      const viaCmd = await jobslot(['-j', '2', '--', 'cmd', '/c', 'fixtures\\hello.cmd']);
+      expect(viaCmd.code).toBe(0);
+      expect(viaCmd.stdout).toMatch(/-j2 --jobserver-auth=jobslot_semaphore_\d+/);
+    });
+
     it('exits as the command did', async () => {
       const r = await jobslot(['-j', '2', '--', 'node', '-e', 'process.exit(7)']);
       expect(r.code).toBe(7);
