@@ -160,6 +160,22 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
       expect(peak).toBeGreaterThanOrEqual(2);
     });
 
+    it('4 processes contending for 1 token: 800 handoffs, never two holders, none lost', async () => {
+      const log = `handoffs-${process.pid}-${Date.now()}.log`;
+      const r = await jobslot(['-j', '2', '--', 'node', 'fixtures/fanout.mjs', '4', 'fixtures/client.mjs', 'handoffs', '200', log]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const runs = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Array<{ code: number; stdout: string; stderr: string }>;
+      for (const run of runs) {
+        expect(run).toMatchObject({ code: 0, stderr: '' });
+        const client = JSON.parse(run.stdout) as ClientResult;
+        expect(stepOf(client, 'handed off')).toMatchObject({ rounds: 200, held: 0 });
+      }
+      const { peak, jobs } = overlap(readLogs(WINE_APP, log));
+      expect(jobs).toBe(800);
+      expect(peak).toBe(1);
+    });
+
     it('says how many tokens were not returned', async () => {
       const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'leak']);
       expect(stepOf(r.client!, 'leaked one')).toMatchObject({ ok: true, count: 1 });
