@@ -5,22 +5,13 @@
 // semaphore by name. At the end it counts what came back. A leaf, like
 // server.ts (its POSIX counterpart): `jobslot -j N` uses it on Windows.
 import { type Kernel32, loadKernel32, WAIT_OBJECT_0 } from './ffi/kernel32.js';
+import type { Jobserver } from './server.js';
 
-export interface SemaphoreJobserver {
+/** What server.ts's POSIX jobserver offers, so `jobslot -j` serves either the same way. */
+export interface SemaphoreJobserver extends Omit<Jobserver, 'style'> {
   readonly style: 'sem';
-  readonly jobs: number;
-  /** Units put in the semaphore at the start: jobs - 1. */
-  readonly tokens: number;
-  /** The semaphore's name: `jobslot_semaphore_<pid>`. */
+  /** The semaphore's name: `jobslot_semaphore_<pid>`. `stdio` is empty: it is found by name. */
   readonly name: string;
-  /** The MAKEFLAGS value for the command. */
-  readonly makeflags: string;
-  /** Nothing to inherit: the semaphore is found by name. */
-  readonly stdio: number[];
-  /** `base` with MAKEFLAGS pointing at this jobserver (MFLAGS and CARGO_MAKEFLAGS removed). */
-  env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  /** Takes every unit now free, closes the semaphore; says how many came back. */
-  close(): { returned: number; lost: number };
 }
 
 export function createSemaphoreJobserver(options: { jobs: number }, kernel32?: Kernel32): SemaphoreJobserver {
