@@ -7,12 +7,18 @@ import { WindowsBackend } from '../src/windows.js';
 
 /** A semaphore with `count` units, and a queue of async waits we complete by hand. */
 function scriptedKernel32(count: number) {
-  const state = { count, opened: [] as string[], closed: 0, events: 0, pendingWaits: [] as Array<(rc: number) => void>, setEvents: 0 };
+  const state = { count, opened: [] as string[], closed: 0, events: 0, pendingWaits: [] as Array<(signaled: 'unit' | 'cancel') => void>, setEvents: 0 };
   const k32: Kernel32 = {
     openSemaphore: (name) => (state.opened.push(name), name === 'missing' ? null : { sem: name }),
     createSemaphore: () => ({ handle: null, existed: false }),
     wait: (_h, _ms) => (state.count > 0 ? (state.count--, WAIT_OBJECT_0) : WAIT_TIMEOUT),
-    waitAnyAsync: (_handles, _ms, cb) => void state.pendingWaits.push((rc) => cb(null, rc)),
+    // Completed by hand: the result is the index of what was signaled, as WaitForMultipleObjects says.
+    waitAnyAsync: (handles, _ms, cb) =>
+      void state.pendingWaits.push((signaled) => {
+        const index = handles.findIndex((h) => (signaled === 'unit' ? 'sem' in (h as object) : 'event' in (h as object)));
+        if (signaled === 'unit') state.count--;
+        cb(null, WAIT_OBJECT_0 + index);
+      }),
     release: () => (state.count++, true),
     createEvent: () => ({ event: ++state.events }),
     setEvent: () => (state.setEvents++, true),
@@ -40,14 +46,14 @@ describe('WindowsBackend', () => {
   });
 
   it('a unit taken by an async wait is stashed and handed out by the next take()', async () => {
-    const { k32, state } = scriptedKernel32(0);
+    const { k32, state } = scriptedKernel32(1);
     const b = new WindowsBackend('s', k32);
     let ready = 0;
     const stop = b.watch(() => ready++);
     await Promise.resolve();
     expect(ready).toBe(1); // the first look
     expect(state.pendingWaits).toHaveLength(1);
-    state.pendingWaits.shift()!(WAIT_OBJECT_0); // the wait took a unit
+    state.pendingWaits.shift()!('unit'); // the wait took a unit
     expect(ready).toBe(2);
     expect(b.take()).toBe(0x2b);
     expect(b.take()).toBe('empty');
@@ -58,12 +64,12 @@ describe('WindowsBackend', () => {
   });
 
   it('a watch stopped by the client as it is told a unit is ready leaves no wait in flight', async () => {
-    const { k32, state } = scriptedKernel32(0);
+    const { k32, state } = scriptedKernel32(1);
     const b = new WindowsBackend('s', k32);
     // The client serves its last waiter and stops watching (in a microtask, as JobClient does).
     const stop: () => void = b.watch(() => queueMicrotask(() => stop()));
     await Promise.resolve();
-    state.pendingWaits.shift()!(WAIT_OBJECT_0);
+    state.pendingWaits.shift()!('unit');
     expect(b.take()).toBe(0x2b);
     await Promise.resolve();
     await Promise.resolve();
@@ -72,20 +78,20 @@ describe('WindowsBackend', () => {
   });
 
   it('close() gives back units a wait took but nobody claimed', () => {
-    const { k32, state } = scriptedKernel32(0);
+    const { k32, state } = scriptedKernel32(1);
     const b = new WindowsBackend('s', k32);
     b.watch(() => {});
-    state.pendingWaits.shift()!(WAIT_OBJECT_0);
+    state.pendingWaits.shift()!('unit');
     b.close();
     expect(state.count).toBe(1);
   });
 
   it('a unit a stopped wait took goes straight back: nobody waits for it', () => {
-    const { k32, state } = scriptedKernel32(0);
+    const { k32, state } = scriptedKernel32(1);
     const b = new WindowsBackend('s', k32);
     const stop = b.watch(() => {});
     stop(); // the wait is in flight: cancelled...
-    state.pendingWaits.shift()!(WAIT_OBJECT_0); // ...but a unit came free first, and it took it
+    state.pendingWaits.shift()!('unit'); // ...but a unit came free first, and it took it
     expect(state.count).toBe(1);
     expect(state.closed).toBe(1); // the cancel event
   });
