@@ -120,6 +120,16 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     expect(owner.after).toBe(2);
   });
 
+  it('process.exit() while waiting, as a sibling frees a unit: the unit stays free', async () => {
+    for (let run = 0; run < 3; run++) {
+      const { owner, client } = await underOwner(['exit-waiting'], ['--jobs', '3']);
+      expect(stepOf(client, 'sibling takes the other')).toMatchObject({ ok: true, count: 0, held: 1 });
+      expect(owner.code).toBe(0);
+      // The token the client held comes back, and the sibling's unit is not lost with the wait.
+      expect(owner.after).toBe(2);
+    }
+  });
+
   it('an uncaught exception while holding tokens gives every one back', async () => {
     const { owner, client } = await underOwner(['throw'], ['--jobs', '3']);
     expect(stepOf(client, 'took both')).toMatchObject({ took: 2, count: 0 });
