@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Build GNU make 4.4.1 from Debian's make-dfsg source package and install it at
 #   <repo>/.tools/make-4.4.1/bin/make
+# or, with MAKE44_HOST=x86_64-w64-mingw32, cross-build GNU make for Windows
+# from the same source with Debian's mingw-w64, at
+#   <repo>/.tools/make-4.4.1-x86_64-w64-mingw32/bin/make.exe
+# (scripts/setup-wine.sh runs it under wine for the Windows tests).
 #
 # Idempotent: if that binary already exists and reports 4.4.1, exits 0 at once.
 # Works from any cwd, without stdin (CI=true), as root on a Debian machine.
@@ -14,24 +18,36 @@
 # Optional overrides:
 #   MAKE44_DEBIAN_MIRROR  mirror base URL (default: taken from the apt config)
 #   MAKE44_DEBIAN_SUITE   suite that carries make-dfsg 4.4.1 (default: trixie)
+#   MAKE44_HOST           cross-build for this host triplet (x86_64-w64-mingw32)
 set -euo pipefail
 
 readonly MAKE_VERSION=4.4.1
 readonly SRC_PACKAGE=make-dfsg
 readonly SUITE="${MAKE44_DEBIAN_SUITE:-trixie}"
+readonly HOST="${MAKE44_HOST:-}"
 
 log() { printf '[build-make44] %s\n' "$*" >&2; }
 die() { printf '[build-make44] ERROR: %s\n' "$*" >&2; exit 1; }
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
-PREFIX="$REPO_ROOT/.tools/make-$MAKE_VERSION"
-TARGET="$PREFIX/bin/make"
+PREFIX="$REPO_ROOT/.tools/make-$MAKE_VERSION${HOST:+-$HOST}"
+TARGET="$PREFIX/bin/make${HOST:+.exe}"
+case "$HOST" in
+  '') ;;
+  x86_64-w64-mingw32) CROSS_PKG=gcc-mingw-w64-x86-64-win32 ;;
+  *) die "MAKE44_HOST=$HOST: only x86_64-w64-mingw32 is supported" ;;
+esac
 
 # True if $1 is an executable GNU make reporting exactly $MAKE_VERSION.
 is_good_make() {
   local out
   [ -x "$1" ] || return 1
+  # A Windows build cannot run here: a PE executable carrying the version.
+  if [ -n "$HOST" ]; then
+    [ "$(head -c 2 "$1")" = MZ ] && grep -aq "GNU Make" "$1" && grep -aq "$MAKE_VERSION" "$1"
+    return
+  fi
   out="$("$1" --version 2>/dev/null)" || return 1
   [ "${out%%$'\n'*}" = "GNU Make $MAKE_VERSION" ]
 }
@@ -47,7 +63,7 @@ mkdir -p "$PREFIX/bin" || die "cannot create $PREFIX/bin"
 
 # Serialise concurrent runs (e.g. parallel CI steps) and re-check afterwards.
 if command -v flock >/dev/null 2>&1; then
-  exec 9>"$REPO_ROOT/.tools/.make-$MAKE_VERSION.lock" || die "cannot open lock file"
+  exec 9>"$REPO_ROOT/.tools/.make-$MAKE_VERSION${HOST:+-$HOST}.lock" || die "cannot open lock file"
   flock 9 || die "cannot take lock"
   if is_good_make "$TARGET"; then
     log "GNU make $MAKE_VERSION was installed by a concurrent run; nothing to do."
@@ -86,6 +102,10 @@ have_cc() {
 missing_pkgs=()
 command -v xz >/dev/null 2>&1 || missing_pkgs+=(xz-utils)
 have_cc || missing_pkgs+=(gcc libc6-dev)
+if [ -n "$HOST" ]; then
+  command -v "$HOST-gcc" >/dev/null 2>&1 || missing_pkgs+=("$CROSS_PKG")
+  command -v make >/dev/null 2>&1 || missing_pkgs+=(make)
+fi
 
 if [ "${#missing_pkgs[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] \
@@ -233,16 +253,27 @@ mkdir -p "$srcdir/doc"
 [ -f "$srcdir/doc/Makefile.in" ] || printf 'all:\ninstall:\n' >"$srcdir/doc/Makefile.in"
 
 log "Configuring..."
-(cd "$srcdir" && ./configure --disable-nls --without-guile) </dev/null >"$WORK/configure.log" 2>&1 || {
+(cd "$srcdir" && ./configure ${HOST:+--host=$HOST} --disable-nls --without-guile) </dev/null >"$WORK/configure.log" 2>&1 || {
   tail -n 30 "$WORK/configure.log" >&2
   die "configure failed"
 }
 
-log "Compiling with build.sh..."
-(cd "$srcdir" && ./build.sh) </dev/null >"$WORK/build.log" 2>&1 || {
-  tail -n 30 "$WORK/build.log" >&2
-  die "build.sh failed"
-}
+if [ -z "$HOST" ]; then
+  log "Compiling with build.sh..."
+  (cd "$srcdir" && ./build.sh) </dev/null >"$WORK/build.log" 2>&1 || {
+    tail -n 30 "$WORK/build.log" >&2
+    die "build.sh failed"
+  }
+else
+  # build.sh builds for this machine only; the Makefile knows the Windows
+  # sources (src/w32). Only the program: the man page is not in the tarball.
+  log "Cross-compiling for $HOST..."
+  (cd "$srcdir" && make -j2 -C lib && make -j2 make.exe) </dev/null >"$WORK/build.log" 2>&1 || {
+    tail -n 30 "$WORK/build.log" >&2
+    die "make make.exe failed"
+  }
+  mv "$srcdir/make.exe" "$srcdir/make"
+fi
 is_good_make "$srcdir/make" || die "built binary does not report GNU Make $MAKE_VERSION"
 
 # Install atomically.

@@ -17,14 +17,23 @@ export interface ChildExit {
 export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; extraFds?: number[] }): Promise<ChildExit> {
   const [file, ...args] = command;
   const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...(options.extraFds ?? [])];
-  const child = spawn(file!, args, { stdio, env: options.env });
+  // Windows runs .cmd and .bat files (npm's shims among them) only through a
+  // shell: it refuses them at once (EINVAL), or finds no `npm` at all (ENOENT).
+  const hint = process.platform === 'win32' ? ` (run .cmd and .bat files, npm's among them, as: cmd /c ${command.join(' ')})` : '';
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(file!, args, { stdio, env: options.env });
+  } catch (error) {
+    process.stderr.write(`jobslot: cannot run ${file}: ${(error as Error).message}${hint}\n`);
+    return Promise.resolve({ code: 127, signal: null });
+  }
   const forward = (signal: NodeJS.Signals) => {
     child.kill(signal);
   };
   for (const s of FORWARDED) process.on(s, forward);
   return new Promise((resolve) => {
     child.on('error', (error) => {
-      process.stderr.write(`jobslot: cannot run ${file}: ${error.message}\n`);
+      process.stderr.write(`jobslot: cannot run ${file}: ${error.message}${hint}\n`);
       for (const s of FORWARDED) process.off(s, forward);
       resolve({ code: 127, signal: null });
     });

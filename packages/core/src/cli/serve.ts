@@ -7,6 +7,7 @@
 import { JobClient } from '../client.js';
 import { createJobserver, MAX_JOBS, type Jobserver } from '../server.js';
 import { trace } from '../trace.js';
+import { createSemaphoreJobserver } from '../windows-server.js';
 import { exitLike, runChild } from './child.js';
 import { runUnder } from './run.js';
 import { describeCommand, ffiMissing, reportReturns } from './words.js';
@@ -16,6 +17,8 @@ export async function serve(command: string[], options: { jobs: number; style: '
     process.stderr.write(`jobslot: -j${options.jobs} is more than a jobserver can hold (at most ${MAX_JOBS}, a pipe's worth of tokens)\n`);
     process.exit(2);
   }
+  // Windows: a named semaphore, as make for Windows serves (--style is POSIX's).
+  if (process.platform === 'win32') return serveSemaphore(command, options.jobs);
   const outer = JobClient.fromEnv({ onWarning: () => {} });
   const joinable = outer.connected;
   const outerJobs = outer.jobs;
@@ -33,6 +36,14 @@ export async function serve(command: string[], options: { jobs: number; style: '
     process.stderr.write(`jobslot: cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
     process.exit(1);
   }
+  trace('server', { jobs: server.jobs, message: server.style });
+  const result = await runChild(command, { env: server.env(process.env), extraFds: server.stdio });
+  reportReturns(server.close(), server.tokens, command);
+  return exitLike(result);
+}
+
+async function serveSemaphore(command: string[], jobs: number): Promise<never> {
+  const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
   const result = await runChild(command, { env: server.env(process.env), extraFds: server.stdio });
   reportReturns(server.close(), server.tokens, command);

@@ -19,11 +19,11 @@ export function ffiMissing(error: unknown): string | undefined {
 }
 
 /** What make says at the end of a run when tokens went missing or multiplied. */
-export function reportReturns(counts: { lost: number; extra: number }, given: number, command: string[]): void {
+export function reportReturns(counts: { lost: number; extra?: number }, given: number, command: string[]): void {
   if (counts.lost > 0) {
     process.stderr.write(`jobslot: ${counts.lost} of ${given} job tokens were not returned (lost by ${describeCommand(command)})\n`);
   }
-  if (counts.extra > 0) {
+  if (counts.extra) {
     process.stderr.write(`jobslot: ${counts.extra} more job tokens came back than were given out (${given}): something beneath ${describeCommand(command)} wrote tokens it never took\n`);
   }
 }

@@ -6,17 +6,27 @@ export interface Kernel32 {
   openSemaphore(name: string): unknown;
   /** WaitForSingleObject(handle, ms): WAIT_OBJECT_0 (0), WAIT_TIMEOUT (0x102) or WAIT_FAILED. */
   wait(handle: unknown, timeoutMs: number): number;
-  /** WaitForMultipleObjects on [handle, cancel event] on the libuv threadpool. */
-  waitAnyAsync(handles: unknown[], timeoutMs: number, cb: (err: unknown, result: number) => void): void;
+  /**
+   * WaitForMultipleObjects(wait all) on the libuv threadpool: WAIT_OBJECT_0
+   * when it has taken every one of `handles` at once, or WAIT_TIMEOUT.
+   */
+  waitAllAsync(handles: unknown[], timeoutMs: number, cb: (err: unknown, result: number) => void): void;
   release(handle: unknown): boolean;
-  createEvent(): unknown;
-  setEvent(handle: unknown): boolean;
+  /**
+   * CreateSemaphoreW(NULL, initial, max, name; null: unnamed): a handle, or null. `existed`
+   * when the name was taken already (GetLastError() == ERROR_ALREADY_EXISTS):
+   * then the handle is to someone else's object.
+   */
+  createSemaphore(name: string | null, initial: number, max: number): { handle: unknown; existed: boolean };
   close(handle: unknown): void;
   lastError(): number;
 }
 
 export const WAIT_OBJECT_0 = 0;
 export const WAIT_TIMEOUT = 0x102;
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_INVALID_HANDLE = 6;
+export const ERROR_ALREADY_EXISTS = 183;
 
 let kernel32: Kernel32 | undefined;
 
@@ -24,13 +34,14 @@ export function loadKernel32(): Kernel32 {
   if (kernel32) return kernel32;
   const koffi = loadKoffi();
   const lib = koffi.load('kernel32.dll');
-  const HANDLE = koffi.pointer('HANDLE', koffi.opaque());
+  // Unnamed: koffi's type names are global to the process, and any program
+  // using koffi for Win32 has a 'HANDLE' of its own.
+  const HANDLE = koffi.pointer(koffi.opaque());
   const OpenSemaphoreW = lib.func('__stdcall', 'OpenSemaphoreW', HANDLE, ['uint32', 'bool', 'str16']);
   const WaitForSingleObject = lib.func('__stdcall', 'WaitForSingleObject', 'uint32', [HANDLE, 'uint32']);
   const WaitForMultipleObjects = lib.func('__stdcall', 'WaitForMultipleObjects', 'uint32', ['uint32', koffi.pointer(HANDLE), 'bool', 'uint32']);
   const ReleaseSemaphore = lib.func('__stdcall', 'ReleaseSemaphore', 'bool', [HANDLE, 'long', 'void *']);
-  const CreateEventW = lib.func('__stdcall', 'CreateEventW', HANDLE, ['void *', 'bool', 'bool', 'void *']);
-  const SetEvent = lib.func('__stdcall', 'SetEvent', 'bool', [HANDLE]);
+  const CreateSemaphoreW = lib.func('__stdcall', 'CreateSemaphoreW', HANDLE, ['void *', 'long', 'long', 'str16']);
   const CloseHandle = lib.func('__stdcall', 'CloseHandle', 'bool', [HANDLE]);
   const GetLastError = lib.func('__stdcall', 'GetLastError', 'uint32', []);
   const SYNCHRONIZE = 0x00100000;
@@ -38,10 +49,12 @@ export function loadKernel32(): Kernel32 {
   kernel32 = {
     openSemaphore: (name) => OpenSemaphoreW(SYNCHRONIZE | SEMAPHORE_MODIFY_STATE, false, name),
     wait: (handle, ms) => WaitForSingleObject(handle, ms) as number,
-    waitAnyAsync: (handles, ms, cb) => WaitForMultipleObjects.async(handles.length, handles, false, ms, cb),
+    waitAllAsync: (handles, ms, cb) => WaitForMultipleObjects.async(handles.length, handles, true, ms, cb),
     release: (handle) => ReleaseSemaphore(handle, 1, null) as boolean,
-    createEvent: () => CreateEventW(null, true, false, null),
-    setEvent: (handle) => SetEvent(handle) as boolean,
+    createSemaphore: (name, initial, max) => {
+      const handle = CreateSemaphoreW(null, initial, max, name);
+      return { handle, existed: !!handle && GetLastError() === ERROR_ALREADY_EXISTS };
+    },
     close: (handle) => void CloseHandle(handle),
     lastError: () => GetLastError() as number,
   };

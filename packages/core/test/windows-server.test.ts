@@ -1,0 +1,62 @@
+// `jobslot -j` on Windows: the semaphore it serves, against a scripted
+// kernel32 (the real one runs under wine: test/windows-wine.test.ts).
+import { describe, expect, it } from 'vitest';
+import type { Kernel32 } from '../src/ffi/kernel32.js';
+import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
+import { createSemaphoreJobserver } from '../src/windows-server.js';
+
+/** Named semaphores: `taken` names exist already (someone else's). */
+function scriptedKernel32(taken: string[] = []) {
+  const sems = new Map<string, { count: number; max: number }>();
+  const closed: string[] = [];
+  const k32 = {
+    createSemaphore: (name: string, initial: number, max: number) => {
+      if (taken.includes(name)) return { handle: { name }, existed: true };
+      sems.set(name, { count: initial, max });
+      return { handle: { name }, existed: false };
+    },
+    wait: (h: { name: string }) => {
+      const s = sems.get(h.name)!;
+      return s.count > 0 ? (s.count--, WAIT_OBJECT_0) : WAIT_TIMEOUT;
+    },
+    close: (h: { name: string }) => void closed.push(h.name),
+    lastError: () => 0,
+  } as unknown as Kernel32;
+  return { k32, sems, closed };
+}
+
+describe('createSemaphoreJobserver', () => {
+  it('serves -jN as a semaphore of N-1 units, at most N-1, named in MAKEFLAGS', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 4 }, k32);
+    expect(server.name).toBe(`jobslot_semaphore_${process.pid}`);
+    expect(sems.get(server.name)).toEqual({ count: 3, max: 3 });
+    expect(server.makeflags).toBe(` -j4 --jobserver-auth=${server.name}`);
+    const env = server.env({ MAKEFLAGS: 'x', MFLAGS: 'y', CARGO_MAKEFLAGS: 'z', PATH: 'p' });
+    expect(env).toEqual({ MAKEFLAGS: server.makeflags, PATH: 'p' });
+    expect(server.stdio).toEqual([]);
+  });
+
+  it('never shares a name someone else has', () => {
+    const { k32, closed } = scriptedKernel32([`jobslot_semaphore_${process.pid}`]);
+    const server = createSemaphoreJobserver({ jobs: 2 }, k32);
+    expect(server.name).toBe(`jobslot_semaphore_${process.pid}_1`);
+    expect(closed).toEqual([`jobslot_semaphore_${process.pid}`]);
+  });
+
+  it('close() counts the units that came back', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 3 }, k32);
+    sems.get(server.name)!.count = 1; // one still out
+    expect(server.close()).toMatchObject({ returned: 1, lost: 1 });
+    expect(server.close()).toMatchObject({ returned: 1, lost: 1 });
+  });
+
+  it('-j1: no units, and a maximum of 1 (Windows refuses 0)', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 1 }, k32);
+    expect(sems.get(server.name)).toEqual({ count: 0, max: 1 });
+    expect(server.close()).toMatchObject({ returned: 0, lost: 0 });
+    expect(() => createSemaphoreJobserver({ jobs: 0 }, k32)).toThrow(RangeError);
+  });
+});
