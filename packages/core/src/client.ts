@@ -15,32 +15,9 @@ import { checkPoolHint, implicitSlotLock, isPool, parsePoolHint, POOL_VARIABLE, 
 import { PosixBackend } from './posix.js';
 import { WindowsBackend } from './windows.js';
 import { trace } from './trace.js';
+import type { AcquireOptions, FromEnvOptions, Token } from './types.js';
 
-export interface FromEnvOptions {
-  /** Where to look for MAKEFLAGS. Default: `process.env`. */
-  env?: Record<string, string | undefined>;
-  /** Called with the one warning about an unusable jobserver. Default: a line on stderr. */
-  onWarning?: (message: string) => void;
-  /**
-   * How to wait for tokens on POSIX: 'signal' (SIGIO, Linux main thread, no
-   * thread spent) or 'poll' (one poll() on the libuv threadpool). Default: the
-   * best this platform and thread allow. For benchmarks and tests.
-   */
-  waitMode?: 'signal' | 'poll';
-}
-
-export interface AcquireOptions {
-  /** Give up after this many ms and resolve null. Default: wait as long as it takes. */
-  timeout?: number;
-  /** Abort the wait: the promise rejects with the signal's reason (an AbortError). */
-  signal?: AbortSignal;
-}
-
-/** One job token. `release()` writes its byte back; calling it again does nothing. */
-export interface Token {
-  readonly byte: number;
-  release(): void;
-}
+export type { AcquireOptions, FromEnvOptions, Token } from './types.js';
 
 interface Waiter {
   resolve(token: Token | null): void;

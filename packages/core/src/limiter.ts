@@ -3,67 +3,16 @@
 // owns it), then tokens it waits for from the jobserver. Tokens go back the moment no queued task needs
 // them. Without a jobserver it falls back to `max` or the machine's
 // parallelism, so code using it behaves the same with or without make.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { JobClient, Token } from './client.js';
+import type { JobClient } from './client.js';
 import { abortError } from './errors.js';
-import { SlotHold, type Hold, type HoldOptions } from './hold.js';
+import { runInSlot, SlotHold } from './hold.js';
+import { releaseOnce } from './once.js';
 import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
+import { createSubPool } from './sub-pool.js';
 import { trace } from './trace.js';
+import type { Hold, HoldOptions, Limiter, LimiterOptions, Reservation, Slot, SubPool, SubPoolOptions, Token } from './types.js';
 
-export interface LimiterOptions {
-  /**
-   * The most slots to use at once, the implicit one included. Default: as many
-   * as the jobserver gives; without one, `client.fallbackSlots` (1 under make,
-   * the CPU count outside it).
-   */
-  max?: number;
-  /** A name for this limiter in traces. */
-  label?: string;
-}
-
-export interface Slot {
-  /** Gives the slot back (to the next queued task, or to the jobserver). Idempotent. */
-  release(): void;
-}
-
-export interface Reservation {
-  /** How many extra slots were taken. */
-  readonly slots: number;
-  release(): void;
-}
-
-export interface Limiter {
-  readonly client: JobClient;
-  /** Tasks running in slots now (reservations included). */
-  readonly active: number;
-  /** Tasks waiting for a slot. */
-  readonly pending: number;
-  /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
-  readonly capacity: number;
-  /** A jobserver governs this process; false means fallback, nothing to throttle. */
-  readonly limited: boolean;
-  /** Runs `fn` in a slot. Called from inside a running slot's async context, runs inline in that slot. */
-  run<T>(fn: () => T | Promise<T>): Promise<T>;
-  /** Waits for a slot you release yourself. */
-  acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
-  /**
-   * Takes up to `want` slots without waiting: the free implicit slot first,
-   * then tokens. Size a worker pool to `Math.max(1, slots)`. With
-   * `extraOnly`, only tokens are taken, leaving the implicit slot to other
-   * users in this process.
-   */
-  tryReserve(want: number, options?: { extraOnly?: boolean }): Reservation;
-  /**
-   * Starts waiting for a slot for one job and returns its hold: await
-   * `hold.ready`, run the job, `hold.end()`. While the job awaits nested work
-   * of the same build, run that wait in `hold.lendDuring(wait)`: the slot is
-   * given back for it and taken again after (also when the wait throws), so
-   * nesting cannot deadlock even with one slot in total.
-   */
-  hold(options?: HoldOptions): Hold;
-  /** Gives back every token and process slot it holds; queued tasks are rejected. */
-  close(): void;
-}
+export type { Limiter, LimiterOptions, Reservation, Slot } from './types.js';
 
 interface Queued {
   start(): void;
@@ -71,7 +20,6 @@ interface Queued {
 }
 
 class SlotLimiter implements Limiter {
-  private readonly context = new AsyncLocalStorage<true>();
   private readonly queue: Queued[] = [];
   private readonly tokens: Token[] = [];
   private processHeld = 0;
@@ -203,16 +151,7 @@ class SlotLimiter implements Limiter {
     const { signal } = options;
     if (this.closed) return Promise.reject(new Error('limiter closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const makeSlot = (): Slot => {
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          this.endOne();
-        },
-      };
-    };
+    const makeSlot = (): Slot => ({ release: releaseOnce(() => this.endOne()) });
     if (this.queue.length === 0 && this.trySlot()) {
       this.startOne();
       return Promise.resolve(makeSlot());
@@ -241,42 +180,36 @@ class SlotLimiter implements Limiter {
     });
   }
 
-  async run<T>(fn: () => T | Promise<T>): Promise<T> {
-    // A task already in a slot of this limiter: run in that slot, so nested
-    // use (a callback inside a build) can never deadlock.
-    if (this.context.getStore()) return fn();
-    const slot = await this.acquire();
-    try {
-      return await this.context.run(true, fn);
-    } finally {
-      slot.release();
-    }
+  run<T>(fn: () => T | Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    return runInSlot(this, fn, options);
   }
 
-  tryReserve(want: number, options: { extraOnly?: boolean } = {}): Reservation {
-    let slots = 0;
+  tryReserve(want: number): Reservation {
+    return this.reserve(want, false);
+  }
+
+  /** Up to `want` slots now; `extraOnly`: tokens only, the implicit slot left to other jobs of this process. */
+  private reserve(want: number, extraOnly: boolean): Reservation {
     if (!this.limited) {
       // Nothing governs this process: leave pools as they would be.
       return { slots: Math.max(0, want), release() {} };
     }
-    while (slots < want && this.trySlot(options.extraOnly)) {
+    let slots = 0;
+    while (slots < want && this.trySlot(extraOnly)) {
       this.startOne();
       slots++;
     }
-    let released = false;
-    return {
-      slots,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (let i = 0; i < slots; i++) this.endOne();
-      },
-    };
+    return { slots, release: releaseOnce(() => {
+      for (let i = 0; i < slots; i++) this.endOne();
+    }) };
   }
 
   hold(options: HoldOptions = {}): Hold {
-    const takeSlot = options.takeSlot ?? ((signal: AbortSignal) => this.acquire({ signal }));
-    return new SlotHold(takeSlot, options.signal);
+    return new SlotHold(this, options.signal);
+  }
+
+  subPool(options: SubPoolOptions = {}): SubPool {
+    return createSubPool(this, (want) => this.reserve(want, true), options);
   }
 
   close(): void {
