@@ -16,10 +16,10 @@
 // (tryReserve, tokens only) for the threads: a process that waits for more
 // tokens while holding some can deadlock with another one doing the same.
 import { createRequire } from 'node:module';
-import { onProcessExit, threadEnv, type Limiter, type Slot } from '@jobslot/core';
+import { threadEnv, type Limiter, type Slot, type SubPool } from '@jobslot/core';
+import { onProcessExit, outsideHolds, processRecord, releaseOnce } from '@jobslot/core/plugin';
 import { esbuildServiceChildren, gomaxprocsOf, isChildAlive } from './children.js';
 import { withEnv } from './env.js';
-import { outsideHolds } from './gate.js';
 
 /** The parts of the esbuild module this package calls. */
 export interface EsbuildModule {
@@ -44,8 +44,6 @@ export interface ServiceState {
 
 /** A build's claim on the service: its slot, and a say in when the service may restart. */
 export interface Lease {
-  /** False for a build running inside the slot of a callback that started it (nested). */
-  readonly ownsSlot: boolean;
   /** Ends the claim: the slot goes back to the pool (and the pool shrinks). Idempotent. */
   end(): void;
 }
@@ -73,6 +71,7 @@ export class EsbuildService {
   /** Contexts made through this package's `context()`: a restart costs them their incremental state. */
   private contextsValue = 0;
   private unregisterExit: (() => void) | undefined;
+  private readonly extraPools = new WeakMap<Limiter, SubPool>();
 
   constructor(readonly esbuild: EsbuildModule) {}
 
@@ -97,22 +96,12 @@ export class EsbuildService {
 
   pin(): () => void {
     this.pinsValue++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.pinsValue--;
-    };
+    return releaseOnce(() => this.pinsValue--);
   }
 
   trackContext(): () => void {
     this.contextsValue++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.contextsValue--;
-    };
+    return releaseOnce(() => this.contextsValue--);
   }
 
   /**
@@ -146,28 +135,20 @@ export class EsbuildService {
   /** For a build started from inside a callback that holds a slot: it runs in that slot. */
   borrow(): Lease {
     this.inFlightValue++;
-    let ended = false;
     return {
-      ownsSlot: false,
-      end: () => {
-        if (ended) return;
-        ended = true;
+      end: releaseOnce(() => {
         this.inFlightValue--;
         this.trim();
-      },
+      }),
     };
   }
 
   private lease(unit: Unit): Lease {
-    let ended = false;
     return {
-      ownsSlot: true,
-      end: () => {
-        if (ended) return;
-        ended = true;
+      end: releaseOnce(() => {
         this.inFlightValue--;
         this.give(unit);
-      },
+      }),
     };
   }
 
@@ -247,10 +228,17 @@ export class EsbuildService {
     }
   }
 
+  /** Where the threads' extra units come from: tokens only, never the implicit slot (a build has it). */
+  private extras(limiter: Limiter): SubPool {
+    let pool = this.extraPools.get(limiter);
+    if (!pool) this.extraPools.set(limiter, (pool = limiter.subPool({ base: false })));
+    return pool;
+  }
+
   /** Takes free tokens, without waiting, until the pool has `target` units. */
   private topUp(limiter: Limiter, target: number): void {
     while (this.units.length < target) {
-      const reservation = limiter.tryReserve(1, { extraOnly: true });
+      const reservation = this.extras(limiter).tryReserve(1);
       if (reservation.slots === 0) return;
       const unit: Unit = { slot: reservation, limiter, busy: true };
       this.units.push(unit);
@@ -309,11 +297,8 @@ export class EsbuildService {
 // One record per esbuild module instance, because esbuild has one service per
 // instance. Process-wide (and shared by this package's ESM and CJS copies, like
 // core's shared client), keyed by that instance's `build` function.
-const KEY = Symbol.for('jobslot.esbuild-plugin.services');
-
 export function serviceFor(esbuild: EsbuildModule): EsbuildService {
-  const g = globalThis as Record<symbol, unknown>;
-  const services = ((g[KEY] as WeakMap<object, EsbuildService> | undefined) ??= new WeakMap());
+  const services = processRecord('esbuild-plugin.services', () => new WeakMap<object, EsbuildService>());
   let service = services.get(esbuild.build);
   if (!service) {
     service = new EsbuildService(esbuild);
