@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { analyzeTrace, readTrace } from '@jobslot/core';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeBins, ROOT, run, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
 

@@ -2,7 +2,8 @@
 // (core's createJobserver, a fifo), the real limiter, and real vite 8 and
 // vite 7 builds. The make-driven end-to-end tests are in test/vite-plugin.test.ts.
 import { AsyncResource } from 'node:async_hooks';
-import { createJobserver, createLimiter, JobClient, type Limiter } from '@jobslot/core';
+import { createLimiter, JobClient, type Limiter } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HookGate, type Hook } from '../src/gate.js';
 import { jobslot } from '../src/index.js';

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import webpack, { type Compiler, type Configuration, type Stats } from 'webpack';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobClient, createJobserver, createLimiter, type Jobserver, type Limiter, type Token } from '@jobslot/core';
+import { JobClient, createLimiter, type Limiter, type Token } from '@jobslot/core';
+import { createJobserver, type Jobserver } from '@jobslot/core/server';
 import { JobslotPlugin } from '../src/index.js';
 
 // The project configs do not inherit the root's 60 s; these run real webpack
