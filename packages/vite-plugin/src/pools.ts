@@ -1,6 +1,6 @@
 // vite's own worker pools (terser, and the sass/less/stylus workers) are sized
 // once, from the config, before any hook runs. Size them to the slots this
-// process holds then: under `jobslot run` that is 1 + the granted slots, the
+// process holds then: under `jobslot run` that is 1 + the served slots, the
 // most the limiter will ever let run here; otherwise the one implicit slot.
 // The pools still only work while a governed hook (renderChunk for terser,
 // transform for CSS) holds a slot; sizing them just avoids threads that could
