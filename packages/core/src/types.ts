@@ -74,6 +74,14 @@ export interface SlotPool {
   run<T>(fn: () => T | Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
   /** Waits for a slot you release yourself. */
   acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
+  /**
+   * Starts waiting for a slot for one job and returns its hold: await
+   * `hold.ready`, run the job, `hold.end()`. While the job awaits nested work
+   * of the same build, run that wait in `hold.lendDuring(wait)`: the slot is
+   * given back for it and taken again after (also when the wait throws), so
+   * nesting cannot deadlock even with one slot in total.
+   */
+  hold(options?: HoldOptions): Hold;
 }
 
 export interface Limiter extends SlotPool {
@@ -96,14 +104,6 @@ export interface Limiter extends SlotPool {
    * compiler run, a build): see {@link SubPool}.
    */
   subPool(options?: SubPoolOptions): SubPool;
-  /**
-   * Starts waiting for a slot for one job and returns its hold: await
-   * `hold.ready`, run the job, `hold.end()`. While the job awaits nested work
-   * of the same build, run that wait in `hold.lendDuring(wait)`: the slot is
-   * given back for it and taken again after (also when the wait throws), so
-   * nesting cannot deadlock even with one slot in total.
-   */
-  hold(options?: HoldOptions): Hold;
   /** Gives back every token and process slot it holds; queued tasks are rejected. */
   close(): void;
 }
