@@ -3,16 +3,15 @@
 // vite 7 builds. The make-driven end-to-end tests are in test/vite-plugin.test.ts.
 import { AsyncResource } from 'node:async_hooks';
 import { createLimiter, JobClient, type Limiter } from '@jobslot/core';
-import { createJobserver } from '@jobslot/core/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callInSlot, type Hook } from '../src/gate.js';
 import { jobslot } from '../src/index.js';
 import { wrapPlugin } from '../src/wrap.js';
-import { tempDir } from '../../../test/support/index.js';
+import { tempDir, testJobserver } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixtures, shared with the end-to-end tests
-import { writeApp } from '../../../test/fixtures/vite-plugin/app.mjs';
+import { writeApp } from '@jobslot/e2e/fixtures/vite-plugin/app.mjs';
 // @ts-expect-error
-import { heavy } from '../../../test/fixtures/vite-plugin/heavy-plugin.mjs';
+import { heavy } from '@jobslot/e2e/fixtures/vite-plugin/heavy-plugin.mjs';
 
 // In-process vite builds take a second or more on a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });
@@ -25,11 +24,9 @@ afterEach(() => {
 
 /** A real fifo jobserver with `jobs` slots, a client and a limiter on it. */
 function jobserver(jobs: number) {
-  const server = createJobserver({ jobs, style: 'fifo' });
-  const client = JobClient.fromEnv({ env: { MAKEFLAGS: server.makeflags } });
-  const limiter = createLimiter(client);
-  cleanup.push(() => server.close(), () => client.close(), () => limiter.close());
-  return { server, client, limiter };
+  const served = testJobserver(jobs);
+  cleanup.push(() => served.close());
+  return served;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
