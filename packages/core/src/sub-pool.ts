@@ -23,6 +23,8 @@ class LimiterSubPool implements SubPool {
   private readonly reservations = new Set<() => void>();
   private pending: AbortController | undefined;
   private closed = false;
+  /** slots kept even when none is in use (see keep()) */
+  private floor = 0;
 
   constructor(
     private readonly limiter: Limiter,
@@ -64,8 +66,23 @@ class LimiterSubPool implements SubPool {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(entry);
-      this.grow();
+      this.borrow();
     });
+  }
+
+  grow(target: number): number {
+    while (!this.closed && this.capacity < target) {
+      const reservation = this.reserveExtra(1);
+      if (reservation.slots === 0) break;
+      this.extra.push(reservation);
+    }
+    this.pump();
+    return this.capacity;
+  }
+
+  keep(floor: number): void {
+    this.floor = Math.max(0, floor);
+    this.pump();
   }
 
   claim(): Slot {
@@ -120,17 +137,17 @@ class LimiterSubPool implements SubPool {
       this.queue.shift()!.start();
     }
     if (this.queue.length > 0) {
-      this.grow();
+      this.borrow();
       return;
     }
     // Nobody waits: slots no job uses go back to make at once.
     this.pending?.abort();
     this.pending = undefined;
-    while (this.extra.length > 0 && this.running < this.capacity) this.extra.pop()!.release();
+    while (this.extra.length > 0 && this.running < this.capacity && this.capacity > this.floor) this.extra.pop()!.release();
   }
 
   /** Asks the limiter for one more slot (one request at a time: each arrival pumps and asks again if still needed). */
-  private grow(): void {
+  private borrow(): void {
     if (this.pending || this.closed) return;
     const pending = new AbortController();
     this.pending = pending;

@@ -161,6 +161,19 @@ export interface SubPool extends SlotPool {
    */
   claim(): Slot;
   /**
+   * Borrows extras without waiting (tokens only, never the process's
+   * implicit slot) until the pool has `target` slots, or as many as are free;
+   * returns the pool's capacity. Extras beyond `keep()`'s floor go back when
+   * no job uses them.
+   */
+  grow(target: number): number;
+  /**
+   * Keeps at least `floor` slots (base included) even when no job uses them:
+   * for threads sized to the slots held while work is in flight (esbuild's
+   * Go service). 0 (the default) keeps only what jobs use.
+   */
+  keep(floor: number): void;
+  /**
    * Extra slots for a worker pool next to the base slot, without waiting:
    * tokens only, never the process's implicit slot (the base or another job
    * of this process has it). Size the worker pool to `1 + slots`. Given back

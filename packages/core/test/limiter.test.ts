@@ -302,6 +302,20 @@ describe('limiter.subPool', () => {
     expect(limiter.active).toBe(0);
   });
 
+  it('grow() borrows free tokens now; keep() holds them as a floor until it is lifted', async () => {
+    const { limiter, client } = setup(4); // the implicit slot and three tokens
+    const pool = limiter.subPool({ base: false });
+    pool.keep(3);
+    expect(pool.grow(5)).toBe(3); // tokens only: the implicit slot stays free
+    expect(client.held).toBe(3);
+    const slot = await pool.acquire(); // one of them, at once
+    expect(client.held).toBe(3);
+    pool.keep(0);
+    expect(client.held).toBe(1); // only the one in use
+    slot.release();
+    expect(client.held).toBe(0);
+  });
+
   it('close() lets waiting jobs through and gives extras back', async () => {
     const { limiter, client } = setup(1);
     const pool = limiter.subPool();
