@@ -5,15 +5,15 @@
 // GOMAXPROCS once, when it starts. So the threads cannot follow the slots
 // build by build; instead the slots follow the threads while there is work:
 //
-// - every build in flight holds one slot (a "unit" of this pool);
-// - while any build is in flight, the pool holds at least GOMAXPROCS units,
+// - every build in flight holds one slot of a sub-pool (core's, no base slot);
+// - while any build is in flight, the pool holds at least GOMAXPROCS slots,
 //   so the service's threads never outnumber the slots this process holds;
 // - when no build is in flight, the pool holds nothing (an idle service uses
 //   no CPU), and the next build may restart the service with a GOMAXPROCS
 //   that fits the slots it can have then.
 //
-// Units are taken from the limiter (waiting) for builds, and without waiting
-// (tryReserve, tokens only) for the threads: a process that waits for more
+// Slots are borrowed from the limiter (waiting) for builds, and without waiting
+// (the pool's grow(), tokens only) for the threads: a process that waits for more
 // tokens while holding some can deadlock with another one doing the same.
 import { createRequire } from 'node:module';
 import { threadEnv, type Limiter, type Slot, type SubPool } from '@jobslot/core';
@@ -48,30 +48,20 @@ export interface Lease {
   end(): void;
 }
 
-interface Unit {
-  slot: Slot;
-  limiter: Limiter;
-  busy: boolean;
-}
-
-interface Waiter {
-  limiter: Limiter;
-  deliver(unit: Unit): void;
-}
-
 export class EsbuildService {
   private threadsValue: number | undefined;
   private pidValue: number | undefined;
   private startsValue = 0;
-  private readonly units: Unit[] = [];
-  private readonly waiters: Waiter[] = [];
+  /** Per limiter, the slots of builds and threads: core's sub-pool (no base; every slot borrowed). */
+  private readonly pools = new Map<Limiter, SubPool>();
+  /** The pool whose floor keeps the service's threads in slots while builds are in flight. */
+  private threadsPool: SubPool | undefined;
   private inFlightValue = 0;
   /** Setups that a restart would break: plain esbuild.context()/build() with the plugin, contexts in watch/serve mode. */
   private pinsValue = 0;
   /** Contexts made through this package's `context()`: a restart costs them their incremental state. */
   private contextsValue = 0;
   private unregisterExit: (() => void) | undefined;
-  private readonly extraPools = new WeakMap<Limiter, SubPool>();
 
   constructor(readonly esbuild: EsbuildModule) {}
 
@@ -79,7 +69,7 @@ export class EsbuildService {
     return Object.freeze({
       threads: this.threads,
       pid: this.pidValue,
-      slots: this.units.length,
+      slots: this.slotsHeld,
       inFlight: this.inFlightValue,
       starts: this.startsValue,
     });
@@ -112,12 +102,12 @@ export class EsbuildService {
    * the slots now held (at most `ceiling`).
    */
   async begin(limiter: Limiter, ceiling: number, signal?: AbortSignal): Promise<Lease> {
-    const unit = await this.take(limiter, signal);
+    const slot = await this.poolOf(limiter).acquire({ signal });
     // From here on, synchronous: nothing else can start or stop the service in between.
     this.inFlightValue++;
     if (this.inFlightValue === 1) this.size(limiter, ceiling);
     else this.topUp(limiter, this.threads ?? 0);
-    return this.lease(unit);
+    return this.lease(slot);
   }
 
   /**
@@ -126,10 +116,10 @@ export class EsbuildService {
    * service's threads without waiting. It cannot restart the service.
    */
   async join(limiter: Limiter, signal?: AbortSignal): Promise<Lease> {
-    const unit = await this.take(limiter, signal);
+    const slot = await this.poolOf(limiter).acquire({ signal });
     this.inFlightValue++;
     this.topUp(limiter, this.threads ?? 0);
-    return this.lease(unit);
+    return this.lease(slot);
   }
 
   /** For a build started from inside a callback that holds a slot: it runs in that slot. */
@@ -143,119 +133,59 @@ export class EsbuildService {
     };
   }
 
-  private lease(unit: Unit): Lease {
+  private lease(slot: Slot): Lease {
     return {
       end: releaseOnce(() => {
         this.inFlightValue--;
-        this.give(unit);
+        // The floor first: with no build in flight, the slot and the threads' extras go back together.
+        this.trim();
+        slot.release();
       }),
     };
   }
 
-  /** A free unit of `limiter` from the pool, else a new slot from it, whichever comes first. */
-  private take(limiter: Limiter, signal?: AbortSignal): Promise<Unit> {
-    const free = this.units.find((u) => !u.busy && u.limiter === limiter);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Unit>((resolve, reject) => {
-      const acquiring = new AbortController();
-      let settled = false;
-      const settle = () => {
-        settled = true;
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        limiter,
-        deliver: (unit) => {
-          settle();
-          acquiring.abort();
-          resolve(unit);
-        },
-      };
-      const onAbort = () => {
-        if (settled) return;
-        settle();
-        acquiring.abort();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      limiter.acquire({ signal: acquiring.signal }).then(
-        (slot) => {
-          const unit: Unit = { slot, limiter, busy: true };
-          this.units.push(unit);
-          // Served from the pool (or aborted) meanwhile: the slot is one more unit, kept only if needed.
-          if (settled) this.give(unit);
-          else {
-            settle();
-            resolve(unit);
-          }
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settle();
-          reject(error);
-        },
-      );
-    });
-  }
-
-  /** A unit a build is done with: to a build waiting for one, else free (and maybe released). */
-  private give(unit: Unit): void {
-    const waiter = this.waiters.find((w) => w.limiter === unit.limiter);
-    if (waiter) {
-      waiter.deliver(unit);
-      return;
-    }
-    unit.busy = false;
-    this.trim();
-  }
-
-  /** Releases free units beyond what the service's threads need while builds are in flight. */
-  private trim(): void {
-    const busy = this.units.filter((u) => u.busy).length;
-    const keep = this.inFlightValue > 0 ? Math.max(this.threads ?? 0, busy) : busy;
-    for (let i = this.units.length - 1; i >= 0 && this.units.length > keep; i--) {
-      const unit = this.units[i]!;
-      if (unit.busy) continue;
-      this.units.splice(i, 1);
-      unit.slot.release();
-    }
-  }
-
-  /** Where the threads' extra units come from: tokens only, never the implicit slot (a build has it). */
-  private extras(limiter: Limiter): SubPool {
-    let pool = this.extraPools.get(limiter);
-    if (!pool) this.extraPools.set(limiter, (pool = limiter.subPool({ base: false })));
+  /** The builds' and threads' slots of `limiter`: a free one at once, else one borrowed (waiting) from the limiter. */
+  private poolOf(limiter: Limiter): SubPool {
+    let pool = this.pools.get(limiter);
+    if (!pool) this.pools.set(limiter, (pool = limiter.subPool({ base: false })));
     return pool;
   }
 
-  /** Takes free tokens, without waiting, until the pool has `target` units. */
+  /** Slots held now for builds and threads, across limiters. */
+  private get slotsHeld(): number {
+    let held = 0;
+    for (const pool of this.pools.values()) held += pool.capacity;
+    return held;
+  }
+
+  /** While builds are in flight, the slots held stay at least the service's threads; after, only what builds use. */
+  private trim(): void {
+    for (const pool of this.pools.values()) if (pool !== this.threadsPool) pool.keep(0);
+    const pool = this.threadsPool;
+    if (!pool) return;
+    const others = this.slotsHeld - pool.capacity;
+    pool.keep(this.inFlightValue > 0 ? Math.max(0, (this.threads ?? 0) - others) : 0);
+  }
+
+  /**
+   * Takes free tokens, without waiting, until `target` slots are held (a build
+   * waiting for a slot gets one of them first; the threads share it all the same).
+   */
   private topUp(limiter: Limiter, target: number): void {
-    while (this.units.length < target) {
-      const reservation = this.extras(limiter).tryReserve(1);
-      if (reservation.slots === 0) return;
-      const unit: Unit = { slot: reservation, limiter, busy: true };
-      this.units.push(unit);
-      // A build waiting for a slot comes first; the threads share its slot all the same.
-      const waiter = this.waiters.find((w) => w.limiter === limiter);
-      if (waiter) waiter.deliver(unit);
-      else unit.busy = false;
-    }
+    const pool = this.poolOf(limiter);
+    this.threadsPool = pool;
+    const others = this.slotsHeld - pool.capacity;
+    pool.keep(Math.max(0, target - others));
+    pool.grow(target - others);
   }
 
   /** The first build in flight: sizes the pool and, where it may, the service. */
   private size(limiter: Limiter, ceiling: number): void {
     this.topUp(limiter, ceiling);
     // Builds already holding slots may outnumber the ceiling; the threads never do.
-    const want = Math.min(this.units.length, ceiling);
+    const want = Math.min(this.slotsHeld, ceiling);
     const threads = this.threads;
-    if (threads === want) return;
+    if (threads === want) return this.trim();
     // More threads would help, but a restart costs idle contexts their incremental state.
     if (threads !== undefined && want > threads && this.contextsValue > 0) return this.trim();
     if (this.pinsValue > 0) {
