@@ -5,12 +5,14 @@
 #   scripts/api-report.sh update   write the reports after a deliberate API change (commit them)
 # Needs a build of packages/core first (make build).
 set -euo pipefail
-cd "$(dirname "$0")/../packages/core"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/packages/core"
 local_flag=()
 [[ "${1:-check}" == update ]] && local_flag=(--local)
 status=0
 for config in api-extractor.json api-extractor.server.json api-extractor.trace.json api-extractor.plugin.json; do
-  npx api-extractor run "${local_flag[@]}" -c "$config" || status=1
+  # the pinned root devDependency (not npx, which could fetch another "api-extractor")
+  "$root/node_modules/.bin/api-extractor" run "${local_flag[@]}" -c "$config" || status=1
 done
 if [[ $status -ne 0 ]]; then
   echo "The public API of @jobslot/core changed. If that is meant, run scripts/api-report.sh update and commit docs/api/." >&2
