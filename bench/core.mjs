@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJobserver, JobClient } from '@jobslot/core';
+import { JobClient } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
 import * as naive from './lib/naive.mjs';
 import { table } from './lib/table.mjs';
 

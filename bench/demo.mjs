@@ -9,8 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeTrace, readTrace } from '@jobslot/core';
-import { startSampler } from './lib/procstat.mjs';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
+import { startSampler } from '../test/support/procstat.mjs';
 import { table } from './lib/table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +23,7 @@ const runs = arg('--runs', 2);
 const jobs = arg('--jobs', 2);
 
 const SIXTEEN = {
-  NODE_OPTIONS: `--require ${join(HERE, 'lib/cpus16.cjs')}`,
+  NODE_OPTIONS: `--require ${join(HERE, '../test/support/cpus16.cjs')}`,
   GOMAXPROCS: '16',
   ROLLDOWN_WORKER_THREADS: '24',
   RAYON_NUM_THREADS: '16',

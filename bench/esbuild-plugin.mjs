@@ -13,7 +13,7 @@
 // Machines:
 //   real          this machine as it is
 //   sim16         a simulated 16-core one, as the tools would size themselves there: a
-//                 --require preload (bench/lib/cpus16.cjs) makes os.cpus() and
+//                 --require preload (test/support/cpus16.cjs) makes os.cpus() and
 //                 os.availableParallelism() report 16, and GOMAXPROCS=16,
 //                 ROLLDOWN_WORKER_THREADS=24, RAYON_NUM_THREADS=16 are in the environment
 //                 (jobslot lowers them to the slots it holds)
@@ -33,15 +33,15 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyzeTrace, readTrace } from '@jobslot/core';
-import { percentile, processTree, runnableThreads } from './lib/procstat.mjs';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
+import { percentile, processTree, runnableThreads } from '../test/support/procstat.mjs';
 import { table } from './lib/table.mjs';
 import { generateTree } from '../test/fixtures/esbuild-plugin/gen-src.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = join(ROOT, 'test/fixtures/esbuild-plugin/build.mjs');
 const CLI = join(ROOT, 'packages/core/dist/cli.js');
-const CPUS16 = join(ROOT, 'bench/lib/cpus16.cjs');
+const CPUS16 = join(ROOT, 'test/support/cpus16.cjs');
 for (const need of [CLI, join(ROOT, 'packages/esbuild-plugin/dist/index.js')]) {
   if (!existsSync(need)) {
     console.error(`${need} missing: run \`npx turbo run build\` first`);

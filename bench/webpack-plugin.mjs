@@ -12,7 +12,7 @@
 // three size no pool in these builds, but are set as a 16-core CI would): peak
 // minimizer workers alive at once across all builds, peak thread-loader
 // workers in one process, runnable threads of the make process tree (p50/p95/
-// max, sampled from /proc every 20 ms by bench/lib/procstat.mjs), peak total
+// max, sampled from /proc every 20 ms by test/support/procstat.mjs), peak total
 // RSS of the tree, wall time, CPU time of the whole tree (user + system, from
 // /usr/bin/time). Medians over the runs; the load average before and after
 // says how busy the machine was with other work.
@@ -30,8 +30,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyzeTrace, readTrace } from '@jobslot/core';
-import { startSampler } from './lib/procstat.mjs';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
+import { startSampler } from '../test/support/procstat.mjs';
 import { table } from './lib/table.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -93,7 +93,7 @@ function workerPeaks(file, kind) {
 const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function makefile(project, out, builds) {
-  const node = `node --require ${sh(join(ROOT, 'bench/lib/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
+  const node = `node --require ${sh(join(ROOT, 'test/support/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
   const targets = builds.map((b, i) => `b${i}`);
   const lines = [`all: ${targets.join(' ')}`, `.PHONY: all ${targets.join(' ')}`];
   builds.forEach((b, i) => lines.push(`b${i}:`, `\t+${node} ${b} ${sh(project)} ${sh(join(out, `b${i}`))}`));

@@ -3,7 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createJobserver, JobClient } from '@jobslot/core';
+import { JobClient } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, makeBins, ROOT, run, runMake, tempDir } from './support/index.js';
 

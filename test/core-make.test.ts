@@ -3,7 +3,7 @@
 // back, timeouts and aborts that end on time.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeTrace, readTrace } from '@jobslot/core';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, makeBins, ROOT, run, runMake, tempDir } from './support/index.js';
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core';
+import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLI, cleanEnv, makeBins, processTree, ROOT, run, runMake, sh, tempDir, type MakeBin } from './support/index.js';
 // @ts-expect-error: a plain .mjs fixture, shared with the benchmark

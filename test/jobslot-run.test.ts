@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { analyzeTrace, createJobserver, readTrace } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir } from './support/index.js';
 

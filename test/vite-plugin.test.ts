@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { analyzeTrace, readTrace } from '@jobslot/core';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 // @ts-expect-error a plain JS fixture, shared with the benchmark
 import { writeApp } from './fixtures/vite-plugin/app.mjs';

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { analyzeTrace, readTrace } from '@jobslot/core';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeBins, ROOT, run, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
 
@@ -86,7 +86,7 @@ function expectSameOutput(actual: string, expected: string): void {
 
 /** A Makefile whose targets each run one build of the fixture project. */
 function makefile(project: string, out: string, recipes: Record<string, string>, all = Object.keys(recipes)): string {
-  const node = `node --require ${sh(join(ROOT, 'bench/lib/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
+  const node = `node --require ${sh(join(ROOT, 'test/support/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
   const lines = [`NODE := ${node}`, `P := ${sh(project)}`, `OUT := ${sh(out)}`, `all: ${all.join(' ')}`, `.PHONY: all ${Object.keys(recipes).join(' ')}`];
   for (const [target, recipe] of Object.entries(recipes)) lines.push(`${target}:`, `\t${recipe}`);
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants as fsc, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseMakeflags } from '@jobslot/core';
+import { parseMakeflags } from '@jobslot/core/server';
 
 // koffi as @jobslot/core resolves it: one copy of the native module per process.
 const require = createRequire(import.meta.resolve('@jobslot/core'));

@@ -1,2 +1,3 @@
 export * from './make.js';
-export * from './procstat.js';
+export * from './procstat.mjs';
+export * from './jobserver.js';

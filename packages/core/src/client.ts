@@ -7,40 +7,15 @@
 // serves them all, so many pending acquire() calls cost no more than one.
 import { os } from './builtins.js';
 import type { Backend } from './backend.js';
-import { abortError, JobserverError, type JobserverErrorKind } from './errors.js';
+import { discoverJobserver } from './discover.js';
+import { abortError, type JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
 import { contendForImplicitSlot, processSlots, reclaimImplicitSlot, wakeLimiters } from './process-slots.js';
-import { makeflagsFromEnv, type JobserverAuth } from './makeflags.js';
-import { checkPoolHint, implicitSlotLock, isPool, parsePoolHint, POOL_VARIABLE, sharesImplicitSlot, type PoolHint } from './pool.js';
-import { PosixBackend } from './posix.js';
-import { WindowsBackend } from './windows.js';
+import { implicitSlotLock, sharesImplicitSlot, type PoolHint } from './pool.js';
 import { trace } from './trace.js';
+import type { AcquireOptions, FromEnvOptions, Token } from './types.js';
 
-export interface FromEnvOptions {
-  /** Where to look for MAKEFLAGS. Default: `process.env`. */
-  env?: Record<string, string | undefined>;
-  /** Called with the one warning about an unusable jobserver. Default: a line on stderr. */
-  onWarning?: (message: string) => void;
-  /**
-   * How to wait for tokens on POSIX: 'signal' (SIGURG via F_SETSIG, Linux main thread, no
-   * thread spent) or 'poll' (one poll() on the libuv threadpool). Default: the
-   * best this platform and thread allow. For benchmarks and tests.
-   */
-  waitMode?: 'signal' | 'poll';
-}
-
-export interface AcquireOptions {
-  /** Give up after this many ms and resolve null. Default: wait as long as it takes. */
-  timeout?: number;
-  /** Abort the wait: the promise rejects with the signal's reason (an AbortError). */
-  signal?: AbortSignal;
-}
-
-/** One job token. `release()` writes its byte back; calling it again does nothing. */
-export interface Token {
-  readonly byte: number;
-  release(): void;
-}
+export type { AcquireOptions, FromEnvOptions, Token } from './types.js';
 
 interface Waiter {
   resolve(token: Token | null): void;
@@ -64,21 +39,6 @@ function defaultWarning(message: string): void {
   process.stderr.write(`jobslot: ${message}\n`);
 }
 
-function openBackend(auth: JobserverAuth, waitMode: FromEnvOptions['waitMode']): Backend {
-  // The backends load their FFI in their constructors: without a jobserver no
-  // native code is ever loaded.
-  if (auth.kind === 'sem') {
-    if (process.platform !== 'win32') {
-      throw new JobserverError('unsupported', `a semaphore jobserver (${auth.name}) is only usable on Windows`);
-    }
-    return new WindowsBackend(auth.name);
-  }
-  if (process.platform === 'win32') {
-    throw new JobserverError('unsupported', `a ${auth.kind} jobserver is not usable on Windows`);
-  }
-  return new PosixBackend(auth, { waitMode });
-}
-
 class ClientToken implements Token {
   released = false;
   constructor(
@@ -96,6 +56,7 @@ export class JobClient {
   private _connected = false;
   private _reason: string | undefined;
   private _errorKind: JobserverErrorKind | undefined;
+  private _error: JobserverError | undefined;
   private _style: 'fifo' | 'pipe' | 'sem' | undefined;
   /** A usable jobserver was found. Turns false if it closes. */
   get connected(): boolean {
@@ -109,13 +70,15 @@ export class JobClient {
   get errorKind(): JobserverErrorKind | undefined {
     return this._errorKind;
   }
+  /** Why discovery found no usable jobserver, with the variable that named it (undefined if it did). */
+  get error(): JobserverError | undefined {
+    return this._error;
+  }
   get style(): 'fifo' | 'pipe' | 'sem' | undefined {
     return this._style;
   }
   /** The -jN hint, when make gave one. */
   readonly jobs: number | undefined;
-  /** make is running with -n (`n` in MAKEFLAGS' first word). */
-  readonly dryRun: boolean;
   /**
    * This process may run one job without a token (make's implicit slot).
    * False while a sibling beneath the same `jobslot run` owns it (a runner
@@ -161,53 +124,18 @@ export class JobClient {
       trace('warn', { message });
       onWarning(message);
     };
-    const found = makeflagsFromEnv(env);
-    this.jobs = found?.flags.jobs;
-    this.dryRun = found?.flags.dryRun ?? false;
-    this.fallbackSlots = found && !found.flags.unlimited ? 1 : os.availableParallelism();
-
-    const fail = (kind: JobserverErrorKind, reason: string, warn: boolean) => {
-      this._errorKind = kind;
-      this._reason = reason;
-      if (warn) this.warn(`${reason}; running without the jobserver`);
-    };
-
-    if (!found || found.flags.rawAuth === undefined) {
-      fail('no-jobserver', found ? `${found.variable} names no jobserver (make -j1, or not run by make -j)` : 'no MAKEFLAGS: not run by make', false);
+    const found = discoverJobserver(env, options.waitMode);
+    this.jobs = found.flags?.jobs;
+    this.fallbackSlots = found.flags && !found.flags.unlimited ? 1 : os.availableParallelism();
+    if (!found.ok) {
+      this._error = found.error;
+      this._errorKind = found.error.kind;
+      this._reason = found.error.message;
+      if (found.warn) this.warn(`${found.error.message}; running without the jobserver`);
       return;
     }
-    const { flags, variable } = found;
-    if (!flags.auth) {
-      if (flags.authError === 'negative-fd') {
-        fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
-      } else if (flags.authError === 'unsafe-path') {
-        fail('unsafe-path', `${variable} names the jobserver fifo ${JSON.stringify(flags.rawAuth!.slice('fifo:'.length))}, which is not an absolute path free of control characters (make names an absolute one): ignoring it`, true);
-      } else {
-        fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
-      }
-      return;
-    }
-    const hint = parsePoolHint(env[POOL_VARIABLE]);
-    let viaHint = false;
-    try {
-      try {
-        this.backend = openBackend(flags.auth, options.waitMode);
-      } catch (error) {
-        // The descriptors did not survive the way here (node under `npm run`
-        // closes them): a `jobslot run` above us also names its pool by path.
-        const usable = hint && flags.auth.kind === 'pipe' && error instanceof JobserverError && checkPoolHint(hint) === undefined;
-        if (!usable) throw error;
-        this.backend = openBackend({ kind: 'fifo', path: hint.path }, options.waitMode);
-        viaHint = true;
-      }
-    } catch (error) {
-      if (error instanceof JobserverError) fail(error.kind, error.message, true);
-      else fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
-      return;
-    }
-    if (hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''))) {
-      this.joinPool(hint);
-    }
+    this.backend = found.backend;
+    if (found.pool) this.joinPool(found.pool);
     this._style = this.backend.style;
     this._connected = true;
     this.unregisterExit = onProcessExit(() => this.releaseAllNow());

@@ -46,6 +46,8 @@ export class JobserverError extends Error {
   constructor(
     readonly kind: JobserverErrorKind,
     message: string,
+    /** The variable the jobserver was named in (MAKEFLAGS, MFLAGS, CARGO_MAKEFLAGS), when one was. */
+    readonly variable?: string,
   ) {
     super(message);
     Object.defineProperty(this, BRAND, { value: true });

@@ -7,29 +7,21 @@
 // Process-wide on purpose: one set of handlers however many clients (and
 // however many copies of this package, ESM and CJS) a process has.
 
+import { processState, type ExitRegistry } from './state.js';
 import { trace } from './trace.js';
 
 type Releaser = () => void;
 
-interface ExitRegistry {
-  releasers: Set<Releaser>;
-  installed: boolean;
-}
-
-const KEY = Symbol.for('jobslot.exit-registry');
-const registry: ExitRegistry = ((globalThis as Record<symbol, unknown>)[KEY] as ExitRegistry | undefined) ?? {
-  releasers: new Set(),
-  installed: false,
-};
-(globalThis as Record<symbol, unknown>)[KEY] = registry;
+const registry = (): ExitRegistry => processState().exit;
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function releaseAll(): void {
-  if (registry.releasers.size === 0) return;
+  const { releasers } = registry();
+  if (releasers.size === 0) return;
   // Slots still running end with the process: say so, or a trace would count them forever.
   trace('exit');
-  for (const release of [...registry.releasers]) {
+  for (const release of [...releasers]) {
     try {
       release();
     } catch {
@@ -57,8 +49,9 @@ function onUncaught(): void {
 }
 
 function install(): void {
-  if (registry.installed) return;
-  registry.installed = true;
+  const exit = registry();
+  if (exit.installed) return;
+  exit.installed = true;
   process.on('exit', releaseAll);
   // The monitor runs before Node prints the error and exits; it changes nothing else.
   process.on('uncaughtExceptionMonitor', onUncaught);
@@ -74,6 +67,7 @@ function install(): void {
  */
 export function onProcessExit(release: Releaser): () => void {
   install();
-  registry.releasers.add(release);
-  return () => registry.releasers.delete(release);
+  const { releasers } = registry();
+  releasers.add(release);
+  return () => releasers.delete(release);
 }

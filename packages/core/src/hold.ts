@@ -7,43 +7,77 @@
 // queue forever. So the slot goes back for the wait and a slot is taken again
 // before the job continues, as make's own jobs do: a job waiting is not a job
 // running. With one slot in total this is what lets nesting finish at all.
-import type { Slot } from './limiter.js';
+//
+// One notion of "the hold I am in" per process: runInSlot() runs a job in a
+// hold and makes it the async context's current hold; a job nested inside it
+// (a run() in a run(), a plugin callback calling another governed one, a build
+// started from a callback) runs inline in that slot; lendSlotDuring() lends
+// the current hold's slot out while the job awaits nested work.
+import { processState } from './state.js';
+import type { Hold, Slot } from './types.js';
 
-export interface HoldOptions {
-  /** Aborts a wait for a slot (the first one, or one taken back after a lend). Default: none. */
-  signal?: AbortSignal;
-  /**
-   * Where the hold gets a slot from; the hold aborts `signal` when it no
-   * longer wants one (it ended). Default: the limiter's `acquire`. A plugin
-   * can pass its own source, e.g. "a slot its build already holds, else the
-   * limiter's".
-   */
-  takeSlot?: (signal: AbortSignal) => Promise<Slot>;
+/** Anything that hands out slots: the limiter, or a sub-pool of it. */
+export interface SlotSource {
+  acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
+  /** A slot if one is free right now, without waiting (optional). */
+  tryAcquire?(): Slot | undefined;
 }
 
-export interface Hold {
-  /**
-   * Resolves once the hold has its first slot (or has ended first); rejects
-   * if the wait was aborted by `signal`, and the hold is then ended.
-   */
-  readonly ready: Promise<void>;
-  /** Holds a slot right now: false before `ready`, while lent out, and after `end()`. */
-  readonly holding: boolean;
-  /** `end()` was called (or the first wait failed). */
-  readonly ended: boolean;
-  /**
-   * Runs `wait` with the slot lent out (released), and takes a slot again
-   * before it returns or rethrows, so the caller goes on only in a slot.
-   * Overlapping calls lend the slot once and take it back once, after the
-   * last one. After `end()`, nothing is taken back.
-   */
-  lendDuring<T>(wait: () => T | Promise<T>): Promise<T>;
-  /** Gives the slot back for good and stops any wait for one. Idempotent. */
-  end(): void;
+/**
+ * The slot of a hold, lent to the jobs nested in it that found no free slot
+ * of their own: one at a time, in call order. A nested job that lends its
+ * slot (awaits nested work of its own) lets the next one run meanwhile, as
+ * any hold does, so sharing cannot deadlock where lending is used.
+ */
+class SharedSlot implements SlotSource {
+  private busy = false;
+  private readonly waiting: { resolve(slot: Slot): void; reject(error: unknown): void; signal?: AbortSignal; onAbort(): void }[] = [];
+
+  acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve(this.slot());
+    }
+    return new Promise<Slot>((resolve, reject) => {
+      const entry = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.waiting.indexOf(entry);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(signal!.reason);
+        },
+      };
+      signal?.addEventListener('abort', entry.onAbort, { once: true });
+      this.waiting.push(entry);
+    });
+  }
+
+  private slot(): Slot {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const next = this.waiting.shift();
+        if (!next) {
+          this.busy = false;
+          return;
+        }
+        next.signal?.removeEventListener('abort', next.onAbort);
+        next.resolve(this.slot());
+      },
+    };
+  }
 }
 
 export class SlotHold implements Hold {
   readonly ready: Promise<void>;
+  /** This hold's slot, for nested jobs that find no free one (made on first use). */
+  shared: SharedSlot | undefined;
   private slot: Slot | undefined;
   /** lendDuring() calls in progress; the slot is lent out while > 0 */
   private lent = 0;
@@ -53,7 +87,7 @@ export class SlotHold implements Hold {
   private done = false;
 
   constructor(
-    private readonly takeSlot: (signal: AbortSignal) => Promise<Slot>,
+    private readonly source: SlotSource,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.taking = this.take();
@@ -80,7 +114,7 @@ export class SlotHold implements Hold {
     if (outer?.aborted) onAbort();
     else outer?.addEventListener('abort', onAbort, { once: true });
     try {
-      const slot = await this.takeSlot(taker.signal);
+      const slot = await this.source.acquire({ signal: taker.signal });
       // The job may have ended while we waited (it did not await a lend it started).
       if (this.done) slot.release();
       else this.slot = slot;
@@ -121,4 +155,51 @@ export class SlotHold implements Hold {
     this.taker?.abort();
     this.giveBack();
   }
+}
+
+/** The hold this async context runs in, if it holds its slot now (not while lent out, not after it ended). */
+export function currentHold(): Hold | undefined {
+  const hold = processState().holds.getStore();
+  return hold?.holding ? hold : undefined;
+}
+
+/**
+ * Runs `fn` in a slot of `source`, as the async context's current hold.
+ * Nested use is bounded and never waits on the pool: called where a hold holds
+ * its slot already, `fn` takes a slot of `source` only if one is free right
+ * now, and otherwise shares the enclosing hold's slot with that hold's other
+ * nested jobs, one at a time in call order (the enclosing job is awaiting
+ * them). Called while that slot is lent out (inside lendSlotDuring), it takes
+ * a slot of its own, like any other job.
+ */
+export async function runInSlot<T>(source: SlotSource, fn: () => T | Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  const parent = currentHold() as SlotHold | undefined;
+  let from = source;
+  if (parent) {
+    const free = source.tryAcquire?.();
+    from = free ? { acquire: () => Promise.resolve(free) } : (parent.shared ??= new SharedSlot());
+  }
+  const hold = new SlotHold(from, options.signal);
+  try {
+    await hold.ready;
+    return await processState().holds.run(hold, fn);
+  } finally {
+    hold.end();
+  }
+}
+
+/**
+ * Runs `wait` (nested work of the same build that the current job awaits)
+ * with the current hold's slot lent out, and takes a slot again before it
+ * returns; without a current hold, just runs `wait`.
+ */
+export function lendSlotDuring<T>(wait: () => T | Promise<T>): Promise<T> {
+  const hold = processState().holds.getStore();
+  if (!hold || hold.ended) return (async () => wait())();
+  return hold.lendDuring(wait);
+}
+
+/** Runs `fn` outside any hold: async resources made in it must not carry one into unrelated later callbacks. */
+export function outsideHolds<T>(fn: () => T): T {
+  return processState().holds.exit(fn);
 }

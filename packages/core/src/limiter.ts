@@ -3,73 +3,16 @@
 // owns it), then tokens it waits for from the jobserver. Tokens go back the moment no queued task needs
 // them. Without a jobserver it falls back to `max` or the machine's
 // parallelism, so code using it behaves the same with or without make.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { JobClient, Token } from './client.js';
+import type { JobClient } from './client.js';
 import { abortError } from './errors.js';
-import { SlotHold, type Hold, type HoldOptions } from './hold.js';
+import { runInSlot, SlotHold } from './hold.js';
+import { releaseOnce } from './once.js';
 import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
+import { createSubPool } from './sub-pool.js';
 import { trace } from './trace.js';
+import type { Hold, HoldOptions, Limiter, LimiterOptions, Reservation, Slot, SubPool, SubPoolOptions, Token } from './types.js';
 
-export interface LimiterOptions {
-  /**
-   * The most slots to use at once, the implicit one included. Default: as many
-   * as the jobserver gives; without one, `client.fallbackSlots` (1 under make,
-   * the CPU count outside it).
-   */
-  max?: number;
-  /** A name for this limiter in traces. */
-  label?: string;
-}
-
-export interface Slot {
-  /** Gives the slot back (to the next queued task, or to the jobserver). Idempotent. */
-  release(): void;
-}
-
-export interface Reservation {
-  /** How many extra slots were taken. */
-  readonly slots: number;
-  release(): void;
-}
-
-export interface Limiter {
-  readonly client: JobClient;
-  /** Tasks running in slots now (reservations included). */
-  readonly active: number;
-  /** Tasks waiting for a slot. */
-  readonly pending: number;
-  /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
-  readonly capacity: number;
-  /** A jobserver governs this process; false means fallback, nothing to throttle. */
-  readonly limited: boolean;
-  /**
-   * Runs `fn` in a slot. Called from inside a task this limiter runs, `fn`
-   * takes a slot only if one is free right now, else shares the enclosing
-   * task's slot with its other nested tasks, one at a time in call order (so
-   * nesting is bounded and cannot deadlock; a nested task must not wait for a
-   * sibling started after it).
-   */
-  run<T>(fn: () => T | Promise<T>): Promise<T>;
-  /** Waits for a slot you release yourself. */
-  acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
-  /**
-   * Takes up to `want` slots without waiting: the free implicit slot first,
-   * then tokens. Size a worker pool to `Math.max(1, slots)`. With
-   * `extraOnly`, only tokens are taken, leaving the implicit slot to other
-   * users in this process.
-   */
-  tryReserve(want: number, options?: { extraOnly?: boolean }): Reservation;
-  /**
-   * Starts waiting for a slot for one job and returns its hold: await
-   * `hold.ready`, run the job, `hold.end()`. While the job awaits nested work
-   * of the same build, run that wait in `hold.lendDuring(wait)`: the slot is
-   * given back for it and taken again after (also when the wait throws), so
-   * nesting cannot deadlock even with one slot in total.
-   */
-  hold(options?: HoldOptions): Hold;
-  /** Gives back every token and process slot it holds; queued tasks are rejected. */
-  close(): void;
-}
+export type { Limiter, LimiterOptions, Reservation, Slot } from './types.js';
 
 interface Queued {
   start(): void;
@@ -77,8 +20,6 @@ interface Queued {
 }
 
 class SlotLimiter implements Limiter {
-  /** The slot the current task runs in, as seen by tasks it starts with run(). */
-  private readonly context = new AsyncLocalStorage<Lane>();
   private readonly queue: Queued[] = [];
   private readonly tokens: Token[] = [];
   private processHeld = 0;
@@ -206,23 +147,18 @@ class SlotLimiter implements Limiter {
     }
   }
 
-  /** The handle of a slot already started (startOne). */
-  private slotFor(): Slot {
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.endOne();
-      },
-    };
+  /** A slot if one is free right now (and nobody queued ahead), else undefined: for nested run(). */
+  tryAcquire(): Slot | undefined {
+    if (this.closed || this.queue.length > 0 || !this.trySlot()) return undefined;
+    this.startOne();
+    return { release: releaseOnce(() => this.endOne()) };
   }
 
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
     const { signal } = options;
     if (this.closed) return Promise.reject(new Error('limiter closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const makeSlot = () => this.slotFor();
+    const makeSlot = (): Slot => ({ release: releaseOnce(() => this.endOne()) });
     if (this.queue.length === 0 && this.trySlot()) {
       this.startOne();
       return Promise.resolve(makeSlot());
@@ -251,49 +187,36 @@ class SlotLimiter implements Limiter {
     });
   }
 
-  async run<T>(fn: () => T | Promise<T>): Promise<T> {
-    const lane = this.context.getStore();
-    // A task already in a slot of this limiter: a slot free right now, else
-    // the enclosing task's own slot, which its nested tasks share one at a
-    // time (it waits on them meanwhile). Never a wait for a new slot: with
-    // every slot held by tasks awaiting nested ones, that would deadlock.
-    let slot: Slot;
-    if (!lane) slot = await this.acquire();
-    else if (this.queue.length === 0 && !this.closed && this.trySlot()) {
-      this.startOne();
-      slot = this.slotFor();
-    } else return lane.enqueue(async () => this.context.run(new Lane(), fn));
-    try {
-      return await this.context.run(new Lane(), fn);
-    } finally {
-      slot.release();
-    }
+  run<T>(fn: () => T | Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    return runInSlot(this, fn, options);
   }
 
-  tryReserve(want: number, options: { extraOnly?: boolean } = {}): Reservation {
-    let slots = 0;
+  tryReserve(want: number): Reservation {
+    return this.reserve(want, false);
+  }
+
+  /** Up to `want` slots now; `extraOnly`: tokens only, the implicit slot left to other jobs of this process. */
+  private reserve(want: number, extraOnly: boolean): Reservation {
     if (!this.limited) {
       // Nothing governs this process: leave pools as they would be.
       return { slots: Math.max(0, want), release() {} };
     }
-    while (slots < want && this.trySlot(options.extraOnly)) {
+    let slots = 0;
+    while (slots < want && this.trySlot(extraOnly)) {
       this.startOne();
       slots++;
     }
-    let released = false;
-    return {
-      slots,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (let i = 0; i < slots; i++) this.endOne();
-      },
-    };
+    return { slots, release: releaseOnce(() => {
+      for (let i = 0; i < slots; i++) this.endOne();
+    }) };
   }
 
   hold(options: HoldOptions = {}): Hold {
-    const takeSlot = options.takeSlot ?? ((signal: AbortSignal) => this.acquire({ signal }));
-    return new SlotHold(takeSlot, options.signal);
+    return new SlotHold(this, options.signal);
+  }
+
+  subPool(options: SubPoolOptions = {}): SubPool {
+    return createSubPool(this, (want) => this.reserve(want, true), options);
   }
 
   close(): void {
@@ -305,19 +228,6 @@ class SlotLimiter implements Limiter {
     this.tokenWait = undefined;
     for (const token of this.tokens.splice(0)) token.release();
     for (; this.processHeld > 0; this.processHeld--) giveProcessSlot();
-  }
-}
-
-/** A running task's slot, lent to the tasks it runs nested, one at a time, in order. */
-class Lane {
-  private tail: Promise<unknown> = Promise.resolve();
-  enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
   }
 }
 

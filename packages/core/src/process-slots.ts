@@ -2,25 +2,13 @@
 // (make counted this process when it started it). One pool per process,
 // shared by every limiter and by every copy of this package (ESM and CJS), so
 // two limiters never both count the implicit slot.
+import { processState, type ProcessSlots } from './state.js';
 
-export interface ProcessSlots {
-  /** slots not in use by any limiter (0 or 1) */
-  free: number;
-  /** this process has make's implicit slot (false: a sibling beneath the same `jobslot run` has it) */
-  implicit: boolean;
-  /** limiters to poke when a slot comes back */
-  wakers: Set<() => void>;
-  /** for a sibling: tries to take the implicit slot over (its owner may have ended) */
-  reclaim: (() => boolean) | undefined;
-  /** the implicit slot has been contended for (once per process) */
-  contended: boolean;
-}
+export type { ProcessSlots } from './state.js';
 
-const KEY = Symbol.for('jobslot.process-slots');
-
+/** The process's pool of slots it has without asking the jobserver. */
 export function processSlots(): ProcessSlots {
-  const g = globalThis as Record<symbol, ProcessSlots | undefined>;
-  return (g[KEY] ??= { free: 1, implicit: true, wakers: new Set(), reclaim: undefined, contended: false });
+  return processState().slots;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The limiter against a real fifo jobserver in this process.
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobClient } from '../src/client.js';
+import { currentHold, lendSlotDuring } from '../src/hold.js';
 import { createLimiter, type Limiter } from '../src/limiter.js';
 import { createJobserver, type Jobserver } from '../src/server.js';
 
@@ -249,21 +250,84 @@ describe('limiter.hold', () => {
     expect(limiter.active).toBe(0);
   });
 
-  it('takeSlot: a hold can get its slot elsewhere', async () => {
-    const { limiter } = setup(2);
-    let taken = 0;
-    let given = 0;
-    const hold = limiter.hold({
-      takeSlot: async () => {
-        taken++;
-        return { release: () => given++ };
-      },
+  it('run() nested in a hold of any pool, with no slot free, shares its slot; lent out, it takes a slot of its own', async () => {
+    const { limiter } = setup(1);
+    const other = createLimiter(limiter.client);
+    cleanup.push(() => other.close());
+    await limiter.run(async () => {
+      expect(currentHold()?.holding).toBe(true);
+      // no slot free: it shares the enclosing job's slot, no second one
+      await other.run(() => expect(limiter.active + other.active).toBe(1));
+      // lent out: the nested job takes the slot that was lent
+      await lendSlotDuring(() => other.run(() => expect([limiter.active, other.active]).toEqual([0, 1])));
+      expect(limiter.active).toBe(1);
     });
-    await hold.ready;
-    await hold.lendDuring(() => undefined);
-    hold.end();
-    expect([taken, given]).toEqual([2, 2]);
+    expect(currentHold()).toBeUndefined();
+  });
+});
+
+describe('limiter.subPool', () => {
+  it('a base slot plus extras borrowed while jobs wait, given back when none waits', async () => {
+    const { limiter, client } = setup(3); // the implicit slot and two tokens
+    const base = await limiter.acquire(); // the owner's slot (the implicit one)
+    const pool = limiter.subPool();
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        pool.run(async () => {
+          peak = Math.max(peak, ++running);
+          await sleep(10);
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(3); // the base and both tokens
+    expect(pool.active).toBe(0);
+    expect(pool.capacity).toBe(1);
+    expect(client.held).toBe(0);
+    base.release();
+  });
+
+  it('without its base it borrows every slot; tryReserve takes tokens only', async () => {
+    const { limiter, client } = setup(3);
+    const pool = limiter.subPool({ base: false });
+    expect(pool.capacity).toBe(0);
+    const reservation = pool.tryReserve(5);
+    expect(reservation.slots).toBe(2); // never the implicit slot
+    expect(limiter.capacity - limiter.active).toBe(1);
+    pool.close();
+    expect(client.held).toBe(0);
+    reservation.release();
     expect(limiter.active).toBe(0);
+  });
+
+  it('grow() borrows free tokens now; keep() holds them as a floor until it is lifted', async () => {
+    const { limiter, client } = setup(4); // the implicit slot and three tokens
+    const pool = limiter.subPool({ base: false });
+    pool.keep(3);
+    expect(pool.grow(5)).toBe(3); // tokens only: the implicit slot stays free
+    expect(client.held).toBe(3);
+    const slot = await pool.acquire(); // one of them, at once
+    expect(client.held).toBe(3);
+    pool.keep(0);
+    expect(client.held).toBe(1); // only the one in use
+    slot.release();
+    expect(client.held).toBe(0);
+  });
+
+  it('close() lets waiting jobs through and gives extras back', async () => {
+    const { limiter, client } = setup(1);
+    const pool = limiter.subPool();
+    const first = await pool.acquire();
+    const waiting = pool.acquire();
+    expect(pool.active).toBe(1);
+    pool.close();
+    const second = await waiting;
+    expect(pool.active).toBe(2);
+    first.release();
+    second.release();
+    expect(client.held).toBe(0);
   });
 });
 

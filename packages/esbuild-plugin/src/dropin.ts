@@ -2,8 +2,8 @@
 // and free tokens for Go threads, before the call reaches esbuild, so that
 // they can start (or restart) esbuild's service with GOMAXPROCS = the slots
 // held. The plugin alone cannot: by the time a plugin runs, the service does.
+import { currentHold } from '@jobslot/core';
 import type { BuildContext, BuildOptions, BuildResult, Plugin, ServeOptions, ServeResult, WatchOptions } from 'esbuild';
-import { currentHold } from './gate.js';
 import { Handoff, internalOf, jobslot, type Internal } from './plugin.js';
 import { serviceFor, type EsbuildService } from './service.js';
 

@@ -1,7 +1,7 @@
 // The esbuild plugin: each build (and rebuild) that uses it runs in a slot,
 // from onStart to onEnd, and the plugins it governs run their callbacks in slots.
+import { currentHold } from '@jobslot/core';
 import type { Plugin, PluginBuild } from 'esbuild';
-import { currentHold, Lane } from './gate.js';
 import { resolveOptions, type JobslotEsbuildOptions, type Resolved } from './options.js';
 import { serviceFor, type EsbuildModule, type Lease } from './service.js';
 import { setupGoverned } from './wrap.js';
@@ -47,7 +47,8 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
       // A build started from inside a governed callback runs in that callback's slot.
       // setup runs in the async context of the esbuild call; the callbacks do not.
       const parent = currentHold();
-      const lane = new Lane();
+      // The build's slot, shared by its callbacks while it holds it (see wrap.ts).
+      const pool = limiter.subPool({ base: false });
       const service = serviceFor(build.esbuild as unknown as EsbuildModule);
       // A setup this package did not make (esbuild.build/context called directly)
       // would break if the service restarted under it.
@@ -59,7 +60,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
       let adopted = false;
       let waiting: AbortController | undefined;
       const finish = () => {
-        lane.closeLane();
+        pool.setBase(false);
         if (!adopted) lease?.end();
         lease = undefined;
       };
@@ -80,7 +81,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
           }
         }
         lease = next;
-        lane.openLane();
+        pool.setBase(true);
       });
       // onEnd runs for failed builds too; onDispose covers a context disposed mid-build.
       build.onEnd(() => finish());
@@ -90,7 +91,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
         unpin?.();
       });
 
-      for (const governed of resolved.plugins) await setupGoverned(governed, build, lane, limiter);
+      for (const governed of resolved.plugins) await setupGoverned(governed, build, pool, limiter);
     },
   };
   // esbuild rejects a plugin object with enumerable keys other than name and

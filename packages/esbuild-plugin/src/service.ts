@@ -5,21 +5,21 @@
 // GOMAXPROCS once, when it starts. So the threads cannot follow the slots
 // build by build; instead the slots follow the threads while there is work:
 //
-// - every build in flight holds one slot (a "unit" of this pool);
-// - while any build is in flight, the pool holds at least GOMAXPROCS units,
+// - every build in flight holds one slot of a sub-pool (core's, no base slot);
+// - while any build is in flight, the pool holds at least GOMAXPROCS slots,
 //   so the service's threads never outnumber the slots this process holds;
 // - when no build is in flight, the pool holds nothing (an idle service uses
 //   no CPU), and the next build may restart the service with a GOMAXPROCS
 //   that fits the slots it can have then.
 //
-// Units are taken from the limiter (waiting) for builds, and without waiting
-// (tryReserve, tokens only) for the threads: a process that waits for more
+// Slots are borrowed from the limiter (waiting) for builds, and without waiting
+// (the pool's grow(), tokens only) for the threads: a process that waits for more
 // tokens while holding some can deadlock with another one doing the same.
 import { createRequire } from 'node:module';
-import { onProcessExit, threadEnv, type Limiter, type Slot } from '@jobslot/core';
+import { threadEnv, type Limiter, type Slot, type SubPool } from '@jobslot/core';
+import { onProcessExit, outsideHolds, processRecord, releaseOnce } from '@jobslot/core/plugin';
 import { esbuildServiceChildren, gomaxprocsOf, isChildAlive } from './children.js';
 import { withEnv } from './env.js';
-import { outsideHolds } from './gate.js';
 
 /** The parts of the esbuild module this package calls. */
 export interface EsbuildModule {
@@ -44,29 +44,18 @@ export interface ServiceState {
 
 /** A build's claim on the service: its slot, and a say in when the service may restart. */
 export interface Lease {
-  /** False for a build running inside the slot of a callback that started it (nested). */
-  readonly ownsSlot: boolean;
   /** Ends the claim: the slot goes back to the pool (and the pool shrinks). Idempotent. */
   end(): void;
-}
-
-interface Unit {
-  slot: Slot;
-  limiter: Limiter;
-  busy: boolean;
-}
-
-interface Waiter {
-  limiter: Limiter;
-  deliver(unit: Unit): void;
 }
 
 export class EsbuildService {
   private threadsValue: number | undefined;
   private pidValue: number | undefined;
   private startsValue = 0;
-  private readonly units: Unit[] = [];
-  private readonly waiters: Waiter[] = [];
+  /** Per limiter, the slots of builds and threads: core's sub-pool (no base; every slot borrowed). */
+  private readonly pools = new Map<Limiter, SubPool>();
+  /** The pool whose floor keeps the service's threads in slots while builds are in flight. */
+  private threadsPool: SubPool | undefined;
   private inFlightValue = 0;
   /** Setups that a restart would break: plain esbuild.context()/build() with the plugin, contexts in watch/serve mode. */
   private pinsValue = 0;
@@ -80,7 +69,7 @@ export class EsbuildService {
     return Object.freeze({
       threads: this.threads,
       pid: this.pidValue,
-      slots: this.units.length,
+      slots: this.slotsHeld,
       inFlight: this.inFlightValue,
       starts: this.startsValue,
     });
@@ -97,22 +86,12 @@ export class EsbuildService {
 
   pin(): () => void {
     this.pinsValue++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.pinsValue--;
-    };
+    return releaseOnce(() => this.pinsValue--);
   }
 
   trackContext(): () => void {
     this.contextsValue++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.contextsValue--;
-    };
+    return releaseOnce(() => this.contextsValue--);
   }
 
   /**
@@ -123,12 +102,12 @@ export class EsbuildService {
    * the slots now held (at most `ceiling`).
    */
   async begin(limiter: Limiter, ceiling: number, signal?: AbortSignal): Promise<Lease> {
-    const unit = await this.take(limiter, signal);
+    const slot = await this.poolOf(limiter).acquire({ signal });
     // From here on, synchronous: nothing else can start or stop the service in between.
     this.inFlightValue++;
     if (this.inFlightValue === 1) this.size(limiter, ceiling);
     else this.topUp(limiter, this.threads ?? 0);
-    return this.lease(unit);
+    return this.lease(slot);
   }
 
   /**
@@ -137,137 +116,76 @@ export class EsbuildService {
    * service's threads without waiting. It cannot restart the service.
    */
   async join(limiter: Limiter, signal?: AbortSignal): Promise<Lease> {
-    const unit = await this.take(limiter, signal);
+    const slot = await this.poolOf(limiter).acquire({ signal });
     this.inFlightValue++;
     this.topUp(limiter, this.threads ?? 0);
-    return this.lease(unit);
+    return this.lease(slot);
   }
 
   /** For a build started from inside a callback that holds a slot: it runs in that slot. */
   borrow(): Lease {
     this.inFlightValue++;
-    let ended = false;
     return {
-      ownsSlot: false,
-      end: () => {
-        if (ended) return;
-        ended = true;
+      end: releaseOnce(() => {
         this.inFlightValue--;
         this.trim();
-      },
+      }),
     };
   }
 
-  private lease(unit: Unit): Lease {
-    let ended = false;
+  private lease(slot: Slot): Lease {
     return {
-      ownsSlot: true,
-      end: () => {
-        if (ended) return;
-        ended = true;
+      end: releaseOnce(() => {
         this.inFlightValue--;
-        this.give(unit);
-      },
+        // The floor first: with no build in flight, the slot and the threads' extras go back together.
+        this.trim();
+        slot.release();
+      }),
     };
   }
 
-  /** A free unit of `limiter` from the pool, else a new slot from it, whichever comes first. */
-  private take(limiter: Limiter, signal?: AbortSignal): Promise<Unit> {
-    const free = this.units.find((u) => !u.busy && u.limiter === limiter);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Unit>((resolve, reject) => {
-      const acquiring = new AbortController();
-      let settled = false;
-      const settle = () => {
-        settled = true;
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        limiter,
-        deliver: (unit) => {
-          settle();
-          acquiring.abort();
-          resolve(unit);
-        },
-      };
-      const onAbort = () => {
-        if (settled) return;
-        settle();
-        acquiring.abort();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      limiter.acquire({ signal: acquiring.signal }).then(
-        (slot) => {
-          const unit: Unit = { slot, limiter, busy: true };
-          this.units.push(unit);
-          // Served from the pool (or aborted) meanwhile: the slot is one more unit, kept only if needed.
-          if (settled) this.give(unit);
-          else {
-            settle();
-            resolve(unit);
-          }
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settle();
-          reject(error);
-        },
-      );
-    });
+  /** The builds' and threads' slots of `limiter`: a free one at once, else one borrowed (waiting) from the limiter. */
+  private poolOf(limiter: Limiter): SubPool {
+    let pool = this.pools.get(limiter);
+    if (!pool) this.pools.set(limiter, (pool = limiter.subPool({ base: false })));
+    return pool;
   }
 
-  /** A unit a build is done with: to a build waiting for one, else free (and maybe released). */
-  private give(unit: Unit): void {
-    const waiter = this.waiters.find((w) => w.limiter === unit.limiter);
-    if (waiter) {
-      waiter.deliver(unit);
-      return;
-    }
-    unit.busy = false;
-    this.trim();
+  /** Slots held now for builds and threads, across limiters. */
+  private get slotsHeld(): number {
+    let held = 0;
+    for (const pool of this.pools.values()) held += pool.capacity;
+    return held;
   }
 
-  /** Releases free units beyond what the service's threads need while builds are in flight. */
+  /** While builds are in flight, the slots held stay at least the service's threads; after, only what builds use. */
   private trim(): void {
-    const busy = this.units.filter((u) => u.busy).length;
-    const keep = this.inFlightValue > 0 ? Math.max(this.threads ?? 0, busy) : busy;
-    for (let i = this.units.length - 1; i >= 0 && this.units.length > keep; i--) {
-      const unit = this.units[i]!;
-      if (unit.busy) continue;
-      this.units.splice(i, 1);
-      unit.slot.release();
-    }
+    for (const pool of this.pools.values()) if (pool !== this.threadsPool) pool.keep(0);
+    const pool = this.threadsPool;
+    if (!pool) return;
+    const others = this.slotsHeld - pool.capacity;
+    pool.keep(this.inFlightValue > 0 ? Math.max(0, (this.threads ?? 0) - others) : 0);
   }
 
-  /** Takes free tokens, without waiting, until the pool has `target` units. */
+  /**
+   * Takes free tokens, without waiting, until `target` slots are held (a build
+   * waiting for a slot gets one of them first; the threads share it all the same).
+   */
   private topUp(limiter: Limiter, target: number): void {
-    while (this.units.length < target) {
-      const reservation = limiter.tryReserve(1, { extraOnly: true });
-      if (reservation.slots === 0) return;
-      const unit: Unit = { slot: reservation, limiter, busy: true };
-      this.units.push(unit);
-      // A build waiting for a slot comes first; the threads share its slot all the same.
-      const waiter = this.waiters.find((w) => w.limiter === limiter);
-      if (waiter) waiter.deliver(unit);
-      else unit.busy = false;
-    }
+    const pool = this.poolOf(limiter);
+    this.threadsPool = pool;
+    const others = this.slotsHeld - pool.capacity;
+    pool.keep(Math.max(0, target - others));
+    pool.grow(target - others);
   }
 
   /** The first build in flight: sizes the pool and, where it may, the service. */
   private size(limiter: Limiter, ceiling: number): void {
     this.topUp(limiter, ceiling);
     // Builds already holding slots may outnumber the ceiling; the threads never do.
-    const want = Math.min(this.units.length, ceiling);
+    const want = Math.min(this.slotsHeld, ceiling);
     const threads = this.threads;
-    if (threads === want) return;
+    if (threads === want) return this.trim();
     // More threads would help, but a restart costs idle contexts their incremental state.
     if (threads !== undefined && want > threads && this.contextsValue > 0) return this.trim();
     if (this.pinsValue > 0) {
@@ -309,11 +227,8 @@ export class EsbuildService {
 // One record per esbuild module instance, because esbuild has one service per
 // instance. Process-wide (and shared by this package's ESM and CJS copies, like
 // core's shared client), keyed by that instance's `build` function.
-const KEY = Symbol.for('jobslot.esbuild-plugin.services');
-
 export function serviceFor(esbuild: EsbuildModule): EsbuildService {
-  const g = globalThis as Record<symbol, unknown>;
-  const services = ((g[KEY] as WeakMap<object, EsbuildService> | undefined) ??= new WeakMap());
+  const services = processRecord('esbuild-plugin.services', () => new WeakMap<object, EsbuildService>());
   let service = services.get(esbuild.build);
   if (!service) {
     service = new EsbuildService(esbuild);

@@ -1,8 +1,22 @@
 // Sets up other plugins with a PluginBuild whose onResolve/onLoad callbacks
-// run in slots (see gate.ts).
-import type { Limiter } from '@jobslot/core';
+// run in slots.
+//
+// A build in flight holds one slot. Its callbacks share it through the build's
+// sub-pool (core's `limiter.subPool()`): the build's slot is the pool's base
+// while the build holds it, and callbacks beyond that one borrow slots from
+// the limiter while they wait. That is what keeps a build from deadlocking on
+// itself when it holds the only slot there is.
+//
+// Two ways of nesting must not deadlock either:
+// - a callback that awaits `build.resolve()` waits for other callbacks of the
+//   same build, which esbuild calls in a fresh async context: the callback
+//   gives its slot back while it waits there, and takes one again after
+//   (a job waiting is not a job running): core's `lendSlotDuring()`;
+// - a callback that calls another governed one directly, or runs a whole
+//   esbuild build (bundling a worker, say): it runs inline in the callback's
+//   slot, core's `currentHold()` (see plugin.ts for the build).
+import { lendSlotDuring, type Limiter, type SubPool } from '@jobslot/core';
 import type { OnLoadArgs, OnLoadResult, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from 'esbuild';
-import { inSlot, resolveGivingBack, type Lane } from './gate.js';
 
 type Callback<A, R> = (args: A) => R | null | undefined | Promise<R | null | undefined>;
 
@@ -21,11 +35,12 @@ function named<M extends { pluginName?: string }>(name: string, messages: M[] | 
  * reports: esbuild would otherwise name every message after `jobslot`, the
  * plugin that registered the callback.
  */
-function governed<A, R extends Reported>(name: string, lane: Lane, limiter: Limiter, callback: Callback<A, R>): Callback<A, R> {
+function governed<A, R extends Reported>(name: string, pool: SubPool, limiter: Limiter, callback: Callback<A, R>): Callback<A, R> {
   return async (args: A) => {
     let result: R | null | undefined;
     try {
-      result = await inSlot(lane, limiter, () => callback(args));
+      // Without a jobserver: nothing to share, no waiting.
+      result = limiter.limited ? await pool.run(() => callback(args)) : await callback(args);
     } catch (error) {
       // A thrown error (or a rejected promise) fails the build as before, under the plugin's own name.
       const text = error instanceof Error ? error.message : String(error);
@@ -40,19 +55,19 @@ function governed<A, R extends Reported>(name: string, lane: Lane, limiter: Limi
 }
 
 /** Runs `plugin.setup` with a PluginBuild whose onResolve/onLoad callbacks run in slots. */
-export async function setupGoverned(plugin: Plugin, build: PluginBuild, lane: Lane, limiter: Limiter): Promise<void> {
+export async function setupGoverned(plugin: Plugin, build: PluginBuild, pool: SubPool, limiter: Limiter): Promise<void> {
   const name = plugin.name;
   const proxy: PluginBuild = {
     ...build,
     onResolve(options, callback) {
-      build.onResolve(options, governed<OnResolveArgs, OnResolveResult>(name, lane, limiter, callback));
+      build.onResolve(options, governed<OnResolveArgs, OnResolveResult>(name, pool, limiter, callback));
     },
     onLoad(options, callback) {
-      build.onLoad(options, governed<OnLoadArgs, OnLoadResult>(name, lane, limiter, callback));
+      build.onLoad(options, governed<OnLoadArgs, OnLoadResult>(name, pool, limiter, callback));
     },
     resolve(path, options) {
       // Callbacks this resolve runs may need the slot the caller holds.
-      return resolveGivingBack(() => build.resolve(path, { pluginName: name, ...options }));
+      return lendSlotDuring(() => build.resolve(path, { pluginName: name, ...options }));
     },
   };
   await plugin.setup(proxy);

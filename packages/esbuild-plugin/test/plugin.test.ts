@@ -7,7 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import type { Plugin, PluginBuild } from 'esbuild';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobClient, createJobserver, createLimiter, type Jobserver, type Limiter } from '@jobslot/core';
+import { JobClient, createLimiter, type Limiter } from '@jobslot/core';
+import { type Jobserver } from '@jobslot/core/server';
+import { testJobserver, type TestJobserver } from '@jobslot/e2e/support';
 import { build, context, jobslot, serviceState } from '../src/index.js';
 import { esbuildServiceChildren } from '../src/children.js';
 import { withEnv } from '../src/env.js';
@@ -41,20 +43,16 @@ afterEach(async () => {
 });
 
 /** A fifo jobserver with `jobs - 1` tokens and a limiter over a client of it. */
-function jobserver(jobs: number): { server: Jobserver; client: JobClient; limiter: Limiter } {
-  const server = createJobserver({ jobs, style: 'fifo' });
-  const client = JobClient.fromEnv({ env: server.env({}) });
-  const limiter = createLimiter(client);
+function jobserver(jobs: number): TestJobserver {
+  const served = testJobserver(jobs);
+  const { client, limiter } = served;
   cleanups.push(() => {
     expect(limiter.active, 'slots still running after the test').toBe(0);
     expect(client.held, 'tokens still held after the test').toBe(0);
-    limiter.close();
-    client.close();
-    const { lost } = server.close();
-    expect(lost, 'tokens lost').toBe(0);
+    expect(served.close().lost, 'tokens lost').toBe(0);
   });
   expect(client.connected, client.reason).toBe(true);
-  return { server, client, limiter };
+  return served;
 }
 
 /** Another job of the same make, holding `count` tokens. */

@@ -1,6 +1,5 @@
-// Runs one plugin hook call in a slot of the limiter.
-//
-// Three things make this more than `limiter.run(hook)`:
+// Runs one plugin hook call in a slot of the limiter: `limiter.run()`, with
+// the hook's `this` giving the slot back while it waits.
 //
 // 1. A hook that awaits `this.load()` or `this.resolve()` waits for other
 //    modules' hooks. Holding a slot through that wait deadlocks as soon as the
@@ -9,13 +8,13 @@
 //    nesting by async context cannot see them. So the hook gives its slot back
 //    while it waits there, and takes one again before it goes on, as make's
 //    own jobs do: a job waiting is not a job running. That is core's
-//    `limiter.hold()` and its `lendDuring()`.
+//    `hold.lendDuring()`, on the hook's current hold.
 // 2. A hook that calls another governed hook directly (a plugin composing
-//    others) runs it inline, in the slot it holds.
+//    others) runs it inline, in the slot it holds: core's `limiter.run()`
+//    does that for any call made where a hold holds its slot.
 // 3. A build that ends (buildEnd with an error) aborts the calls still
 //    waiting for a slot, so nothing queued holds or takes a token afterwards.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Hold, Limiter } from '@jobslot/core';
+import { currentHold, type Hold, type Limiter } from '@jobslot/core';
 
 /** Context methods during which a hook gives its slot back. */
 const WAITING_METHODS = new Set<PropertyKey>(['load', 'resolve']);
@@ -52,25 +51,11 @@ function contextFor(ctx: object, hold: Hold): object {
 
 export type Hook = (this: unknown, ...args: unknown[]) => unknown;
 
-export class HookGate {
-  private readonly current = new AsyncLocalStorage<Hold>();
-
-  constructor(private readonly limiter: Limiter) {}
-
-  /** Calls `hook` with `ctx` and `args` in a slot. `signal` aborts the wait for one. */
-  async call(hook: Hook, ctx: unknown, args: unknown[], signal?: AbortSignal): Promise<unknown> {
-    const outer = this.current.getStore();
-    if (outer?.holding) return hook.apply(wrapContext(ctx, outer), args);
-    const hold = this.limiter.hold({ signal });
-    try {
-      await hold.ready;
-      return await this.current.run(hold, () => hook.apply(wrapContext(ctx, hold), args));
-    } finally {
-      hold.end();
-    }
-  }
+/** Calls `hook` with `ctx` and `args` in a slot of `limiter`. `signal` aborts the wait for one. */
+export function callInSlot(limiter: Limiter, hook: Hook, ctx: unknown, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  return limiter.run(() => hook.apply(wrapContext(ctx, currentHold()), args), { signal });
 }
 
-function wrapContext(ctx: unknown, hold: Hold): unknown {
-  return typeof ctx === 'object' && ctx !== null ? contextFor(ctx, hold) : ctx;
+function wrapContext(ctx: unknown, hold: Hold | undefined): unknown {
+  return hold && typeof ctx === 'object' && ctx !== null ? contextFor(ctx, hold) : ctx;
 }

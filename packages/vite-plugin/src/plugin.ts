@@ -1,10 +1,9 @@
 // The vite plugin: governs the other plugins' hooks with a jobslot limiter and
-// sizes vite's worker pools. Without a jobserver (or a `jobslot run` grant)
-// it changes nothing at all.
+// sizes vite's worker pools. Without a jobserver it changes nothing at all.
 import { setMaxListeners } from 'node:events';
 import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
 import type { Plugin, ResolvedConfig } from 'vite';
-import { HookGate } from './gate.js';
+import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { poolConfig } from './pools.js';
 
@@ -35,7 +34,6 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
   let limiter: Limiter | undefined = options.limiter;
   // Created on first use: a plugin that is never used opens no jobserver.
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
-  let gate: HookGate | undefined;
   /** Per environment: aborts the hook calls still waiting for a slot when its build ends. */
   const sessions = new Map<string, AbortController>();
 
@@ -73,9 +71,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
             'to size them to the tokens.',
         );
       }
-      const g = (gate ??= new HookGate(l));
-      const run = (_name: string, original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
-        g.call(original, ctx, args, sessions.get(environmentOf(ctx))?.signal);
+      const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
+        callInSlot(l, original, ctx, args, sessions.get(environmentOf(ctx))?.signal);
       for (const p of config.plugins as readonly PluginLike[]) {
         if (p === (plugin as unknown) || p.name === NAME || isNative(p)) continue;
         if (p.name && isExcluded(p.name, opts.exclude)) continue;

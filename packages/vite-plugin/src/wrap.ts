@@ -17,8 +17,8 @@ export interface PluginLike {
   [hook: string]: unknown;
 }
 
-/** Calls `original` for `plugin` in a slot. */
-export type Runner = (pluginName: string, original: Handler, ctx: unknown, args: unknown[]) => Promise<unknown>;
+/** Calls `original` in a slot. */
+export type Runner = (original: Handler, ctx: unknown, args: unknown[]) => Promise<unknown>;
 
 /** Rolldown's native plugins run in Rust; their hooks, if any, are not ours to wrap. */
 export function isNative(plugin: PluginLike): boolean {
@@ -44,14 +44,13 @@ function handlerOf(value: unknown): Handler | undefined {
  */
 export function wrapPlugin(plugin: PluginLike, hooks: GovernedHook[], run: Runner): GovernedHook[] {
   const wrapped: GovernedHook[] = [];
-  const name = plugin.name ?? '(anonymous)';
   for (const hook of hooks) {
     const value = plugin[hook] as HookValue | undefined;
     const handler = handlerOf(value);
     if (!handler) continue;
     const original = handler[ORIGINAL] ?? handler;
     const governed: Handler = function (this: unknown, ...args: unknown[]) {
-      return run(name, original, this, args);
+      return run(original, this, args);
     };
     Object.defineProperty(governed, ORIGINAL, { value: original });
     Object.defineProperty(governed, 'name', { value: original.name || hook });

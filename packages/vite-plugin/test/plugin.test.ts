@@ -2,16 +2,16 @@
 // (core's createJobserver, a fifo), the real limiter, and real vite 8 and
 // vite 7 builds. The make-driven end-to-end tests are in test/vite-plugin.test.ts.
 import { AsyncResource } from 'node:async_hooks';
-import { createJobserver, createLimiter, JobClient, type Limiter } from '@jobslot/core';
+import { createLimiter, JobClient, type Limiter } from '@jobslot/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HookGate, type Hook } from '../src/gate.js';
+import { callInSlot, type Hook } from '../src/gate.js';
 import { jobslot } from '../src/index.js';
 import { wrapPlugin } from '../src/wrap.js';
-import { tempDir } from '../../../test/support/index.js';
+import { tempDir, testJobserver } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixtures, shared with the end-to-end tests
-import { writeApp } from '../../../test/fixtures/vite-plugin/app.mjs';
+import { writeApp } from '@jobslot/e2e/fixtures/vite-plugin/app.mjs';
 // @ts-expect-error
-import { heavy } from '../../../test/fixtures/vite-plugin/heavy-plugin.mjs';
+import { heavy } from '@jobslot/e2e/fixtures/vite-plugin/heavy-plugin.mjs';
 
 // In-process vite builds take a second or more on a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });
@@ -24,11 +24,9 @@ afterEach(() => {
 
 /** A real fifo jobserver with `jobs` slots, a client and a limiter on it. */
 function jobserver(jobs: number) {
-  const server = createJobserver({ jobs, style: 'fifo' });
-  const client = JobClient.fromEnv({ env: { MAKEFLAGS: server.makeflags } });
-  const limiter = createLimiter(client);
-  cleanup.push(() => server.close(), () => client.close(), () => limiter.close());
-  return { server, client, limiter };
+  const served = testJobserver(jobs);
+  cleanup.push(() => served.close());
+  return served;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,9 +35,14 @@ const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
 /** Calls from outside any slot's async context, as rolldown's Rust side calls JS hooks. */
 const fromOutside = <T>(fn: () => T): T => new AsyncResource('outside').runInAsyncScope(fn);
 
-describe('HookGate', () => {
+/** Hook calls in slots of `limiter`, as the plugin makes them (core's limiter.run and the hook's current hold). */
+function hookGate(limiter: Limiter) {
+  return { call: (hook: Hook, ctx: unknown, args: unknown[], signal?: AbortSignal) => callInSlot(limiter, hook, ctx, args, signal) };
+}
+
+describe('hook calls in slots', () => {
   function counting(limiter: Limiter) {
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     let running = 0;
     let peak = 0;
     const hook: Hook = async function () {
@@ -63,7 +66,7 @@ describe('HookGate', () => {
 
   it('a hook awaiting this.load() gives its slot back, so the loaded module runs (one slot in all)', async () => {
     const { limiter } = jobserver(1);
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     const order: string[] = [];
     const inner: Hook = async function () {
       order.push('inner');
@@ -85,7 +88,7 @@ describe('HookGate', () => {
 
   it('the hook goes on after this.load() only once it has a slot again', async () => {
     const { limiter } = jobserver(1);
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     let running = 0;
     let peak = 0;
     const busy = async () => {
@@ -106,7 +109,7 @@ describe('HookGate', () => {
 
   it('a hook that calls another governed hook directly runs it in its own slot', async () => {
     const { limiter } = jobserver(1);
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     const inner: Hook = async () => 'nested';
     const outer: Hook = async () => gate.call(inner, {}, []);
     expect(await Promise.race([gate.call(outer, {}, []), sleep(2000).then(() => 'deadlock')])).toBe('nested');
@@ -114,7 +117,7 @@ describe('HookGate', () => {
 
   it('an aborted session cancels the calls still waiting, and leaks no slot', async () => {
     const { limiter, client } = jobserver(1);
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     const session = new AbortController();
     let release!: () => void;
     const blocker: Hook = () => new Promise<void>((r) => (release = r));
@@ -134,7 +137,7 @@ describe('HookGate', () => {
 
   it("the hook's this reaches the real context, private fields and all", async () => {
     const { limiter } = jobserver(2);
-    const gate = new HookGate(limiter);
+    const gate = hookGate(limiter);
     class Context {
       #secret = 7;
       meta = { watchMode: false };
@@ -161,8 +164,8 @@ describe('wrapPlugin', () => {
     };
     const plugin = { name: 'p', transform: { order: 'pre', filter, handler }, load: () => 'src', resolveId: () => null };
     const calls: string[] = [];
-    const wrapped = wrapPlugin(plugin, ['transform', 'load', 'renderChunk'], async (name, original, ctx, args) => {
-      calls.push(name);
+    const wrapped = wrapPlugin(plugin, ['transform', 'load', 'renderChunk'], async (original, ctx, args) => {
+      calls.push(original.name);
       return original.apply(ctx, args);
     });
     expect(wrapped).toEqual(['transform', 'load']);
@@ -172,7 +175,7 @@ describe('wrapPlugin', () => {
     expect(typeof plugin.load).toBe('function');
     expect(await plugin.transform.handler()).toBe('x');
     expect(await (plugin.load as () => Promise<string>)()).toBe('src');
-    expect(calls).toEqual(['p', 'p']);
+    expect(calls).toEqual(['transform', 'load']);
   });
 
   it('wrapping again wraps the original, never the wrapper', () => {

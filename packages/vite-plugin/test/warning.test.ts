@@ -1,11 +1,12 @@
 // The one warning the plugin gives: for `vite build` under make without
 // `jobslot run`; never to a dev server, where the advice does not apply.
-import { createJobserver, createLimiter, JobClient, THREAD_VARIABLES } from '@jobslot/core';
+import { createLimiter, JobClient, THREAD_VARIABLES } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobslot } from '../src/index.js';
-import { tempDir } from '../../../test/support/index.js';
+import { tempDir } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixture
-import { writeApp } from '../../../test/fixtures/vite-plugin/app.mjs';
+import { writeApp } from '@jobslot/e2e/fixtures/vite-plugin/app.mjs';
 
 vi.setConfig({ testTimeout: 60_000 });
 

@@ -16,7 +16,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Compiler } from 'webpack';
-import type { Limiter } from '@jobslot/core';
+import type { SubPool } from '@jobslot/core';
+
+/** Where a pool's extra slots come from: the run's sub-pool (tokens only; the run holds its own slot). */
+type Extras = Pick<SubPool, 'tryReserve'>;
 
 /** The shape the minimizer family shares. */
 interface PoolMinimizer {
@@ -64,7 +67,7 @@ function candidates(minimizer: PoolMinimizer, compiler: Compiler, compilation: C
 }
 
 /** Gives one minimizer instance an `optimize` that sizes its pool to the slots held. */
-export function wrapMinimizer(minimizer: PoolMinimizer, limiter: Limiter): void {
+export function wrapMinimizer(minimizer: PoolMinimizer, extras: Extras): void {
   const marked = minimizer as unknown as Record<symbol, unknown>;
   if (marked[WRAPPED]) return;
   marked[WRAPPED] = true;
@@ -81,7 +84,7 @@ export function wrapMinimizer(minimizer: PoolMinimizer, limiter: Limiter): void 
     }
     // One worker runs on the slot the compiler run holds (this thread only
     // waits for the pool meanwhile); the others need tokens of their own.
-    const reservation = limiter.tryReserve(Math.max(0, wanted - 1), { extraOnly: true });
+    const reservation = extras.tryReserve(Math.max(0, wanted - 1));
     try {
       return await optimize.call(this, compiler, compilation, assets, { ...optimizeOptions, availableNumberOfCores: 1 + reservation.slots }, ...rest);
     } finally {
@@ -152,10 +155,10 @@ function catchInstances(classes: MinimizerClass[], apply: () => void, found: (in
 type MinimizerEntry = unknown;
 
 /** Wraps the minimizer instances the config holds (in `plugins` and `optimization.minimizer`). */
-export function wrapConfiguredMinimizers(compiler: Compiler, limiter: Limiter): void {
+export function wrapConfiguredMinimizers(compiler: Compiler, extras: Extras): void {
   const { optimization, plugins } = compiler.options;
   const minimizer = Array.isArray(optimization?.minimizer) ? (optimization.minimizer as unknown[]) : [];
-  for (const candidate of [...(plugins ?? []), ...minimizer]) if (isPoolMinimizer(candidate)) wrapMinimizer(candidate, limiter);
+  for (const candidate of [...(plugins ?? []), ...minimizer]) if (isPoolMinimizer(candidate)) wrapMinimizer(candidate, extras);
 }
 
 /**
@@ -163,14 +166,14 @@ export function wrapConfiguredMinimizers(compiler: Compiler, limiter: Limiter): 
  * webpack filled in its defaults (afterEnvironment) and before it applies the
  * minimizers, so the default entry is in `optimization.minimizer` by now.
  */
-export function sizeMinimizerPools(compiler: Compiler, limiter: Limiter): void {
-  wrapConfiguredMinimizers(compiler, limiter);
+export function sizeMinimizerPools(compiler: Compiler, extras: Extras): void {
+  wrapConfiguredMinimizers(compiler, extras);
   const { optimization } = compiler.options;
   if (!optimization?.minimize || !Array.isArray(optimization.minimizer)) return;
   const entries = optimization.minimizer as MinimizerEntry[];
   let classes: MinimizerClass[] | undefined;
   const caught = (instance: unknown) => {
-    if (isPoolMinimizer(instance)) wrapMinimizer(instance, limiter);
+    if (isPoolMinimizer(instance)) wrapMinimizer(instance, extras);
   };
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];

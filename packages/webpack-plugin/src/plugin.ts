@@ -47,8 +47,8 @@ export class JobslotPlugin {
       // Instances already in the config can be wrapped now (this also covers a
       // plugin applied after webpack() returned); the default minimizer exists
       // only once webpack has applied its defaults, which afterEnvironment follows.
-      wrapConfiguredMinimizers(compiler, limiter);
-      compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, limiter));
+      wrapConfiguredMinimizers(compiler, scope.extras);
+      compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, scope.extras));
     }
 
     if (this.options.threadLoader || this.options.moduleBuilds) {

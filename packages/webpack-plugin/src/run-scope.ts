@@ -1,14 +1,19 @@
 // What one compiler run holds: the slot the run itself occupies, and anything
 // taken for it meanwhile (thread-loader reservations, module-build tokens).
 // Everything goes back when the run ends, however it ends.
-import type { Limiter, Reservation, Slot } from '@jobslot/core';
+import type { Limiter, Reservation, Slot, SubPool } from '@jobslot/core';
+import { releaseOnce } from '@jobslot/core/plugin';
 
 export class RunScope {
   private slot: Slot | undefined;
   private waiting: AbortController | undefined;
   private readonly held = new Set<() => void>();
+  /** Extra slots for pools next to the run's own slot: tokens only, never the implicit slot, which the run holds. */
+  readonly extras: SubPool;
 
-  constructor(readonly limiter: Limiter) {}
+  constructor(readonly limiter: Limiter) {
+    this.extras = limiter.subPool();
+  }
 
   /**
    * Waits for the slot this run occupies. The first run in a process gets the
@@ -34,24 +39,21 @@ export class RunScope {
 
   /** Registers something to give back when the run ends; returns a function that gives it back now. */
   keep(release: () => void): () => void {
-    let released = false;
-    const once = () => {
-      if (released) return;
-      released = true;
+    const once = releaseOnce(() => {
       this.held.delete(once);
       release();
-    };
+    });
     this.held.add(once);
     return once;
   }
 
   /**
-   * Extra slots for a pool next to the run's own slot (tokens or granted
-   * slots, never the implicit one, which the run holds), without waiting;
-   * given back at the latest when the run ends.
+   * Extra slots for a pool next to the run's own slot (tokens only, never the
+   * implicit one, which the run holds), without waiting; given back at the
+   * latest when the run ends.
    */
   reserve(want: number): Reservation {
-    const reservation = this.limiter.tryReserve(Math.max(0, want), { extraOnly: true });
+    const reservation = this.extras.tryReserve(want);
     const release = this.keep(() => reservation.release());
     return { slots: reservation.slots, release };
   }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import webpack, { type Compiler, type Configuration, type Stats } from 'webpack';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobClient, createJobserver, createLimiter, type Jobserver, type Limiter, type Token } from '@jobslot/core';
+import { JobClient, createLimiter, type Limiter, type Token } from '@jobslot/core';
+import { type Jobserver } from '@jobslot/core/server';
+import { testJobserver, type TestJobserver } from '@jobslot/e2e/support';
 import { JobslotPlugin } from '../src/index.js';
 
 // The project configs do not inherit the root's 60 s; these run real webpack
@@ -26,19 +28,15 @@ afterEach(async () => {
 });
 
 /** A fifo jobserver of `jobs` (jobs - 1 tokens), the plugin's client and limiter, and a client for "another job". */
-function jobserver(jobs: number): { server: Jobserver; client: JobClient; limiter: Limiter; other: JobClient } {
-  const server = createJobserver({ jobs, style: 'fifo' });
-  const client = JobClient.fromEnv({ env: server.env({}) });
-  const other = JobClient.fromEnv({ env: server.env({}) });
-  const limiter = createLimiter(client);
+function jobserver(jobs: number): TestJobserver & { other: JobClient } {
+  const served = testJobserver(jobs);
+  const other = JobClient.fromEnv({ env: served.server.env({}) });
   cleanups.push(() => {
-    limiter.close();
-    client.close();
     other.close();
-    expect(server.close().lost, 'tokens lost').toBe(0);
+    expect(served.close().lost, 'tokens lost').toBe(0);
   });
-  expect(client.connected, client.reason).toBe(true);
-  return { server, client, limiter, other };
+  expect(served.client.connected, served.client.reason).toBe(true);
+  return { ...served, other };
 }
 
 /** Another job of the same make holds `n` tokens for the rest of the test. */

@@ -11,7 +11,8 @@ import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { createJobserver, JobClient } from '@jobslot/core';
+import { JobClient } from '@jobslot/core';
+import { createJobserver } from '@jobslot/core/server';
 
 // Children and workers import the same build as this file, wherever they run.
 const CORE = import.meta.resolve('@jobslot/core');
@@ -58,7 +59,7 @@ test('signal wake-up: a released token reaches a waiter through a signal (SIGURG
   } finally {
     process.off('SIGURG', count);
     client.close();
-    assert.deepEqual(server.close(), { returned: 1, lost: 0 });
+    assert.deepEqual(server.close(), { returned: 1, lost: 0, extra: 0 });
   }
 });
 
@@ -71,7 +72,7 @@ test('poll wake-up (the threadpool path) serves a waiter', async () => {
   assert.ok(second);
   second.release();
   client.close();
-  assert.deepEqual(server.close(), { returned: 1, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 1, lost: 0, extra: 0 });
 });
 
 test('writes back the exact byte it read (0xff)', () => {
@@ -83,7 +84,7 @@ test('writes back the exact byte it read (0xff)', () => {
   a.release();
   b.release();
   client.close();
-  assert.deepEqual(server.close(), { returned: 2, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 2, lost: 0, extra: 0 });
 });
 
 test('timeouts: null after the timeout; NaN is a TypeError', async () => {
@@ -93,7 +94,7 @@ test('timeouts: null after the timeout; NaN is a TypeError', async () => {
   assert.ok(performance.now() - start >= 95);
   assert.throws(() => client.acquire({ timeout: Number.NaN }), TypeError);
   client.close();
-  assert.deepEqual(server.close(), { returned: 0, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 0, lost: 0, extra: 0 });
 });
 
 function child(server, script) {
@@ -125,7 +126,7 @@ test('pipe style in a child process: takes every token, waits, gives all back', 
      client.close();`,
   );
   assert.deepEqual(out, { connected: true, style: 'pipe', held: 3, late: true });
-  assert.deepEqual(server.close(), { returned: 3, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 3, lost: 0, extra: 0 });
 });
 
 test('a worker thread waits on the threadpool and gives its tokens back', async () => {
@@ -154,7 +155,7 @@ test('a worker thread waits on the threadpool and gives its tokens back', async 
   assert.notEqual(message.tid, process.pid);
   assert.equal(Number(readlinkSync('/proc/thread-self').split('/').pop()), process.pid);
   client.close();
-  assert.deepEqual(server.close(), { returned: 2, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 2, lost: 0, extra: 0 });
 });
 
 test('a worker terminated while it holds tokens: they go back all the same', async () => {
@@ -176,5 +177,5 @@ test('a worker terminated while it holds tokens: they go back all the same', asy
   assert.equal(held, 2);
   await worker.terminate();
   client.close();
-  assert.deepEqual(server.close(), { returned: 2, lost: 0 });
+  assert.deepEqual(server.close(), { returned: 2, lost: 0, extra: 0 });
 });

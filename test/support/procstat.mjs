@@ -1,6 +1,7 @@
 // Samples a process tree from /proc: runnable threads, processes, resident
 // memory. Plain JS so that both the benchmarks (node) and the tests (vitest,
-// through test/support/procstat.ts) use this one copy.
+// which import it from test/support) use this one copy. bench/ depends on
+// test/ (its fixtures and this support), never the other way round.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** @typedef {{ pid: number, ppid: number, comm: string, rssKb: number }} ProcInfo */

@@ -1,0 +1,97 @@
+// Discovery: finding the jobserver this process was given and opening it, or
+// the typed error that says why not (and in which variable), as
+// jobserver-rs's `from_env_ext` returns its error. Nothing here owns anything
+// process-wide: the client (client.ts) takes what this finds and owns the
+// process's share of it (the implicit slot, exit handlers, the trace).
+import type { Backend } from './backend.js';
+import { JobserverError } from './errors.js';
+import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from './makeflags.js';
+import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, type PoolHint } from './pool.js';
+import { PosixBackend } from './posix.js';
+import type { FromEnvOptions } from './types.js';
+import { WindowsBackend } from './windows.js';
+
+export type Discovery =
+  | {
+      ok: true;
+      /** The flags the jobserver was named in, and that variable (MAKEFLAGS, MFLAGS, CARGO_MAKEFLAGS). */
+      flags: Makeflags;
+      variable: string;
+      backend: Backend;
+      /** The `jobslot run` pool this jobserver is, whose implicit slot its jobslot clients share. */
+      pool: PoolHint | undefined;
+    }
+  | {
+      ok: false;
+      /** undefined: no make variable at all. */
+      flags: Makeflags | undefined;
+      variable: string | undefined;
+      /** Why there is no usable jobserver; `error.variable` says where it was named. */
+      error: JobserverError;
+      /** Worth the one warning: a jobserver was named but cannot be used. */
+      warn: boolean;
+    };
+
+function openBackend(auth: JobserverAuth, waitMode: FromEnvOptions['waitMode']): Backend {
+  // The backends load their FFI in their constructors: without a jobserver no
+  // native code is ever loaded.
+  if (auth.kind === 'sem') {
+    if (process.platform !== 'win32') {
+      throw new JobserverError('unsupported', `a semaphore jobserver (${auth.name}) is only usable on Windows`);
+    }
+    return new WindowsBackend(auth.name);
+  }
+  if (process.platform === 'win32') {
+    throw new JobserverError('unsupported', `a ${auth.kind} jobserver is not usable on Windows`);
+  }
+  return new PosixBackend(auth, { waitMode });
+}
+
+/** Finds the jobserver in `env` and opens it, or says why not. */
+export function discoverJobserver(env: Record<string, string | undefined>, waitMode: FromEnvOptions['waitMode']): Discovery {
+  const found = makeflagsFromEnv(env);
+  const fail = (kind: JobserverError['kind'], reason: string, warn: boolean): Discovery => ({
+    ok: false,
+    flags: found?.flags,
+    variable: found?.variable,
+    error: new JobserverError(kind, reason, found?.variable),
+    warn,
+  });
+  if (!found || found.flags.rawAuth === undefined) {
+    return fail('no-jobserver', found ? `${found.variable} names no jobserver (make -j1, or not run by make -j)` : 'no MAKEFLAGS: not run by make', false);
+  }
+  const { flags, variable } = found;
+  if (!flags.auth) {
+    if (flags.authError === 'negative-fd') {
+      return fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
+    }
+    if (flags.authError === 'unsafe-path') {
+      return fail(
+        'unsafe-path',
+        `${variable} names the jobserver fifo ${JSON.stringify(flags.rawAuth!.slice('fifo:'.length))}, which is not an absolute path free of control characters (make names an absolute one): ignoring it`,
+        true,
+      );
+    }
+    return fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
+  }
+  const hint = parsePoolHint(env[POOL_VARIABLE]);
+  let viaHint = false;
+  let backend: Backend;
+  try {
+    try {
+      backend = openBackend(flags.auth, waitMode);
+    } catch (error) {
+      // The descriptors did not survive the way here (node under `npm run`
+      // closes them): a `jobslot run` above us also names its pool by path.
+      const usable = hint && flags.auth.kind === 'pipe' && error instanceof JobserverError && checkPoolHint(hint) === undefined;
+      if (!usable) throw error;
+      backend = openBackend({ kind: 'fifo', path: hint.path }, waitMode);
+      viaHint = true;
+    }
+  } catch (error) {
+    if (error instanceof JobserverError) return fail(error.kind, error.message, true);
+    return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
+  }
+  const isOurPool = hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
+  return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined };
+}

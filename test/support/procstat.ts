@@ -1,2 +1,0 @@
-// The /proc sampler lives in bench/lib (plain JS, shared with the benchmarks).
-export { percentile, processTree, runnableThreads, startSampler } from '../../bench/lib/procstat.mjs';
