@@ -65,6 +65,10 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     if (flags.authError === 'negative-fd') {
       return fail('negative-fd', `${variable} passes the jobserver as ${flags.rawAuth}: make is not sharing its jobserver with this recipe (mark the recipe line with '+')`, true);
     }
+    // On Windows any fifo is unusable, whatever its path looks like: say that, not that the path is odd.
+    if (flags.authError === 'unsafe-path' && process.platform === 'win32') {
+      return fail('unsupported', 'a fifo jobserver is not usable on Windows', true);
+    }
     if (flags.authError === 'unsafe-path') {
       return fail(
         'unsafe-path',
