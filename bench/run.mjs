@@ -13,6 +13,7 @@ const benches = [
   ['webpack-plugin.mjs', []],
   ['vite-plugin.mjs', []],
   ['demo.mjs', quick ? ['--runs', '1'] : []],
+  ['real-code.mjs', quick ? ['--runs', '1'] : []],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

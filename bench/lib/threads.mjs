@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { percentile, processTree } from './procstat.mjs';
 
+
 const TICKS_PER_S = 100; // USER_HZ: /proc reports CPU time in these on Linux
 const PID_MAX = (() => {
   try {
@@ -27,6 +28,35 @@ function read(path) {
 function statFields(text) {
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
+
+/**
+ * The live processes under `root` (root included), found through each
+ * thread's /proc children list: the cost grows with the tree, not with every
+ * process on the machine (a shared machine has hundreds). Falls back to a
+ * scan of /proc where the kernel has no children lists.
+ * @returns {{ pid: number, comm: string, rssKb: number }[]}
+ */
+function tree(root) {
+  if (!hasChildrenLists) return processTree(root);
+  const out = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    const stat = read(`/proc/${pid}/stat`);
+    if (!stat) continue;
+    const f = statFields(stat);
+    out.push({ pid, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), rssKb: Number(f[21]) * 4, stat: f });
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {}
+    for (const tid of tids) {
+      for (const child of (read(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (child) stack.push(Number(child));
+    }
+  }
+  return out;
+}
+const hasChildrenLists = read(`/proc/${process.pid}/task/${process.pid}/children`) !== undefined;
 
 /** What a process of the tree is, from its command line. */
 export function processKind(comm, cmdline) {
@@ -66,7 +96,7 @@ function nodeThreadClass(rank, pool) {
  */
 function sampleTree(root, known) {
   const out = { runnable: 0, threads: 0, rssKb: 0, byClass: new Map(), cpu: new Map() };
-  for (const p of processTree(root)) {
+  for (const p of tree(root)) {
     if (p.pid === process.pid) continue;
     let info = known.get(p.pid);
     if (!info || info.comm !== p.comm) {
@@ -79,9 +109,7 @@ function sampleTree(root, known) {
       info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid, cmdline) : 0 };
       known.set(p.pid, info);
     }
-    const stat = read(`/proc/${p.pid}/stat`);
-    if (!stat) continue;
-    const f = statFields(stat);
+    const f = p.stat ?? statFields(read(`/proc/${p.pid}/stat`) ?? ') R');
     out.cpu.set(p.pid, { kind: info.kind, ticks: Number(f[11]) + Number(f[12]) });
     out.rssKb += p.rssKb;
     let tids;
@@ -100,7 +128,8 @@ function sampleTree(root, known) {
       // A thread its maker named (rolldown's, say) goes by that name.
       const name = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
       const what = info.node
-        ? name === 'node' || rank === 0 ? nodeThreadClass(rank, info.pool) : name
+        ? // Threads made after node set process.title (webpack does) carry the new name.
+          name === 'node' || name === p.comm || rank === 0 ? nodeThreadClass(rank, info.pool) : name
         : rank === 0 ? 'main' : name !== p.comm ? name : 'threads';
       const cls = `${info.kind}: ${what}`;
       out.byClass.set(cls, (out.byClass.get(cls) ?? 0) + 1);

@@ -7,6 +7,6 @@ import { jobslot } from '@jobslot/vite-plugin';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react(), ...(process.env.JOBSLOT_OFF ? [] : [jobslot()])],
-  build: { outDir: process.env.OUT ?? 'dist', emptyOutDir: true, minify: 'terser', reportCompressedSize: false },
+  build: { outDir: process.env.OUT ?? 'dist', emptyOutDir: true, minify: 'terser', reportCompressedSize: false, chunkSizeWarningLimit: 1024 },
   logLevel: 'warn',
 });
