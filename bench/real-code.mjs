@@ -25,7 +25,7 @@
 // compared with the first plain run's; make's own "INTERNAL: Exiting with N
 // jobserver tokens" line and the trace say whether every token came back.
 //
-//   node bench/real-code.mjs [--runs 3] [--jobs 2] [--machines here,16] [--variants plain,readme,wrapped]
+//   node bench/real-code.mjs [--runs 3] [--jobs 2] [--machines here,16] [--variants plain,readme,wrapped] [--from FILE]
 //
 // Needs `make build` (the packages' dist and bench/real's dependencies).
 import { spawn } from 'node:child_process';
@@ -55,6 +55,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '2' },
     machines: { type: 'string', default: 'here,16' },
     variants: { type: 'string', default: 'plain,readme,wrapped' },
+    from: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
@@ -203,6 +204,7 @@ function summarize(rs) {
   return {
     wallS: m((r) => r.wallS),
     walls: rs.map((r) => r.wallS.toFixed(1)).join(' '),
+    n: rs.length,
     cpuS: m((r) => r.cpuS),
     // wall ÷ (CPU / N): 1.00 keeps N cores busy all along; above, cores idled; below, more than N ran.
     busy: m((r) => r.wallS / (r.cpuS / JOBS)),
@@ -220,30 +222,46 @@ function summarize(rs) {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-console.log(`Real-code benchmark: ${APPS.length} builds under make -j${JOBS} (${APPS.map((a) => a.name).join(', ')}), ${RUNS} round(s), load average before ${load()}`);
+if (!args.from) console.log(`Real-code benchmark: ${APPS.length} builds under make -j${JOBS} (${APPS.map((a) => a.name).join(', ')}), ${RUNS} round(s), load average before ${load()}`);
 
-const reference = {};
-const results = [];
-for (const m of args.machines.split(',')) {
-  const machine = MACHINES[m];
-  const variants = args.variants.split(',').map((v) => ({ key: v, ...VARIANTS[v] }));
-  const runs = variants.map(() => []);
-  for (let r = 0; r < RUNS; r++) {
-    // Interleaved, so drift in the machine's load hits every variant alike.
-    for (let v = 0; v < variants.length; v++) {
-      const res = await runOnce(variants[v], machine, reference);
-      runs[v].push(res);
-      process.stderr.write(`  ${machine.label}, ${variants[v].label}, round ${r + 1}: ${res.wallS.toFixed(1)} s, CPU ${res.cpuS.toFixed(1)} s, p95 ${res.runnable.p95}\n`);
+// Every run's figures go to a file first (--from FILE prints them again), so
+// a long run is never lost to the printing.
+const maps = (_, v) => (v instanceof Map ? { map: [...v] } : v);
+const unmaps = (_, v) => (v && typeof v === 'object' && Array.isArray(v.map) ? new Map(v.map) : v);
+let measured;
+if (args.from) {
+  measured = JSON.parse(readFileSync(args.from, 'utf8'), unmaps);
+} else {
+  const reference = {};
+  measured = [];
+  for (const m of args.machines.split(',')) {
+    const machine = MACHINES[m];
+    const variants = args.variants.split(',');
+    const runs = variants.map(() => []);
+    for (let r = 0; r < RUNS; r++) {
+      // Interleaved, so drift in the machine's load hits every variant alike.
+      for (let v = 0; v < variants.length; v++) {
+        const res = await runOnce(VARIANTS[variants[v]], machine, reference);
+        runs[v].push(res);
+        process.stderr.write(`  ${machine.label}, ${VARIANTS[variants[v]].label}, round ${r + 1}: ${res.wallS.toFixed(1)} s, CPU ${res.cpuS.toFixed(1)} s, p95 ${res.runnable.p95}\n`);
+      }
     }
+    measured.push({ machine: m, variants: variants.map((v, i) => ({ key: v, runs: runs[i] })) });
   }
-  results.push({ machine, rows: variants.map((v, i) => ({ variant: v, ...summarize(runs[i]) })) });
+  const file = join(tmpdir(), `jobslot-bench-real-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(measured, maps));
+  console.log(`figures of every run: ${file}`);
 }
+const results = measured.map(({ machine, variants }) => ({
+  machine: MACHINES[machine],
+  rows: variants.map(({ key, runs }) => ({ variant: { key, ...VARIANTS[key] }, ...summarize(runs) })),
+}));
 
 const fmt = (x, d = 2) => x.toFixed(d);
 for (const { machine, rows } of results) {
   const base = rows.find((r) => r.variant.key === 'plain');
   table(
-    `${machine.label}: ${APPS.length} real builds under make -j${JOBS}, median of ${RUNS}`,
+    `${machine.label}: ${APPS.length} real builds under make -j${JOBS}, median of ${rows[0].n}`,
     ['variant', 'wall s (runs)', 'CPU s', 'wall/(CPU/N)', 'runnable p50/p95', 'threads', 'RSS MB', 'idle core-s queued', 'outputs', 'slots', 'unreturned'],
     rows.map((r) => [
       r.variant.label,
@@ -260,11 +278,26 @@ for (const { machine, rows } of results) {
     ]),
   );
   if (base) {
+    const sixteen = machine === MACHINES[16];
     for (const r of rows.filter((x) => x !== base)) {
-      console.log(
-        `  ${r.variant.label} / plain: wall ×${fmt(r.wallS / base.wallS)}, CPU ×${fmt(r.cpuS / base.cpuS)}, RSS ×${fmt(r.rssMb / base.rssMb)}, runnable p95 ${base.p95} → ${r.p95}`,
-      );
+      const wall = r.wallS / base.wallS;
+      const cpu = r.cpuS / base.cpuS;
+      const rss = r.rssMb / base.rssMb;
+      console.log(`  ${r.variant.label} / plain: wall ×${fmt(wall)}, CPU ×${fmt(cpu)}, RSS ×${fmt(rss)}, runnable p95 ${base.p95} → ${r.p95}`);
+      // The issue's targets (#13), each with its figure.
+      const targets = [
+        [`runnable p95 ${r.p95} ≤ N + 1 = ${JOBS + 1}`, r.p95 <= JOBS + 1],
+        ...(sixteen
+          ? [[`wall ×${fmt(wall)} ≤ 0.85`, wall <= 0.85], [`RSS ×${fmt(rss)} ≤ 0.7`, rss <= 0.7]]
+          : [[`wall ×${fmt(wall)} ≤ 1.0`, wall <= 1.0], [`CPU ×${fmt(cpu)} ≤ 1.0`, cpu <= 1.0]]),
+        [`wall/(CPU/N) ${fmt(r.busy)} within 1 ± 0.05`, Math.abs(r.busy - 1) <= 0.05],
+      ];
+      console.log(`    targets: ${targets.map(([what, ok]) => `${what} ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
     }
+  }
+  for (const r of rows) {
+    const kinds = [...r.cpuByKind].sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 0.05);
+    console.log(`  CPU s by process, ${r.variant.label}: ${kinds.map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
   }
   // What runs above the tokens: runnable threads per class, at p95 and on average.
   const classes = [...new Set(rows.flatMap((r) => [...r.classes.keys()]))];
@@ -276,4 +309,4 @@ for (const { machine, rows } of results) {
     classes.filter((cls) => rows.some((r) => (r.classes.get(cls)?.mean ?? 0) >= 0.05)).map((cls) => [cls, ...rows.map((r) => `${at(r, cls, 'atP95')} (${at(r, cls, 'mean')})`)]),
   );
 }
-console.log(`\nload average after ${load()}`);
+if (!args.from) console.log(`\nload average after ${load()}`);
