@@ -62,7 +62,8 @@ const hasChildrenLists = read(`/proc/${process.pid}/task/${process.pid}/children
 export function processKind(comm, cmdline) {
   if (comm === 'esbuild') return 'esbuild (Go)';
   if (comm === 'make' || comm === 'sh' || comm === 'bash' || comm === 'time') return 'make, sh';
-  if (/(\bjobslot|\/core\/dist\/cli\.js)\s+run\b/.test(cmdline)) return 'jobslot run';
+  // The jobslot command names itself (process.title) once it runs.
+  if (comm === 'jobslot' || /(\bjobslot|\/core\/dist\/cli\.js)\s+run\b/.test(cmdline)) return 'jobslot run';
   if (/jest-worker|processChild/.test(cmdline)) return 'webpack minimizer worker';
   if (/webpack/.test(cmdline)) return 'webpack';
   if (/vite/.test(cmdline)) return 'vite';
