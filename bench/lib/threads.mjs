@@ -100,7 +100,8 @@ function sampleTree(root, known) {
   for (const p of tree(root)) {
     if (p.pid === process.pid) continue;
     let info = known.get(p.pid);
-    if (!info || info.comm !== p.comm) {
+    // Looked at again while unknown: a process seen between fork and exec has no command line yet.
+    if (!info || info.comm !== p.comm || info.kind === info.comm) {
       const cmdline = (read(`/proc/${p.pid}/cmdline`) ?? '').split('\0').join(' ');
       // A node process may have renamed its main thread (webpack sets process.title).
       let node = false;
