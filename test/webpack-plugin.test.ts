@@ -8,7 +8,7 @@
 // as it starts and ends (observing only), which is how workers alive at the
 // same moment across all builds are counted.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
@@ -330,6 +330,57 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
     expect(result.code, result.stderr).toBe(0);
     expectSameOutput(join(dir, 'css'), join(reference, 'css'));
   }, TIMEOUT);
+
+  // The README's Makefile runs webpack under `jobslot run`: V8's helper pool
+  // (GC, compilation) is made when node starts, so only a launcher can size it.
+  // Counted independently of jobslot: a preload logs how many threads the build
+  // process has before any of its code runs (main, V8's delayed-task thread,
+  // the --v8-pool-size workers, node's signal thread).
+  describe("the README's Makefile line: `+jobslot run -- webpack`", () => {
+    const startThreads = (log: string) =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(l));
+    function recipes(dir: string, viaRun: boolean) {
+      const preload = join(dir, 'threads.cjs');
+      // Worker threads (the minimizer pools) run preloads too: only the process's main thread counts.
+      writeFileSync(
+        preload,
+        `const fs = require('node:fs');\nif (require('node:worker_threads').isMainThread) fs.appendFileSync(${JSON.stringify(join(dir, 'threads.log'))}, fs.readdirSync('/proc/self/task').length + '\\n');\n`,
+      );
+      const run = viaRun ? `${sh(join(PLUGIN_DIR, 'node_modules/.bin/jobslot'))} run -- ` : '';
+      // As $(NODE), with the thread-counting preload first.
+      const node = `node --require ${sh(preload)} --require ${sh(join(ROOT, 'test/support/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
+      return { default: `+${run}${node} default $(P) $(OUT)/default`, terser: `+${run}${node} terser $(P) $(OUT)/terser` };
+    }
+
+    for (const make of available) {
+      it(`make ${make.version} -j2: V8's pool sized to the slots, workers within 2, every token back, same output`, async () => {
+        const dir = tempDir('jobslot-webpack-run-');
+        const run = await runBuilds({ make, jobs: 2, project, recipes: recipes(dir, true) });
+        expect(run.result.code, run.result.stderr).toBe(0);
+        expectTokensBack(run);
+        expect(run.trace.peak).toBeLessThanOrEqual(2);
+        expect(run.minimizer.all).toBeLessThanOrEqual(2);
+        // node's default pool is 4 (7 threads); under jobslot run it is the slots held, at most -j.
+        const threads = startThreads(join(dir, 'threads.log'));
+        expect(threads).toHaveLength(2);
+        for (const n of threads) expect(n - 3).toBeLessThanOrEqual(2);
+        for (const b of ['default', 'terser']) expectSameOutput(join(run.dir, 'out', b), join(reference, b));
+      }, TIMEOUT);
+    }
+
+    it('the control: with the plugin alone V8 keeps its default pool (4), more than -j2', async () => {
+      const dir = tempDir('jobslot-webpack-run-');
+      const run = await runBuilds({ make: available[0]!, jobs: 2, project, recipes: recipes(dir, false) });
+      expect(run.result.code, run.result.stderr).toBe(0);
+      expectTokensBack(run);
+      const threads = startThreads(join(dir, 'threads.log'));
+      expect(threads).toHaveLength(2);
+      for (const n of threads) expect(n - 3).toBeGreaterThan(2);
+    }, TIMEOUT);
+  });
 
   it('without a jobserver nothing changes: the pools are as large as webpack makes them', async () => {
     // make -j1 passes no jobserver; the terser build sizes its pool for 6 cores and 4 assets.

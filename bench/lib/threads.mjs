@@ -1,0 +1,200 @@
+// Samples a build's process tree from /proc, thread by thread: which threads
+// are runnable (state R), how many threads there are, the tree's resident
+// memory, and the CPU time each process has used. Every runnable thread is
+// put in a class (the tool's main thread, V8's helper threads, esbuild's Go
+// threads, ...), so a benchmark can show what still runs above the tokens.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { percentile, processTree } from '../../test/support/procstat.mjs';
+
+
+const TICKS_PER_S = 100; // USER_HZ: /proc reports CPU time in these on Linux
+const PID_MAX = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  } catch {
+    return 32768;
+  }
+})();
+
+function read(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields of a /proc stat line after the command name: [0] state, [11] utime, [12] stime, [17] threads. */
+function statFields(text) {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * The live processes under `root` (root included), found through each
+ * thread's /proc children list: the cost grows with the tree, not with every
+ * process on the machine (a shared machine has hundreds). Falls back to a
+ * scan of /proc where the kernel has no children lists.
+ * @returns {{ pid: number, comm: string, rssKb: number }[]}
+ */
+function tree(root) {
+  if (!hasChildrenLists) return processTree(root);
+  const out = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    const stat = read(`/proc/${pid}/stat`);
+    if (!stat) continue;
+    const f = statFields(stat);
+    out.push({ pid, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), rssKb: Number(f[21]) * 4, stat: f });
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {}
+    for (const tid of tids) {
+      for (const child of (read(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (child) stack.push(Number(child));
+    }
+  }
+  return out;
+}
+const hasChildrenLists = read(`/proc/${process.pid}/task/${process.pid}/children`) !== undefined;
+
+/** What a process of the tree is, from its command line. */
+export function processKind(comm, cmdline) {
+  if (comm === 'esbuild') return 'esbuild (Go)';
+  if (comm === 'make' || comm === 'sh' || comm === 'bash' || comm === 'time') return 'make, sh';
+  // The jobslot command names itself (process.title) once it runs.
+  if (comm === 'jobslot' || /(\bjobslot|\/core\/dist\/cli\.js)\s+run\b/.test(cmdline)) return 'jobslot run';
+  if (/jest-worker|processChild/.test(cmdline)) return 'webpack minimizer worker';
+  if (/webpack/.test(cmdline)) return 'webpack';
+  if (/vite/.test(cmdline)) return 'vite';
+  if (/build\.mjs/.test(cmdline)) return 'esbuild (node)';
+  return comm;
+}
+
+/** V8's platform pool in a node process: --v8-pool-size from its command line or NODE_OPTIONS, else node's default 4. */
+function v8PoolSize(pid, cmdline) {
+  const options = `${cmdline} ${(read(`/proc/${pid}/environ`) ?? '').split('\0').find((v) => v.startsWith('NODE_OPTIONS=')) ?? ''}`;
+  const m = /--v8-pool-size[= ](\d+)/.exec(options);
+  return m ? Number(m[1]) || 4 : 4;
+}
+
+/**
+ * The class of a thread of a node process, from the order threads were made
+ * (node names them all "node"): the main thread first, then V8's platform (a
+ * delayed-task thread and the --v8-pool-size workers that run GC and
+ * compilation jobs), then node's signal thread, then whatever starts later
+ * (libuv's threadpool, worker_threads, a native addon's threads).
+ */
+function nodeThreadClass(rank, pool) {
+  if (rank === 0) return 'main';
+  if (rank <= pool + 1) return 'V8 helpers';
+  return 'libuv, workers, native';
+}
+
+/**
+ * One sample of the tree under `root` (the sampling process left out).
+ * `known` caches what does not change in a process (its kind, V8 pool size).
+ */
+function sampleTree(root, known) {
+  const out = { runnable: 0, threads: 0, rssKb: 0, byClass: new Map(), cpu: new Map() };
+  for (const p of tree(root)) {
+    if (p.pid === process.pid) continue;
+    let info = known.get(p.pid);
+    // Looked at again while unknown: a process seen between fork and exec has no command line yet.
+    if (!info || info.comm !== p.comm || info.kind === info.comm) {
+      const cmdline = (read(`/proc/${p.pid}/cmdline`) ?? '').split('\0').join(' ');
+      // A node process may have renamed its main thread (webpack sets process.title).
+      let node = false;
+      try {
+        node = /\/node$/.test(readlinkSync(`/proc/${p.pid}/exe`));
+      } catch {}
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid, cmdline) : 0 };
+      known.set(p.pid, info);
+    }
+    const f = p.stat ?? statFields(read(`/proc/${p.pid}/stat`) ?? ') R');
+    out.cpu.set(p.pid, { kind: info.kind, ticks: Number(f[11]) + Number(f[12]) });
+    out.rssKb += p.rssKb;
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${p.pid}/task`).map(Number);
+    } catch {
+      continue;
+    }
+    out.threads += tids.length;
+    // Creation order: tids grow from the pid, wrapping at pid_max.
+    tids.sort((a, b) => ((a - p.pid + PID_MAX) % PID_MAX) - ((b - p.pid + PID_MAX) % PID_MAX));
+    tids.forEach((tid, rank) => {
+      const t = read(`/proc/${p.pid}/task/${tid}/stat`);
+      if (!t || t[t.lastIndexOf(')') + 2] !== 'R') return;
+      out.runnable++;
+      // A thread its maker named (rolldown's, say) goes by that name.
+      const name = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
+      const what = info.node
+        ? // Threads made after node set process.title (webpack does) carry the new name.
+          name === 'node' || name === p.comm || rank === 0 ? nodeThreadClass(rank, info.pool) : name
+        : rank === 0 ? 'main' : name !== p.comm ? name : 'threads';
+      const cls = `${info.kind}: ${what}`;
+      out.byClass.set(cls, (out.byClass.get(cls) ?? 0) + 1);
+    });
+  }
+  return out;
+}
+
+/**
+ * Samples the tree under `root` every `intervalMs` until stop().
+ * `queued(t)` says whether work was waiting at time t (epoch ms); the
+ * summary's idle core-seconds count the cores below `cores` that no runnable
+ * thread of the tree used while it did.
+ * @param {number} root
+ * @param {{ intervalMs?: number, cores: number }} options
+ */
+export function startThreadSampler(root, { intervalMs = 20, cores }) {
+  const known = new Map();
+  const samples = [];
+  /** The last CPU time seen per process (kept after it exits). */
+  const cpu = new Map();
+  const tick = () => {
+    const s = sampleTree(root, known);
+    for (const [pid, c] of s.cpu) cpu.set(pid, c);
+    samples.push({ t: Date.now(), runnable: s.runnable, threads: s.threads, rssKb: s.rssKb, byClass: s.byClass });
+  };
+  const timer = setInterval(tick, intervalMs);
+  return {
+    /** @param {(t: number) => boolean} [queued] */
+    stop(queued = () => false) {
+      clearInterval(timer);
+      tick();
+      const runnable = samples.map((s) => s.runnable).sort((a, b) => a - b);
+      const p95 = percentile(runnable, 0.95);
+      let idleMs = 0;
+      for (let i = 1; i < samples.length; i++) {
+        const s = samples[i];
+        if (queued(s.t)) idleMs += Math.max(0, cores - s.runnable) * (s.t - samples[i - 1].t);
+      }
+      // Runnable threads per class: on average over the run, and in the samples at or above p95.
+      const classes = new Map();
+      const top = samples.filter((s) => s.runnable >= p95);
+      for (const [list, key] of [[samples, 'mean'], [top, 'atP95']]) {
+        for (const s of list) {
+          for (const [cls, n] of s.byClass) {
+            const c = classes.get(cls) ?? { mean: 0, atP95: 0 };
+            c[key] += n / list.length;
+            classes.set(cls, c);
+          }
+        }
+      }
+      const cpuByKind = new Map();
+      for (const { kind, ticks } of cpu.values()) cpuByKind.set(kind, (cpuByKind.get(kind) ?? 0) + ticks / TICKS_PER_S);
+      return {
+        samples: samples.length,
+        runnable: { p50: percentile(runnable, 0.5), p95, max: runnable.at(-1) ?? 0 },
+        peakThreads: Math.max(0, ...samples.map((s) => s.threads)),
+        peakRssKb: Math.max(0, ...samples.map((s) => s.rssKb)),
+        cpuS: [...cpuByKind.values()].reduce((a, b) => a + b, 0),
+        cpuByKind,
+        idleCoreS: idleMs / 1000,
+        classes,
+      };
+    },
+  };
+}

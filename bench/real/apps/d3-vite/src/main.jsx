@@ -1,0 +1,4 @@
+import { createRoot } from 'react-dom/client';
+import { Dashboard } from './Dashboard.jsx';
+
+createRoot(document.getElementById('root')).render(<Dashboard />);

@@ -1,0 +1,12 @@
+// A React app as vite users configure it: @vitejs/plugin-react, terser.
+// OUT: where the output goes. JOBSLOT_OFF: the baseline, without the plugin.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { jobslot } from '@jobslot/vite-plugin';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react(), ...(process.env.JOBSLOT_OFF ? [] : [jobslot()])],
+  build: { outDir: process.env.OUT ?? 'dist', emptyOutDir: true, minify: 'terser', reportCompressedSize: false, chunkSizeWarningLimit: 1024 },
+  logLevel: 'warn',
+});
