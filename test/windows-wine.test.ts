@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peakFromLog } from './support/make.js';
 import { findMakeExe, findWine, runNodeExe, runWine, stageApp, startWineserver, WINE_APP, WINE_DIR, winPath, type Wine } from './support/wine.js';
 
 const { wine, skipped } = findWine();
@@ -142,7 +143,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
     const log = `limiter-${process.pid}-${Date.now()}.log`;
     const { owner, client } = await underOwner(['limiter', log, '8', '150'], ['--jobs', '3']);
     expect(client.connected).toBe(true);
-    const { peak, jobs } = overlap(readLogs(WINE_APP, log));
+    const { peak, jobs } = peakFromLog(readLogs(WINE_APP, log));
     expect(jobs).toBe(8);
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThanOrEqual(2);
@@ -164,7 +165,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
       const log = `jobslot-limiter-${process.pid}-${Date.now()}.log`;
       const r = await jobslot(['-j', '3', '--', 'node', 'fixtures/client.mjs', 'limiter', log, '8', '150']);
       expect(r.code).toBe(0);
-      const { peak, jobs } = overlap(readLogs(WINE_APP, log));
+      const { peak, jobs } = peakFromLog(readLogs(WINE_APP, log));
       expect(jobs).toBe(8);
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThanOrEqual(2);
@@ -181,7 +182,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
         const client = JSON.parse(run.stdout) as ClientResult;
         expect(stepOf(client, 'handed off')).toMatchObject({ rounds: 200, held: 0 });
       }
-      const { peak, jobs } = overlap(readLogs(WINE_APP, log));
+      const { peak, jobs } = peakFromLog(readLogs(WINE_APP, log));
       expect(jobs).toBe(800);
       expect(peak).toBe(1);
     });
@@ -238,7 +239,7 @@ describe.skipIf(!wine)(`Windows, under wine${skipped ? ` (skipped: ${skipped})` 
         const log = 'jobs.log';
         writeFileSync(join(dir, 'Makefile'), makefile(log));
         const r = await run(name, log);
-        const { peak, jobs } = overlap(readLogs(dir, log));
+        const { peak, jobs } = peakFromLog(readLogs(dir, log));
         const lines = r.stdout.trim().split('\n');
         const last = JSON.parse(lines.findLast((l) => l.startsWith('{'))!) as ClientResult;
         return { ...r, peak, jobs, last };
@@ -295,22 +296,4 @@ function readLogs(dir: string, log: string): string {
   const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
   for (const f of files) rmSync(join(dir, f));
   return text;
-}
-
-/** The most jobs running at once, from `start ID T` / `end ID T` lines. */
-export function overlap(log: string): { peak: number; jobs: number } {
-  const events = log
-    .trim()
-    .split('\n')
-    .map((line) => line.split(' '))
-    .map(([what, , t]) => ({ delta: what === 'start' ? 1 : -1, t: Number(t) }))
-    // At equal times, count ends first: a job that ends as another starts did not overlap it.
-    .sort((a, b) => a.t - b.t || a.delta - b.delta);
-  let running = 0;
-  let peak = 0;
-  for (const e of events) {
-    running += e.delta;
-    peak = Math.max(peak, running);
-  }
-  return { peak, jobs: events.filter((e) => e.delta === 1).length };
 }
