@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createLimiter, sharedClient, sharedLimiter, type JobClient, type Limiter } from '@jobslot/core';
+import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 import type { Plugin } from 'esbuild';
 import { defaultEsbuild, type EsbuildModule } from './service.js';
 
@@ -61,36 +62,16 @@ function gomaxprocsCeiling(): number | undefined {
 
 const OPTIONS = ['client', 'max', 'limiter', 'plugins', 'esbuild'];
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `a ${typeof value}`;
-}
-
-function hasMethods(value: unknown, names: string[]): boolean {
-  return typeof value === 'object' && value !== null && names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function');
-}
-
-function invalid(option: string, allowed: string, value: unknown): TypeError {
-  return new TypeError(`@jobslot/esbuild-plugin: option \`${option}\` must be ${allowed}, got ${describe(value)}`);
-}
+const check: OptionCheck = optionCheck('@jobslot/esbuild-plugin', OPTIONS);
+const { hasMethods, invalid } = check;
 
 /**
  * Checks options as JavaScript callers pass them: a typo or a wrong type is a
  * TypeError naming the option, never a plugin that silently does less.
  */
 function validate(options: unknown): asserts options is JobslotEsbuildOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`@jobslot/esbuild-plugin: the options must be an object, got ${describe(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTIONS.includes(key)) {
-      throw new TypeError(`@jobslot/esbuild-plugin: unknown option \`${key}\`; the options are ${OPTIONS.map((k) => `\`${k}\``).join(', ')}`);
-    }
-  }
+  check.object(options);
+  const o = options;
   if (o.client !== undefined && !hasMethods(o.client, ['acquire', 'close'])) {
     throw invalid('client', 'a JobClient from @jobslot/core', o.client);
   }

@@ -1,4 +1,5 @@
 import type { Limiter } from '@jobslot/core';
+import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 
 /** The plugin hooks jobslot governs. */
 export type GovernedHook = 'transform' | 'load' | 'renderChunk';
@@ -50,17 +51,8 @@ export interface ResolvedOptions {
 const OPTIONS = ['limiter', 'hooks', 'exclude', 'workerPools', 'warnNativeThreads'];
 const HOOKS: GovernedHook[] = ['transform', 'load', 'renderChunk'];
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `a ${typeof value}`;
-}
-
-function invalid(option: string, allowed: string, value: unknown): TypeError {
-  return new TypeError(`@jobslot/vite-plugin: option \`${option}\` must be ${allowed}, got ${describe(value)}`);
-}
+const check: OptionCheck = optionCheck('@jobslot/vite-plugin', OPTIONS);
+const { hasMethods, invalid } = check;
 
 const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' || e instanceof RegExp;
 
@@ -69,18 +61,10 @@ const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' ||
  * TypeError naming the option, when the plugin is made, not a crash mid-build.
  */
 function validate(options: unknown): asserts options is JobslotViteOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`@jobslot/vite-plugin: the options must be an object, got ${describe(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTIONS.includes(key)) {
-      throw new TypeError(`@jobslot/vite-plugin: unknown option \`${key}\`; the options are ${OPTIONS.map((k) => `\`${k}\``).join(', ')}`);
-    }
-  }
-  const l = o.limiter as Record<string, unknown> | undefined;
-  if (l !== undefined && !(typeof l === 'object' && l !== null && ['acquire', 'run', 'hold'].every((m) => typeof l[m] === 'function'))) {
-    throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", l);
+  check.object(options);
+  const o = options;
+  if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold'])) {
+    throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", o.limiter);
   }
   if (o.hooks !== undefined && !(Array.isArray(o.hooks) && o.hooks.every((h) => HOOKS.includes(h as GovernedHook)))) {
     throw invalid('hooks', `an array of ${HOOKS.map((h) => `'${h}'`).join(', ')}`, o.hooks);

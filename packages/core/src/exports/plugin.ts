@@ -5,3 +5,4 @@ export { outsideHolds, runInSlot, type SlotSource } from '../hold.js';
 export { onProcessExit } from '../exit.js';
 export { releaseOnce } from '../once.js';
 export { processRecord } from '../state.js';
+export { optionCheck, type OptionCheck } from '../option-check.js';
