@@ -25,8 +25,9 @@
 // and a sibling that needs a slot takes it over.
 import { fs, path as nodePath } from './builtins.js';
 import { loadLibc } from './ffi/libc.js';
+import { commOf, parentOf } from './proc.js';
 
-const { constants: fsc, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync } = fs;
+const { constants: fsc, fstatSync, lstatSync, openSync, readdirSync, statSync } = fs;
 
 export const POOL_VARIABLE = 'JOBSLOT_POOL';
 
@@ -89,22 +90,11 @@ function ancestorsUpTo(top: number): number[] | undefined {
   for (let depth = 0; depth < 64 && pid > 1; depth++) {
     if (pid === top) return between;
     between.push(pid);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return undefined;
-    }
+    const ppid = parentOf(pid);
+    if (ppid === undefined) return undefined;
+    pid = ppid;
   }
   return undefined;
-}
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 /** Does process `pid` hold this (dev, ino) open? */

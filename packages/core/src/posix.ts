@@ -24,6 +24,7 @@ import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import { Escrow } from './escrow.js';
 import type { JobserverAuth } from './makeflags.js';
+import { parentOf, statFields } from './proc.js';
 import { fs, os, workerThreads } from './builtins.js';
 
 const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
@@ -58,16 +59,6 @@ function accessMode(pid: number, fd: string): number | undefined {
   try {
     const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
     return flags === undefined ? undefined : parseInt(flags, 8) & 3;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The fields of /proc/PID/stat after the command name (index 0 is field 3, the state). */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
@@ -119,8 +110,8 @@ function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): n
     } catch {
       // not ours to read (another user) or gone
     }
-    const ppid = Number(statFields(pid)?.[1]);
-    if (!Number.isInteger(ppid)) break;
+    const ppid = parentOf(pid);
+    if (ppid === undefined) break;
     pid = ppid;
   }
   if (holders.length > 0) return holders;

@@ -22,10 +22,11 @@
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client.js';
 import { reclaimImplicitSlot } from '../process-slots.js';
-import { createJobserver, type Jobserver } from '../server.js';
+import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';
-import { describeCommand, ffiMissing, reportReturns } from './words.js';
+import { serveCommand, startJobserver } from './serving.js';
+import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
 const TICK_MS = 20;
@@ -52,15 +53,8 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
     if (!token) break;
     extra.push(token);
   }
-  let pool: Jobserver;
-  try {
-    pool = createJobserver({ jobs: max, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
-  } catch (error) {
-    for (const token of extra) token.release();
-    own.release();
-    process.stderr.write(`jobslot: cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
-    process.exit(1);
-  }
+  // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
+  const pool = startJobserver({ jobs: max, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
   for (const token of extra) pool.add(token.byte);
   const grower = growAndShrink(client, pool, extra, max);
 
@@ -93,19 +87,10 @@ async function runAlone(command: string[], options: { max?: number }, client: Jo
   // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
   const jobs = client.fallbackSlots === 1 && client.errorKind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
   const why = warnings[0] ?? client.reason ?? 'no jobserver';
-  let pool: Jobserver;
-  try {
-    pool = createJobserver({ jobs, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
-  } catch (error) {
-    process.stderr.write(`jobslot: ${why}; and cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
-    process.exit(1);
-  }
+  const pool = startJobserver({ jobs, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS }, why);
   const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
   process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
-  const result = await runChild(command, { env: commandEnv(pool, jobs), extraFds: pool.stdio });
-  const given = pool.tokens;
-  reportReturns(pool.close(), given, command);
-  return exitLike(result);
+  return serveCommand(command, pool, commandEnv(pool, jobs));
 }
 
 /** CMD's environment: the sub-pool in MAKEFLAGS, and native pools sized to `slots`. */

@@ -5,12 +5,12 @@
 // resetting jobserver mode" and does it anyway; we join the outer pool
 // instead, as `jobslot run --max N` does, and say so in one line.
 import { JobClient } from '../client.js';
-import { createJobserver, MAX_JOBS, type Jobserver } from '../server.js';
+import { MAX_JOBS } from '../server.js';
 import { trace } from '../trace.js';
 import { createSemaphoreJobserver } from '../windows-server.js';
-import { exitLike, runChild } from './child.js';
 import { runUnder } from './run.js';
-import { describeCommand, ffiMissing, reportReturns } from './words.js';
+import { serveCommand, startJobserver } from './serving.js';
+import { describeCommand } from './words.js';
 
 export async function serve(command: string[], options: { jobs: number; style: 'fifo' | 'pipe' }): Promise<never> {
   if (options.jobs > MAX_JOBS) {
@@ -29,23 +29,13 @@ export async function serve(command: string[], options: { jobs: number; style: '
     );
     return runUnder(command, { max: options.jobs });
   }
-  let server: Jobserver;
-  try {
-    server = createJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
-  } catch (error) {
-    process.stderr.write(`jobslot: cannot start a jobserver: ${ffiMissing(error) ?? (error as Error).message}\n`);
-    process.exit(1);
-  }
+  const server = startJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
-  const result = await runChild(command, { env: server.env(process.env), extraFds: server.stdio });
-  reportReturns(server.close(), server.tokens, command);
-  return exitLike(result);
+  return serveCommand(command, server, server.env(process.env));
 }
 
-async function serveSemaphore(command: string[], jobs: number): Promise<never> {
+function serveSemaphore(command: string[], jobs: number): Promise<never> {
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
-  const result = await runChild(command, { env: server.env(process.env), extraFds: server.stdio });
-  reportReturns(server.close(), server.tokens, command);
-  return exitLike(result);
+  return serveCommand(command, server, server.env(process.env));
 }
