@@ -112,11 +112,6 @@ export function createJobserver(options: JobserverOptions): Jobserver {
     tokens++;
   };
   for (let i = 0; i < initial; i++) add();
-  // The command has its copies now (spawn dups them); ours would only keep the pool alive.
-  const closeChildEnds = () => {
-    for (const fd of stdio.splice(0)) closeSync(fd);
-  };
-
   let closed: { returned: number; lost: number; extra: number } | undefined;
   return {
     style,
@@ -149,7 +144,8 @@ export function createJobserver(options: JobserverOptions): Jobserver {
     },
     close() {
       if (closed) return closed;
-      closeChildEnds();
+      // The descriptors opened for the command (spawn gave it copies): closed with the pool.
+      for (const fd of stdio.splice(0)) closeSync(fd);
       const buf = Buffer.alloc(256);
       let returned = 0;
       for (;;) {
