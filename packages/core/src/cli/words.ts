@@ -1,8 +1,13 @@
 // What the CLI's commands say, in one place.
 
-/** The command as a user would recognize it in a message. */
+/**
+ * The command as a user would recognize it in a message: the program by its
+ * name, not the path it was found at (`node.exe`, not `Z:\\...\\node.exe`),
+ * so a long install path cannot push the arguments out of a 60-character line.
+ */
 export function describeCommand(command: string[]): string {
-  const text = command.join(' ');
+  const [program = '', ...args] = command;
+  const text = [program.split(/[\\/]/).pop() || program, ...args].join(' ');
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
