@@ -1,3 +1,4 @@
 export * from './make.js';
 export * from './procstat.mjs';
 export * from './jobserver.js';
+export * from './cores.js';
