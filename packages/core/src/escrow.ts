@@ -10,6 +10,14 @@
 // held bytes back. At process exit, exit() flushes every stream the same way.
 // A byte given back the usual way is dropped from the buffer first.
 //
+// One path libc does not cover: the process dying of a signal (SIGTERM,
+// SIGINT, SIGHUP with no handler of the program's own) runs no exit(), so no
+// buffer is flushed. The main thread's exit hooks (exit.ts) run first, and
+// when the main thread has a client, they flush every stream before the
+// signal is re-raised (posix.ts, onSignalDeath). A process whose main thread
+// never connects has no such hook: its workers' tokens are lost to a fatal
+// signal, as they would be to SIGKILL.
+//
 // Linux only (glibc or musl: __fpurge, pthread keys), and only in worker
 // threads: the main thread's own exit hooks give its tokens back.
 import type { Libc, Pointer, Stdio } from './ffi/libc.js';
@@ -86,3 +94,4 @@ export class Escrow {
     this.file = file;
   }
 }
+

@@ -38,6 +38,13 @@ function onSignal(signal: NodeJS.Signals): void {
   if (others.length > 0) return;
   // Otherwise do what the default would have done, after the release: die of the signal.
   releaseAll();
+  for (const last of [...registry().beforeSignalDeath]) {
+    try {
+      last();
+    } catch {
+      // the signal must still be re-raised
+    }
+  }
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.kill(process.pid, signal);
 }
@@ -70,4 +77,14 @@ export function onProcessExit(release: Releaser): () => void {
   const { releasers } = registry();
   releasers.add(release);
   return () => releasers.delete(release);
+}
+
+/**
+ * Registers a function run when the process is about to die of a signal,
+ * after every releaser: no exit() runs on that path, so what libc would do at
+ * exit (flush the worker threads' escrows, escrow.ts) must be done here.
+ */
+export function beforeSignalDeath(last: () => void): void {
+  install();
+  registry().beforeSignalDeath.add(last);
 }

@@ -23,6 +23,7 @@ import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import { Escrow } from './escrow.js';
+import { beforeSignalDeath } from './exit.js';
 import type { JobserverAuth } from './makeflags.js';
 import { parentOf, statFields } from './proc.js';
 import { fs, os, workerThreads } from './builtins.js';
@@ -210,6 +211,42 @@ function listenForWakeSignal(): void {
   if (!process.listeners(WAKE_SIGNAL).includes(onWakeSignal)) process.on(WAKE_SIGNAL, onWakeSignal);
 }
 
+/** The jobservers this process reads (device:inode), for onSignalDeath. */
+const jobservers = new Set<string>();
+
+/**
+ * Main thread, Linux: when the process is about to die of a signal, give back
+ * the tokens its worker threads hold. They sit in C stdio buffers (escrow.ts)
+ * that exit() would flush, but death by a signal runs no exit(). First every
+ * read end of the jobserver in the process, whichever thread opened it,
+ * becomes /dev/null, so no thread can take a token that would die with the
+ * process (the flush itself wakes waiting workers, which would take the bytes
+ * it writes); then every stream is flushed, which writes the escrowed bytes
+ * back.
+ */
+function onSignalDeath(libc: Libc, readFd: number): void {
+  const first = jobservers.size === 0;
+  const { dev, ino } = fstatSync(readFd);
+  jobservers.add(`${dev}:${ino}`);
+  if (!first) return;
+  beforeSignalDeath(() => {
+    const { F_GETFL, O_ACCMODE, O_RDONLY } = libc.constants;
+    const nothing = openSync('/dev/null', fsc.O_RDONLY);
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (fd === nothing) continue;
+      try {
+        const stats = fstatSync(fd);
+        if (!jobservers.has(`${stats.dev}:${stats.ino}`)) continue;
+      } catch {
+        continue; // closed meanwhile, or readdir's own fd
+      }
+      if ((libc.fcntl(fd, F_GETFL, 0) & O_ACCMODE) === O_RDONLY) libc.dup2(nothing, fd);
+    }
+    libc.stdio().flushAll();
+  });
+}
+
 export class PosixBackend implements Backend {
   readonly style: 'pipe' | 'fifo';
   private readonly libc: Libc;
@@ -255,6 +292,7 @@ export class PosixBackend implements Backend {
       this.writeIsPrivate = true;
     }
     this.escrow = this.readIsPrivate ? this.openEscrow() : undefined;
+    if (LINUX && onMainThread()) onSignalDeath(this.libc, this.readFd);
   }
 
   private readonly waitMode: 'signal' | 'poll';

@@ -25,6 +25,8 @@ export interface ProcessSlots {
 
 export interface ExitRegistry {
   releasers: Set<() => void>;
+  /** run last, after the releasers, when the process is about to die of a signal */
+  beforeSignalDeath: Set<() => void>;
   /** the process listeners are in place (they stay across resets) */
   installed: boolean;
 }
@@ -53,7 +55,7 @@ export function processState(): ProcessState {
     client: undefined,
     limiter: undefined,
     slots: freshSlots(),
-    exit: { releasers: new Set(), installed: false },
+    exit: { releasers: new Set(), beforeSignalDeath: new Set(), installed: false },
     holds: new AsyncLocalStorage(),
     records: new Map(),
   });

@@ -18,6 +18,8 @@ export interface Libc {
   pipe(fds: Int32Array): number;
   /** close(2): for fds made by pipe() here, which node's fs did not open (in a worker it warns). */
   close(fd: number): number;
+  /** dup2(2): makes `to` a copy of `from` (closing what `to` was). */
+  dup2(from: number, to: number): number;
   mkfifo(path: string, mode: number): number;
   /** flock(2): LOCK_EX | LOCK_NB; 0 or -1 (see errno()). */
   flock(fd: number, operation: number): number;
@@ -42,6 +44,8 @@ export interface Stdio {
   /** __fpurge: drops what is buffered, writing nothing. */
   purge(file: Pointer): void;
   fclose(file: Pointer): number;
+  /** fflush(NULL): writes out every stream's buffer, the escrows of all threads included. */
+  flushAll(): number;
   /** pthread_key_create with fclose as the destructor: run on the file when the thread ends. */
   createFcloseKey(): number;
   deleteKey(key: number): number;
@@ -116,6 +120,7 @@ function bindStdio(lib: KoffiLib): Stdio {
   const fputc = lib.func('int fputc(int c, void *file)');
   const fpurge = lib.func('void __fpurge(void *file)');
   const fclose = lib.func('int fclose(void *file)');
+  const fflush = lib.func('int fflush(void *file)');
   const dlsym = lib.func('void *dlsym(void *handle, const char *name)');
   const keyCreate = lib.func('int pthread_key_create(_Out_ uint32_t *key, void *destructor)');
   const keyDelete = lib.func('int pthread_key_delete(uint32_t key)');
@@ -131,6 +136,7 @@ function bindStdio(lib: KoffiLib): Stdio {
     fputc: (byte, file) => fputc(byte, file) as number,
     purge: (file) => void fpurge(file),
     fclose: (file) => fclose(file) as number,
+    flushAll: () => fflush(null) as number,
     createFcloseKey: () => {
       const key = [0];
       if ((keyCreate(key, fcloseAddress) as number) !== 0) throw new Error('pthread_key_create failed');
@@ -160,6 +166,7 @@ export function loadLibc(): Libc {
   // ioctl is variadic; FIONREAD takes an int pointer.
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const close = lib.func('int close(int fd)');
+  const dup2 = lib.func('int dup2(int from, int to)');
   let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
@@ -184,6 +191,7 @@ export function loadLibc(): Libc {
       return rc === 0 ? out.readInt32LE(0) : -1;
     },
     close: (fd) => close(fd) as number,
+    dup2: (from, to) => dup2(from, to) as number,
     errno: () => koffi.errno(),
     stdio: () => (stdio ??= bindStdio(lib)),
     constants: process.platform === 'linux' ? LINUX : BSD,
