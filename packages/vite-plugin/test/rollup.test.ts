@@ -4,6 +4,7 @@
 import { createLimiter, JobClient } from '@jobslot/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobslot } from '../src/rollup.js';
+import { jobslot as vitePlugin } from '../src/index.js';
 import { tempDir, testJobserver } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixtures, shared with the end-to-end tests
 import { writeApp } from '@jobslot/e2e/fixtures/rollup/app.mjs';
@@ -41,19 +42,21 @@ function counting(name: string, hook: 'transform' | 'renderChunk') {
   return { plugin, handler, stats: () => ({ peak, calls }) };
 }
 
+type OnLog = (level: string, log: { message: string }) => void;
+
 const TOOLS = {
-  rollup: async (input: Record<string, string>, plugins: unknown[], outputPlugins: unknown[]) => {
+  rollup: async (input: Record<string, string>, plugins: unknown[], outputPlugins: unknown[], onLog?: OnLog) => {
     const { rollup } = await import('rollup');
-    const bundle = await rollup({ input, plugins: plugins as never, logLevel: 'silent' });
+    const bundle = await rollup({ input, plugins: plugins as never, ...(onLog ? { onLog } : { logLevel: 'silent' }) });
     try {
       await bundle.generate({ dir: 'dist', plugins: outputPlugins as never });
     } finally {
       await bundle.close();
     }
   },
-  rolldown: async (input: Record<string, string>, plugins: unknown[], outputPlugins: unknown[]) => {
+  rolldown: async (input: Record<string, string>, plugins: unknown[], outputPlugins: unknown[], onLog?: OnLog) => {
     const { rolldown } = await import('rolldown');
-    const bundle = await rolldown({ input, plugins: plugins as never, logLevel: 'silent' });
+    const bundle = await rolldown({ input, plugins: plugins as never, ...(onLog ? { onLog } : { logLevel: 'silent' }) });
     try {
       await bundle.generate({ dir: 'dist', plugins: outputPlugins as never });
     } finally {
@@ -93,6 +96,17 @@ describe.each(Object.keys(TOOLS) as Array<keyof typeof TOOLS>)('in a real %s bui
     const transform = counting('transforms', 'transform');
     await build(app(), [jobslot({ limiter }), transform.plugin], []);
     expect((transform.plugin.transform as { handler: unknown }).handler).toBe(transform.handler);
+  });
+
+  it("the vite plugin put here by mistake: one warning that names '@jobslot/vite-plugin/rollup'", async () => {
+    const served = testJobserver(2);
+    cleanup.push(() => served.close());
+    const logs: string[] = [];
+    const transform = counting('transforms', 'transform');
+    await build(app(), [vitePlugin({ limiter: served.limiter }), transform.plugin], [], (level, log) => void logs.push(`${level}: ${log.message}`));
+    const warnings = logs.filter((l) => l.includes('@jobslot/vite-plugin/rollup'));
+    expect(warnings, logs.join('\n')).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warn: .*governs nothing here/);
   });
 
   it('a failing transform: the calls still waiting for a slot are cancelled, no slot kept', async () => {
