@@ -19,6 +19,8 @@ const NAME = 'jobslot';
 /** rollup and rolldown build one environment: one session, under this name. */
 const BUILD = '';
 
+export type { GovernedHook, JobslotViteOptions } from './options.js';
+
 /** Options of the rollup/rolldown {@link jobslot}: those of the vite plugin but `workerPools`, which sizes vite's own pools. */
 export type JobslotRollupOptions = Omit<JobslotViteOptions, 'workerPools'>;
 
@@ -33,11 +35,17 @@ export interface PluginsOption {
  */
 export interface JobslotRollupPlugin {
   name: 'jobslot';
+  /** Governs the input plugins' hooks, after other plugins' `options` hooks. */
   options: { order: 'post'; handler(this: unknown, options: PluginsOption): Promise<null> };
+  /** Governs the output plugins' hooks (`output.plugins`). */
   outputOptions: { order: 'post'; handler(this: unknown, options: PluginsOption): null };
+  /** Starts the build's session; warns once if rolldown's native threads were not sized by `jobslot run`. */
   buildStart(this: unknown): void;
+  /** A failed build cancels the hook calls still waiting for a slot. */
   buildEnd(this: unknown, error?: Error): void;
+  /** A failed output generation cancels the renderChunk calls still waiting for a slot. */
   renderError(this: unknown): void;
+  /** Ends the build's session. */
   closeBundle(this: unknown): void;
 }
 
