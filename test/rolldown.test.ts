@@ -48,8 +48,10 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     expect(r.leak, r.output).toBe(false);
     expect(r.output).not.toMatch(/jobslot:/); // `jobslot run` sized the native threads: no warning
     expect(r.heavy.peak).toBeLessThanOrEqual(JOBS);
-    // N threads at work, and one more now and then (the JS main thread, the launcher).
-    expect(r.runnable.p95).toBeLessThanOrEqual(JOBS + 1);
+    // rolldown's Rust threads (N tokio, N rayon, sized by jobslot run) parse and
+    // minify beside the governed JS hooks, and the JS main thread drives them:
+    // N + 2 at the 95th percentile, as vite 8 (its README), against 14 or more without.
+    expect(r.runnable.p95).toBeLessThanOrEqual(JOBS + 2);
     expect(tree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 

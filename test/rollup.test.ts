@@ -58,8 +58,9 @@ describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath j
     expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
     expect(r.heavy.peak).toBeLessThanOrEqual(JOBS);
     // rollup's main thread bundles while governed hooks work in worker threads, and
-    // V8 collects garbage beside them: a little above N, far below the control.
-    expect(r.runnable.p95).toBeLessThanOrEqual(2 * JOBS + 1);
+    // V8's helper threads (--v8-pool-size N, from jobslot run) collect garbage beside
+    // them: above N, far below the control's 14.
+    expect(r.runnable.p95).toBeLessThanOrEqual(2 * JOBS + 2);
     expect(tree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 
