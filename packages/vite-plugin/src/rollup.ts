@@ -56,11 +56,21 @@ interface HookContext {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
-/** The plugin objects in a `plugins` option: nested arrays flattened, promises awaited, false/null dropped (as rollup and rolldown read it). */
-async function pluginsIn(option: unknown): Promise<PluginLike[]> {
-  const value = isThenable(option) ? await option : option;
-  if (Array.isArray(value)) return (await Promise.all(value.map(pluginsIn))).flat();
-  return value && typeof value === 'object' ? [value as PluginLike] : [];
+/**
+ * Calls `visit` on each plugin object in a `plugins` option as rollup and
+ * rolldown read it (nested arrays flattened, false and null dropped): at once
+ * for the objects, and for those behind a promise when it settles. The result
+ * settles when every one has been visited.
+ */
+function eachPlugin(option: unknown, visit: (p: PluginLike) => void): Promise<unknown> | undefined {
+  // The tool awaits these promises itself after the hook; a callback added now runs before its own.
+  if (isThenable(option)) return Promise.resolve(option).then((value) => eachPlugin(value, visit));
+  if (Array.isArray(option)) {
+    const pending = option.map((o) => eachPlugin(o, visit)).filter((p) => p !== undefined);
+    return pending.length > 0 ? Promise.all(pending) : undefined;
+  }
+  if (option && typeof option === 'object') visit(option as PluginLike);
+  return undefined;
 }
 
 /**
@@ -92,13 +102,14 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
   const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
     callInSlot(getLimiter(), original, ctx, args, sessions.signal(BUILD));
 
-  function govern(plugins: PluginLike[]): void {
-    if (!getLimiter().limited) return; // without a jobserver nothing changes
-    for (const p of plugins) {
-      if (p === (plugin as unknown) || p.name === NAME || isNative(p)) continue;
-      if (p.name && isExcluded(p.name, opts.exclude)) continue;
+  /** Wraps the hooks of the plugins in `option`; the result settles when those behind promises are wrapped too. */
+  function govern(option: unknown): Promise<unknown> | undefined {
+    if (!getLimiter().limited) return undefined; // without a jobserver nothing changes
+    return eachPlugin(option, (p) => {
+      if (p === (plugin as unknown) || p.name === NAME || isNative(p)) return;
+      if (p.name && isExcluded(p.name, opts.exclude)) return;
       wrapPlugin(p, opts.hooks, run);
-    }
+    });
   }
 
   const plugin: JobslotRollupPlugin = {
@@ -107,15 +118,16 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
     options: {
       order: 'post',
       async handler(input) {
-        govern(await pluginsIn(input.plugins));
+        await govern(input.plugins);
         return null;
       },
     },
     outputOptions: {
       order: 'post',
       handler(output) {
-        // Synchronous in both tools; the tool has awaited any promise in the list already.
-        void pluginsIn(output.plugins).then(govern, () => {});
+        // Synchronous in both tools: plugin objects are wrapped now, before the
+        // tool reads their hooks; a rejected promise is the tool's to report.
+        govern(output.plugins)?.catch(() => {});
         return null;
       },
     },

@@ -1,7 +1,7 @@
 // @jobslot/vite-plugin/rollup against real rollup 4 and rolldown 1 builds in
 // this process, on a real jobserver (core's createJobserver, a fifo). The
 // make-driven end-to-end tests are test/rollup.test.ts and test/rolldown.test.ts.
-import { createLimiter, JobClient } from '@jobslot/core';
+import { createLimiter, currentHold, JobClient } from '@jobslot/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobslot } from '../src/rollup.js';
 import { jobslot as vitePlugin } from '../src/index.js';
@@ -30,8 +30,10 @@ function counting(name: string, hook: 'transform' | 'renderChunk') {
   let inflight = 0;
   let peak = 0;
   let calls = 0;
+  let inSlot = 0;
   const handler = async () => {
     calls++;
+    if (currentHold() !== undefined) inSlot++; // called through the limiter, in a slot it holds
     inflight++;
     peak = Math.max(peak, inflight);
     await sleep(10);
@@ -39,7 +41,7 @@ function counting(name: string, hook: 'transform' | 'renderChunk') {
     return null;
   };
   const plugin = { name, [hook]: hook === 'transform' ? { filter: { id: /\/m\d+\.js$/ }, handler } : handler };
-  return { plugin, handler, stats: () => ({ peak, calls }) };
+  return { plugin, handler, stats: () => ({ peak, calls, inSlot }) };
 }
 
 type OnLog = (level: string, log: { message: string }) => void;
@@ -78,11 +80,14 @@ describe.each(Object.keys(TOOLS) as Array<keyof typeof TOOLS>)('in a real %s bui
     const transform = counting('transforms', 'transform');
     const render = counting('renders', 'renderChunk');
     // plugins as users write them: nested arrays, a promise, false for one turned off.
-    await build(app(), [jobslot({ limiter: served.limiter }), [Promise.resolve(transform.plugin), false]], [render.plugin]);
+    await build(app(), [jobslot({ limiter: served.limiter }), [Promise.resolve(transform.plugin), false]], [[render.plugin]]);
     expect(transform.stats().calls).toBe(12);
     expect(transform.stats().peak).toBeLessThanOrEqual(2);
     expect(render.stats().calls).toBeGreaterThanOrEqual(6);
     expect(render.stats().peak).toBeLessThanOrEqual(2);
+    // Wrapped before the tool read the hooks: every call went through a slot.
+    expect(transform.stats().inSlot).toBe(transform.stats().calls);
+    expect(render.stats().inSlot).toBe(render.stats().calls);
     const hook = transform.plugin.transform as { filter: unknown; handler: unknown };
     expect(hook.filter).toEqual({ id: /\/m\d+\.js$/ }); // a filtered hook keeps its filter
     expect(isGoverned(hook)).toBe(true);
