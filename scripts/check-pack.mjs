@@ -20,7 +20,7 @@
 // this script runs: it reads them from each plugin's README (readme() below),
 // with the tarballs standing in for the @jobslot packages.
 //
-//   node scripts/check-pack.mjs [--only esbuild|webpack|vite] [--keep]
+//   node scripts/check-pack.mjs [--only esbuild|webpack|vite|rollup|rolldown] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,8 +37,8 @@ const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin'];
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const keep = args.includes('--keep');
-if (only !== undefined && !['esbuild', 'webpack', 'vite'].includes(only)) {
-  console.error(`check-pack: --only takes esbuild, webpack or vite, not ${only}`);
+if (only !== undefined && !['esbuild', 'webpack', 'vite', 'rollup', 'rolldown'].includes(only)) {
+  console.error(`check-pack: --only takes esbuild, webpack, vite, rollup or rolldown, not ${only}`);
   process.exit(2);
 }
 
@@ -298,10 +298,75 @@ function project(kind, version, withPnpm = false) {
   return { dir, outputs };
 }
 
+// ---------------------------------------------------------------- rollup 4 and rolldown 1 (issue 14)
+// @jobslot/vite-plugin/rollup in rollup.config.mjs / rolldown.config.mjs, in projects without vite:
+// rollup and rolldown are optional peers of @jobslot/vite-plugin, tested here at both ends of their
+// ranges, with the install line and recipe from the plugin's README section on them.
+const BUNDLERS = {
+  rollup: {
+    config: 'rollup.config.mjs',
+    text: "import terser from '@rollup/plugin-terser';\nimport { jobslot } from '@jobslot/vite-plugin/rollup';\n\nexport default {\n  input: { a: 'src/a.js', b: 'src/b.js', c: 'src/c.js' },\n  plugins: [jobslot()],\n  output: { dir: 'dist', plugins: [terser()] },\n};\n",
+    // the README's example, typed: rollup's defineConfig takes the plugin in plugins and output.plugins
+    typed: "import { defineConfig } from 'rollup';\nimport { jobslot } from '@jobslot/vite-plugin/rollup';\nexport default defineConfig({ input: 'src/a.js', plugins: [jobslot({ exclude: 'x' })], output: { dir: 'dist', plugins: [jobslot()] } });\n",
+  },
+  rolldown: {
+    config: 'rolldown.config.mjs',
+    // rolldown minifies natively: a plugin of the user's own gives jobslot JS hooks to govern.
+    text: "import { jobslot } from '@jobslot/vite-plugin/rollup';\n\nconst banner = { name: 'banner', transform: (code, id) => `/* ${id.split('/').pop()} */\\n${code}` };\n\nexport default {\n  input: { a: 'src/a.js', b: 'src/b.js', c: 'src/c.js' },\n  plugins: [jobslot(), banner],\n  output: { dir: 'dist', minify: true },\n};\n",
+    typed: "import { defineConfig } from 'rolldown';\nimport { jobslot } from '@jobslot/vite-plugin/rollup';\nexport default defineConfig({ input: 'src/a.js', plugins: [jobslot({ exclude: 'x' })], output: { dir: 'dist', plugins: [jobslot()] } });\n",
+  },
+};
+
+/** The README section's npm line and recipe for `kind` (the lines that name it). */
+function bundlerReadme(kind) {
+  const text = readFileSync(join(ROOT, 'packages/vite-plugin/README.md'), 'utf8');
+  const blocks = [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+  const lines = (lang) => blocks.filter((b) => b[1] === lang).flatMap((b) => b[2].split('\n'));
+  const npm = lines('sh').find((l) => l.startsWith('npm install --save-dev ') && l.split(/\s+/).includes(kind));
+  const recipe = lines('make').find((l) => l.startsWith('\t+') && l.includes(`/${kind} -c`));
+  if (!npm || !recipe) throw new Error(`packages/vite-plugin/README.md has no npm line or \`+\` recipe for ${kind}`);
+  return { words: npm.slice('npm install --save-dev '.length).trim().split(/\s+/), recipe };
+}
+
+function checkBundler(kind) {
+  const range = peer('vite-plugin', kind);
+  const [oldest, newest] = ends(kind, range);
+  step(`${kind}: optional peer range ${range}: oldest ${oldest}, newest ${newest}`);
+  const { words, recipe } = bundlerReadme(kind);
+  for (const version of [newest, oldest]) {
+    const dir = join(work, `${kind}-${version}`);
+    mkdirSync(dir);
+    step(`${kind} ${version}: a fresh project in ${dir}, installed with npm`);
+    const entries = { 'src/a.js': "import { f0 } from './m0.js';\nconsole.log('a', f0(1));\n", 'src/b.js': "import { f4 } from './m4.js';\nconsole.log('b', f4(2));\n", 'src/c.js': "import { f8 } from './m8.js';\nconsole.log('c', f8(3));\n" };
+    write(dir, {
+      'package.json': JSON.stringify({ name: `${kind}-app`, private: true, type: 'module' }, null, 2),
+      [BUNDLERS[kind].config]: BUNDLERS[kind].text,
+      'check.mts': BUNDLERS[kind].typed,
+      ...entries,
+      Makefile: `all:\n${recipe}\n`,
+    });
+    sources(dir);
+    step(`   npm install --save-dev ${words.join(' ')} (${kind}@${version})`);
+    run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...specs(words, kind, version, ['typescript@5.9.3', '@types/node@20'])], { cwd: dir });
+    check(!existsSync(join(dir, 'node_modules/vite')), `${kind} ${version}: vite is not installed (an optional peer)`);
+    const outputs = ['dist/a.js', 'dist/b.js', 'dist/c.js'];
+    buildUnderMake(`${kind} ${version} (npm)`, dir, outputs);
+    if (version === newest) {
+      if (MAKE44) buildUnderMake(`${kind} ${version} (npm)`, dir, outputs, MAKE44);
+      else check(!process.env.JOBSLOT_REQUIRE_MAKE44, 'make 4.4.1 is built (scripts/build-make44.sh)');
+      buildWithoutMake(`${kind} ${version} (npm)`, dir, outputs, recipe);
+    }
+    // Strict TypeScript, node16 resolution, skipLibCheck off: the plugin in the tool's own defineConfig.
+    const tsc = run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', 'check.mts'], { cwd: dir, allowFail: true });
+    check(tsc.status === 0, `${kind} ${version}: tsc (node16, skipLibCheck false) on a config using the plugin, without vite's types${tsc.status ? `\n${tsc.output}` : ''}`);
+  }
+}
+// ---------------------------------------------------------------- end rollup 4 and rolldown 1
+
 // ---------------------------------------------------------------- main
 try {
   pack();
-  const kinds = only ? [only] : ['esbuild', 'webpack', 'vite'];
+  const kinds = only ? [only].filter((k) => k in PLUGIN) : ['esbuild', 'webpack', 'vite'];
   for (const kind of kinds) {
     const range = peer(PLUGIN[kind], kind);
     const [oldest, newest] = ends(kind, range);
@@ -321,6 +386,7 @@ try {
       buildUnderMake(`${kind} ${newest} (pnpm)`, dir, outputs);
     }
   }
+  for (const kind of only ? [only].filter((k) => k in BUNDLERS) : Object.keys(BUNDLERS)) checkBundler(kind);
 } catch (error) {
   failures.push(error.message);
   console.log(`FAIL ${error.stack}`);

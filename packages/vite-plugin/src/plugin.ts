@@ -5,6 +5,7 @@ import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
+import { outsideViteCheck } from './outside-vite.js';
 import { poolConfig } from './pools.js';
 
 /** The most workers a pool of vite's is sized to here. */
@@ -36,6 +37,7 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
   /** Per environment: aborts the hook calls still waiting for a slot when its build ends. */
   const sessions = new Map<string, AbortController>();
+  let inVite = false; // configResolved ran: vite's build, not rollup's or rolldown's alone
 
   function endSession(environment: string): void {
     sessions.get(environment)?.abort(new Error(`jobslot: the ${environment || 'vite'} build ended`));
@@ -59,6 +61,7 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     },
 
     configResolved(config: ResolvedConfig) {
+      inVite = true;
       const l = getLimiter();
       if (!l.limited) return; // without a jobserver nothing changes
       // `jobslot run` (or the user) sets these before the process starts; if none is set,
@@ -79,6 +82,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
         wrapPlugin(p, opts.hooks, run);
       }
     },
+
+    options: outsideViteCheck(() => inVite, getLimiter),
 
     buildStart() {
       const environment = environmentOf(this);

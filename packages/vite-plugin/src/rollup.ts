@@ -1,0 +1,165 @@
+// The same governor for rollup 4 and rolldown 1 on their own (rollup.config.js,
+// rolldown.config.js), without vite: `@jobslot/vite-plugin/rollup`.
+//
+// vite wraps the other plugins once its config is resolved; rollup and rolldown
+// have no such hook, so this wraps them in `options` (input plugins) and
+// `outputOptions` (output plugins, where minifiers such as
+// @rollup/plugin-terser often sit). Both hooks run before the tool reads any
+// hook off the plugin objects: rollup reads them at each call, rolldown once,
+// when it hands the plugins to Rust, after these hooks. Nothing here imports
+// vite, rollup or rolldown, not even their types: a rollup user need not have
+// vite installed, nor a rolldown user rollup.
+import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
+import { callInSlot } from './gate.js';
+import { resolveOptions, type JobslotViteOptions } from './options.js';
+import { Sessions } from './sessions.js';
+import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
+
+const NAME = 'jobslot';
+/** rollup and rolldown build one environment: one session, under this name. */
+const BUILD = '';
+
+export type { GovernedHook, JobslotViteOptions } from './options.js';
+
+/** Options of the rollup/rolldown {@link jobslot}: those of the vite plugin but `workerPools`, which sizes vite's own pools. */
+export type JobslotRollupOptions = Omit<JobslotViteOptions, 'workerPools'>;
+
+/** What `options` and `outputOptions` receive: here only `plugins` is read. */
+export interface PluginsOption {
+  plugins?: unknown;
+}
+
+/**
+ * The plugin object, typed without rollup's or rolldown's types (so neither
+ * need be installed for the other), in a shape both accept in `plugins`.
+ */
+export interface JobslotRollupPlugin {
+  name: 'jobslot';
+  /** Governs the input plugins' hooks, after other plugins' `options` hooks. */
+  options: { order: 'post'; handler(this: unknown, options: PluginsOption): Promise<null> };
+  /** Governs the output plugins' hooks (`output.plugins`). */
+  outputOptions: { order: 'post'; handler(this: unknown, options: PluginsOption): null };
+  /** Starts the build's session; warns once if rolldown's native threads were not sized by `jobslot run`. */
+  buildStart(this: unknown): void;
+  /** A failed build cancels the hook calls still waiting for a slot. */
+  buildEnd(this: unknown, error?: Error): void;
+  /** A failed output generation cancels the renderChunk calls still waiting for a slot. */
+  renderError(this: unknown): void;
+  /** Ends the build's session. */
+  closeBundle(this: unknown): void;
+}
+
+interface HookContext {
+  meta?: { rolldownVersion?: string };
+  warn?: (message: string) => void;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+
+/**
+ * Calls `visit` on each plugin object in a `plugins` option as rollup and
+ * rolldown read it (nested arrays flattened, false and null dropped): at once
+ * for the objects, and for those behind a promise when it settles. The result
+ * settles when every one has been visited.
+ */
+function eachPlugin(option: unknown, visit: (p: PluginLike) => void): Promise<unknown> | undefined {
+  // The tool awaits these promises itself after the hook; a callback added now runs before its own.
+  if (isThenable(option)) return Promise.resolve(option).then((value) => eachPlugin(value, visit));
+  if (Array.isArray(option)) {
+    const pending = option.map((o) => eachPlugin(o, visit)).filter((p) => p !== undefined);
+    return pending.length > 0 ? Promise.all(pending) : undefined;
+  }
+  if (option && typeof option === 'object') visit(option as PluginLike);
+  return undefined;
+}
+
+/**
+ * A rollup 4 / rolldown 1 plugin that makes the build share GNU make's job
+ * tokens: put it in `plugins` of rollup.config.js or rolldown.config.js.
+ *
+ * It governs the `transform`, `load` and `renderChunk` hooks of every other
+ * plugin (input and output plugins), so at most 1 + (tokens held) of them run
+ * at once in this process. @rollup/plugin-terser minifies each chunk in
+ * `renderChunk` and starts a worker only when all of its workers are busy: in
+ * slots, it starts no more workers than the slots held. rolldown's native
+ * threads are sized when the process starts: run it as
+ * `jobslot run -- rolldown -c` for those.
+ */
+export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin {
+  if ((options as JobslotViteOptions | undefined)?.workerPools !== undefined) {
+    throw new TypeError(
+      "@jobslot/vite-plugin/rollup: `workerPools` sizes vite's own worker pools and does nothing under rollup or rolldown. " +
+        "Remove it: @rollup/plugin-terser's workers follow the slots through its governed renderChunk hook.",
+    );
+  }
+  const opts = resolveOptions(options);
+  let limiter: Limiter | undefined = options.limiter;
+  // Created on first use: a plugin that is never used opens no jobserver.
+  const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
+  const sessions = new Sessions();
+  let warned = false;
+
+  const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
+    callInSlot(getLimiter(), original, ctx, args, sessions.signal(BUILD));
+
+  /** Wraps the hooks of the plugins in `option`; the result settles when those behind promises are wrapped too. */
+  function govern(option: unknown): Promise<unknown> | undefined {
+    if (!getLimiter().limited) return undefined; // without a jobserver nothing changes
+    return eachPlugin(option, (p) => {
+      if (p === (plugin as unknown) || p.name === NAME || isNative(p)) return;
+      if (p.name && isExcluded(p.name, opts.exclude)) return;
+      wrapPlugin(p, opts.hooks, run);
+    });
+  }
+
+  const plugin: JobslotRollupPlugin = {
+    name: NAME,
+    // 'post': after other plugins' options hooks, which may add plugins.
+    options: {
+      order: 'post',
+      async handler(input) {
+        await govern(input.plugins);
+        return null;
+      },
+    },
+    outputOptions: {
+      order: 'post',
+      handler(output) {
+        // Synchronous in both tools: plugin objects are wrapped now, before the
+        // tool reads their hooks; a rejected promise is the tool's to report.
+        govern(output.plugins)?.catch(() => {});
+        return null;
+      },
+    },
+
+    buildStart(this: unknown) {
+      sessions.start(BUILD);
+      const ctx = this as HookContext | undefined;
+      const l = getLimiter();
+      // rolldown's thread pools (Rust) were sized when the process started; rollup has none.
+      if (opts.warnNativeThreads && !warned && ctx?.meta?.rolldownVersion && l.limited && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
+        warned = true;
+        ctx.warn?.(
+          'jobslot: rolldown runs under a make jobserver, but its native threads were sized to the machine ' +
+            'when the process started. Run it as `jobslot run -- rolldown -c` to size them to the tokens.',
+        );
+      }
+    },
+    buildEnd(error?: Error) {
+      // On error, hook calls may still be queued for a slot: cancel them, so a
+      // failed build takes no more tokens. On success, renderChunk is to come.
+      if (error) sessions.end(BUILD, 'the build failed');
+    },
+    renderError() {
+      // Output generation failed: cancel the renderChunk calls still waiting;
+      // a later generate() of the same bundle gets a fresh session.
+      sessions.start(BUILD);
+    },
+    closeBundle() {
+      sessions.end(BUILD, 'the build ended');
+    },
+  };
+  return plugin;
+}
+
+export default jobslot;

@@ -1,0 +1,81 @@
+// rollup 4 on its own (rollup.config.mjs, the rollup command) with
+// @rollup/plugin-terser as an output plugin and a CPU-heavy transform, the
+// jobslot plugin from @jobslot/vite-plugin/rollup, beneath `jobslot run`
+// under real make 4.3 (pipe) and 4.4.1 (fifo), -j2.
+//
+// Counted from outside: terser's worker threads from a per-worker start/end
+// log (log-workers.cjs, around the real Worker), the heavy transform's own
+// start/end log, runnable threads from /proc. A control run without jobslot on
+// a simulated 16-core machine shows rollup going above the slots (terser starts
+// a worker per chunk, up to its maxWorkers default of os.cpus().length), so the
+// bounds prove something. Every token back (make's own INTERNAL: line), and
+// output byte-identical to rollup alone.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, makeBins, ROOT, sh } from './support/index.js';
+import { bundlerRun, FIXTURE, tree } from './support/bundler-run.js';
+
+const ROLLUP = join(ROOT, 'test/node_modules/rollup/dist/bin/rollup');
+const COMMAND = `node ${sh(ROLLUP)} --silent -c ${sh(join(FIXTURE, 'rollup.config.mjs'))}`;
+const JOBS = 2;
+/** The app's chunks: ten entries and a shared chunk, each minified by terser. */
+const CHUNKS = 11;
+const { available, skipped } = makeBins();
+for (const why of skipped) console.warn(`skipped: ${why}`);
+
+describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath jobslot run', () => {
+  let reference: Map<string, string>;
+  beforeAll(async () => {
+    // rollup alone: no make, no jobslot plugin, the machine as it is.
+    const r = await bundlerRun({ command: COMMAND, plugin: false });
+    expect(r.code, r.output).toBe(0);
+    reference = tree(join(r.dir, 'dist'));
+    expect(reference.size).toBe(CHUNKS);
+    expect([...reference.values()].join('')).toContain('heavy value'); // the heavy transform ran
+    expect(r.workers.jobs).toBeGreaterThan(0); // the per-worker log sees terser's workers
+  }, 90_000);
+
+  it(`control: without jobslot, on a simulated 16-core machine, rollup runs more than make -j${JOBS} allows`, async () => {
+    const r = await bundlerRun({ command: COMMAND, make: available[0]!, jobs: JOBS, plugin: false, cores: 16 });
+    console.log(`rollup alone, 16 cores (sim.), make -j${JOBS}: terser workers ${r.workers.peak}, heavy transforms ${r.heavy.peak}, runnable ${JSON.stringify(r.runnable)}`);
+    expect(r.code, r.output).toBe(0);
+    // A worker per chunk, up to os.cpus().length: all eleven at once.
+    expect(r.workers.peak).toBeGreaterThan(JOBS + 1);
+    expect(r.heavy.peak).toBeGreaterThan(JOBS + 1);
+    expect(r.runnable.p95).toBeGreaterThan(JOBS + 1);
+  }, 90_000);
+
+  it.each(available)(`make $version -j${JOBS}: terser workers and transforms within the slots, every token back, the same output`, async (make) => {
+    const r = await bundlerRun({ command: COMMAND, make, jobs: JOBS, prefix: `node ${sh(CLI)} run -- `, plugin: true, cores: 16 });
+    console.log(`jobslot run -- rollup, 16 cores (sim.), make ${make.version} -j${JOBS}: terser workers ${r.workers.peak} (${r.workers.jobs} started), heavy transforms ${r.heavy.peak}, runnable ${JSON.stringify(r.runnable)}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(r.output).not.toMatch(/jobslot:/); // no warning: rollup has no native pools to size
+    // `jobslot run` holds at most make's -jN slots (its own and N - 1 tokens): no more
+    // terser workers alive, no more transforms running, at any one time.
+    expect(r.workers.jobs).toBeGreaterThan(0);
+    expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
+    expect(r.heavy.peak).toBeLessThanOrEqual(JOBS);
+    // rollup's main thread bundles while governed hooks work in worker threads, and
+    // V8's helper threads (--v8-pool-size N, from jobslot run) collect garbage beside
+    // them: above N, far below the control's 14.
+    expect(r.runnable.p95).toBeLessThanOrEqual(2 * JOBS + 2);
+    expect(tree(join(r.dir, 'dist'))).toEqual(reference);
+  }, 90_000);
+
+  it(`a transform that throws: the build fails, make gets every token back`, async () => {
+    const r = await bundlerRun({
+      command: COMMAND,
+      make: available[0]!,
+      jobs: JOBS,
+      prefix: `node ${sh(CLI)} run -- `,
+      plugin: true,
+      cores: 16,
+      env: { HEAVY_THROW: 'm013' },
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('heavy: refusing to transform');
+    expect(r.leak, r.output).toBe(false);
+  }, 90_000);
+});
