@@ -1,0 +1,207 @@
+// rspack 2 and rsbuild 2 under make: `jobslot run` sizes rspack's native pools
+// (tokio's workers: TOKIO_WORKER_THREADS; rayon's: RAYON_NUM_THREADS) to the
+// slots held, and @jobslot/webpack-plugin runs on rspack's compiler (run
+// slots for an array config, thread-loader sizing) without failing the build.
+//
+// Counted from /proc: threads in state R across make's tree, and rspack's
+// native threads (tokio names its workers and blocking threads "tokio-N";
+// rayon's threads, started from them, inherit the name). Control runs go
+// without jobslot on a simulated 16-core machine (simulatedCores: what Rust's
+// available_parallelism sees there), under make 4.3 and 4.4.1.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, makeBins, peakFromLog, processTree, ROOT, simulatedCores, startSampler, tempDir, type MakeBin } from './support/index.js';
+
+const BIN = join(ROOT, 'test/node_modules/.bin');
+const RSPACK = join(BIN, 'rspack');
+const RSBUILD = join(BIN, 'rsbuild');
+const PLUGIN = join(ROOT, 'packages/webpack-plugin/dist/index.js');
+const { available } = makeBins();
+const JOBS = 2;
+const TIMEOUT = 120_000;
+
+/** `entries` entry points of `modules` modules each, and a stylesheet each (Lightning CSS minifies it). */
+function writeSources(dir: string, entries: number, modules: number): Record<string, string> {
+  const src = join(dir, 'src');
+  mkdirSync(src, { recursive: true });
+  const entry: Record<string, string> = {};
+  for (let e = 0; e < entries; e++) {
+    let main = `import './s${e}.css';\n`;
+    for (let m = 0; m < modules; m++) {
+      let text = `export class C${e}_${m} {\n  constructor(x) { this.x = x; this.items = []; }\n`;
+      for (let k = 0; k < 30; k++) {
+        text += `  method${k}(a, b) { const r = [a, b, this.x, ${k}].map((v, i) => typeof v === 'number' ? v * i + ${k} : String(v).length); this.items.push(r); return r.reduce((s, v) => s + v, 0) > ${k} ? 'result-${e}-${m}-${k}' : null; }\n`;
+      }
+      writeFileSync(join(src, `m${e}_${m}.js`), `${text}}\n`);
+      main += `import { C${e}_${m} } from './m${e}_${m}.js';\nconsole.log(new C${e}_${m}(${m}).method${m % 30}(1, 2));\n`;
+    }
+    let css = '';
+    for (let k = 0; k < 300; k++) css += `.c${e}-${k} { color: #ff0000; margin: 0px 0px 0px 0px; background: linear-gradient(to right, red, blue); }\n`;
+    writeFileSync(join(src, `s${e}.css`), css);
+    writeFileSync(join(src, `e${e}.js`), main);
+    entry[`e${e}`] = `./src/e${e}.js`;
+  }
+  return entry;
+}
+
+/** The project: rspack.config.mjs (rspack alone) and jobslot.config.mjs (the same, with the plugin). */
+function writeRspackProject(dir: string): void {
+  const entry = writeSources(dir, 8, 80);
+  writeFileSync(
+    join(dir, 'rspack.config.mjs'),
+    `export default {
+  mode: 'production', devtool: false, performance: false,
+  entry: ${JSON.stringify(entry)},
+  output: { path: ${JSON.stringify(join(dir, 'dist'))} },
+  module: { rules: [{ test: /\\.css$/, type: 'css/auto' }] },
+};
+`,
+  );
+  writeFileSync(
+    join(dir, 'jobslot.config.mjs'),
+    `import config from './rspack.config.mjs';\nimport { JobslotPlugin } from ${JSON.stringify(PLUGIN)};\nexport default { ...config, plugins: [new JobslotPlugin()] };\n`,
+  );
+}
+
+/** Every file under dist/, relative path -> contents. */
+function outputs(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(join(dir, 'dist'));
+  return out;
+}
+
+/** Alongside startSampler: the most rspack native threads ("tokio-N") alive at once in the tree. */
+function countNativeThreads(root: number): { stop(): number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    let n = 0;
+    for (const p of processTree(root)) {
+      let tids: string[] = [];
+      try {
+        tids = readdirSync(`/proc/${p.pid}/task`);
+      } catch {
+        continue; // ended meanwhile
+      }
+      for (const tid of tids) {
+        try {
+          if (readFileSync(`/proc/${p.pid}/task/${tid}/comm`, 'utf8').startsWith('tokio-')) n++;
+        } catch {
+          // the thread ended between readdir and read
+        }
+      }
+    }
+    peak = Math.max(peak, n);
+  }, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** Runs make -jJOBS on `recipe` in `dir`, sampling the tree. */
+async function make(make: MakeBin, dir: string, recipe: string, env: Record<string, string> = {}) {
+  writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}\n`);
+  const child = spawn(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = startSampler(child.pid!, { intervalMs: 5 });
+  const native = countNativeThreads(child.pid!);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const stats = sampler.stop();
+  return { code, output, stats, native: native.stop(), leak: /INTERNAL: Exiting with|not returned/.test(output) };
+}
+
+const ready = existsSync(RSPACK) && existsSync(PLUGIN);
+
+describe.skipIf(!ready)('rspack 2 beneath jobslot run, with @jobslot/webpack-plugin', () => {
+  let reference: Map<string, string>;
+  beforeAll(async () => {
+    const dir = tempDir('jobslot-rspack-');
+    writeRspackProject(dir);
+    const r = await make(available[0]!, dir, `@${RSPACK} build -c rspack.config.mjs`);
+    expect(r.code, r.output).toBe(0);
+    reference = outputs(dir);
+    expect(reference.size).toBe(16);
+  }, TIMEOUT);
+
+  it(`control: without jobslot, on 16 cores, rspack runs more threads than make -j${JOBS} allows`, async () => {
+    const dir = tempDir('jobslot-rspack-');
+    writeRspackProject(dir);
+    const r = await make(available[0]!, dir, `+@${RSPACK} build -c rspack.config.mjs`, simulatedCores(16));
+    console.log(`rspack alone, 16 cores, make -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.stats.runnable.p95).toBeGreaterThan(JOBS + 1);
+    // A tokio worker and a rayon thread per core.
+    expect(r.native).toBeGreaterThanOrEqual(2 * 16);
+  }, TIMEOUT);
+
+  it.each(available)(`make $version -j${JOBS}: jobslot run + the plugin keep rspack within the slots, every token back, the same output`, async (mk) => {
+    const dir = tempDir('jobslot-rspack-');
+    writeRspackProject(dir);
+    const r = await make(mk, dir, `+@node ${CLI} run -- ${RSPACK} build -c jobslot.config.mjs`, simulatedCores(16));
+    console.log(`jobslot run -- rspack build, make ${mk.version} -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    // N threads of CPU work at most, and one more now and then (node's main
+    // thread handing rspack its config and hooks, a V8 GC helper).
+    expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 1);
+    // N tokio workers and N rayon threads, and tokio's blocking threads for
+    // file I/O (RSPACK_BLOCKING_THREADS, left alone: not CPU work), a few here.
+    expect(r.native).toBeLessThanOrEqual(2 * JOBS + 6);
+    // Sized by jobslot run: the plugin has nothing to warn about.
+    expect(r.output).not.toMatch(/native thread pools/);
+    expect(outputs(dir)).toEqual(reference);
+  }, TIMEOUT);
+
+  it(`the plugin alone under make: an array config runs at most 1 + held compilers at once, and it says to use jobslot run`, async () => {
+    const dir = tempDir('jobslot-rspack-multi-');
+    const entry = writeSources(dir, 3, 40);
+    const log = join(dir, 'runs.log');
+    // A compiler's run, logged from its `run` hook (after the plugin's beforeRun gave it a slot) to `done`.
+    writeFileSync(
+      join(dir, 'multi.config.mjs'),
+      `import { appendFileSync } from 'node:fs';
+import { JobslotPlugin } from ${JSON.stringify(PLUGIN)};
+const jobslot = process.env.WITH_PLUGIN ? [new JobslotPlugin()] : [];
+const logRuns = { apply(compiler) {
+  compiler.hooks.run.tap('log', () => appendFileSync(${JSON.stringify(log)}, 'start ' + compiler.name + ' ' + (performance.timeOrigin + performance.now()) + '\\n'));
+  compiler.hooks.done.tap('log', () => appendFileSync(${JSON.stringify(log)}, 'end ' + compiler.name + ' ' + (performance.timeOrigin + performance.now()) + '\\n'));
+} };
+export default ${JSON.stringify(Object.keys(entry))}.map((name) => ({
+  name, mode: 'production', devtool: false, entry: { [name]: './src/' + name + '.js' },
+  output: { path: ${JSON.stringify(join(dir, 'dist'))} + '/' + name },
+  module: { rules: [{ test: /\\.css$/, type: 'css/auto' }] },
+  plugins: [...jobslot, logRuns],
+}));
+`,
+    );
+    const control = await make(available[0]!, dir, `+@${RSPACK} build -c multi.config.mjs`);
+    const alone = peakFromLog(readFileSync(log, 'utf8'));
+    const reference = outputs(dir);
+    writeFileSync(log, '');
+    const r = await make(available[0]!, dir, `+@${RSPACK} build -c multi.config.mjs`, { WITH_PLUGIN: '1', JOBSLOT_TRACE: join(dir, 'trace.jsonl') });
+    const governed = peakFromLog(readFileSync(log, 'utf8'));
+    console.log(`rspack array config, make -j${JOBS}: compilers at once ${alone.peak} alone, ${governed.peak} with the plugin`);
+    expect(control.code, control.output).toBe(0);
+    expect(alone).toEqual({ peak: 3, jobs: 3 });
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(governed.jobs).toBe(3);
+    expect(governed.peak).toBeLessThanOrEqual(JOBS);
+    // Not under jobslot run: the plugin says once how to size the native pools.
+    expect(r.output.match(/native thread pools \(tokio, rayon\) were sized to the machine/g)).toHaveLength(1);
+    expect(outputs(dir)).toEqual(reference);
+  }, TIMEOUT);
+});
