@@ -30,7 +30,7 @@ export class JobslotPlugin {
     if (!limiter.limited) return;
     const scope = new RunScope(limiter);
     const rspack = isRspack(compiler);
-    if (rspack) warnForRspack(compiler, this.options, limiter);
+    if (rspack) warnForRspack(this.options, limiter);
 
     // Acquire when a run starts; give back when it ends, however it ends. An
     // idle watcher holds nothing. Child compilers never run these hooks, so

@@ -18,8 +18,6 @@ import type { Compiler } from 'webpack';
 import type { Limiter } from '@jobslot/core';
 import type { ResolvedOptions } from './options.js';
 
-const NAME = 'JobslotPlugin';
-
 /** The variables rspack's native pools read (see core's threads.ts; `jobslot run` sets them). */
 const RSPACK_POOL_VARIABLES = ['TOKIO_WORKER_THREADS', 'RAYON_NUM_THREADS'];
 
@@ -40,20 +38,24 @@ function once(key: string): boolean {
   return true;
 }
 
+// On stderr, as core does: rsbuild quiets rspack's infrastructure logger, where a plugin would log.
+function warn(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
 /** The warnings that apply to rspack's compiler, given once per process. */
-export function warnForRspack(compiler: Compiler, options: ResolvedOptions, limiter: Limiter): void {
-  const logger = compiler.getInfrastructureLogger(NAME);
+export function warnForRspack(options: ResolvedOptions, limiter: Limiter): void {
   if (options.moduleBuilds && once('moduleBuilds')) {
-    logger.warn(
-      'moduleBuilds does nothing on rspack: its module builds run in its native core, not in JS. ' +
+    warn(
+      '@jobslot/webpack-plugin: moduleBuilds does nothing on rspack: its module builds run in its native core, not in JS. ' +
         'Remove the option, and run rspack as `jobslot run -- rspack build` to size that core to the job slots.',
     );
   }
   // `jobslot run` (or the user) sets these before the process starts; if none is set,
   // rspack's core runs a thread per core whatever the tokens say.
   if (options.warnNativeThreads && limiter.client.connected && !RSPACK_POOL_VARIABLES.some((v) => process.env[v]) && once('native')) {
-    logger.warn(
-      "rspack runs under a make jobserver, but its native thread pools (tokio, rayon) were sized to the machine when the process started. " +
+    warn(
+      "@jobslot/webpack-plugin: rspack runs under a make jobserver, but its native thread pools (tokio, rayon) were sized to the machine when the process started. " +
         'Run it as `jobslot run -- rspack build` (or `jobslot run -- rsbuild build`) to size them to the job slots.',
     );
   }
