@@ -11,6 +11,7 @@
 // 4.3 and 4.4.1. Builds of rspack alone give the reference output.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, makeBins, peakFromLog, processTree, ROOT, simulatedCores, startSampler, tempDir, type MakeBin } from './support/index.js';
@@ -19,6 +20,8 @@ const BIN = join(ROOT, 'test/node_modules/.bin');
 const RSPACK = join(BIN, 'rspack');
 const RSBUILD = join(BIN, 'rsbuild');
 const PLUGIN = join(ROOT, 'packages/webpack-plugin/dist/index.js');
+// thread-loader as the webpack plugin's own tests install it.
+const THREAD_LOADER = createRequire(join(ROOT, 'packages/webpack-plugin/package.json')).resolve('thread-loader');
 const { available } = makeBins();
 const JOBS = 2;
 const TIMEOUT = 120_000;
@@ -120,7 +123,7 @@ async function make(make: MakeBin, dir: string, recipe: string, env: Record<stri
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const stats = sampler.stop();
+  const stats = { ...sampler.stop(), peakProcesses: Math.max(0, ...sampler.samples.map((x) => x.processes)) };
   const mean = sampler.samples.reduce((sum, x) => sum + x.runnable, 0) / Math.max(1, sampler.samples.length);
   return { code, output, stats, mean: Math.round(mean * 100) / 100, native: native.stop(), leak: /INTERNAL: Exiting with|not returned/.test(output) };
 }
@@ -211,6 +214,37 @@ export default ${JSON.stringify(Object.keys(entry))}.map((name) => ({
     // Not under jobslot run: the plugin says once how to size the native pools.
     expect(r.output.match(/native thread pools \(tokio, rayon\) were sized to the machine/g)).toHaveLength(1);
     expect(r.output.match(/moduleBuilds does nothing on rspack/g)).toHaveLength(1);
+    expect(outputs(dir)).toEqual(reference);
+  }, TIMEOUT);
+
+  it.each(available)(`make $version -j${JOBS}, the plugin alone: thread-loader on rspack starts at most 1 + held workers`, async (mk) => {
+    const dir = tempDir('jobslot-rspack-tl-');
+    const entry = writeSources(dir, 2, 60);
+    writeFileSync(
+      join(dir, 'tl.config.mjs'),
+      `import { JobslotPlugin } from ${JSON.stringify(PLUGIN)};
+export default {
+  mode: 'production', devtool: false, performance: false,
+  entry: ${JSON.stringify(entry)},
+  output: { path: ${JSON.stringify(join(dir, 'dist'))} },
+  module: { rules: [
+    { test: /\\.css$/, type: 'css/auto' },
+    { test: /\\.js$/, use: [{ loader: ${JSON.stringify(THREAD_LOADER)}, options: { workers: 6 } }] },
+  ] },
+  plugins: process.env.WITH_PLUGIN ? [new JobslotPlugin()] : [],
+};
+`,
+    );
+    const control = await make(mk, dir, `+@${RSPACK} build -c tl.config.mjs`);
+    const reference = outputs(dir);
+    const r = await make(mk, dir, `+@${RSPACK} build -c tl.config.mjs`, { WITH_PLUGIN: '1' });
+    // make, rspack and the workers (thread-loader's are node processes).
+    console.log(`rspack + thread-loader, make ${mk.version} -j${JOBS}: processes ${control.stats.peakProcesses} alone, ${r.stats.peakProcesses} with the plugin`);
+    expect(control.code, control.output).toBe(0);
+    expect(control.stats.peakProcesses).toBe(2 + 6);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(r.stats.peakProcesses).toBeLessThanOrEqual(2 + JOBS);
     expect(outputs(dir)).toEqual(reference);
   }, TIMEOUT);
 });
