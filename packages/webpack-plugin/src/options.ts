@@ -37,8 +37,9 @@ export interface JobslotPluginOptions {
 
   /**
    * On rspack: warn once when it runs under a jobserver but its native thread
-   * pools (tokio, rayon) were not sized by `jobslot run`. They are made before
-   * the config loads, so no plugin can size them.
+   * pools (tokio, rayon) were not sized by `jobslot run`, which sets their
+   * variables before the process starts: tokio's pool is made before the
+   * config loads, so no plugin can size it.
    * @defaultValue `true`
    */
   warnNativeThreads?: boolean;

@@ -8,9 +8,12 @@
 //   and rayon's global pool, one thread per core each, made when the binding
 //   loads (tokio) or on first use (rayon), and sized only by
 //   TOKIO_WORKER_THREADS and RAYON_NUM_THREADS in the process's environment.
-//   The binding loads before the config (and so this plugin) does, so only
-//   `jobslot run`, which sets them before the process starts, can size them.
-//   Without it the plugin says so once.
+//   The binding loads before the config (and so this plugin) does. Rayon's
+//   pool comes later, but setting its variable here would mean setenv under
+//   the binding's running threads (glibc's environment is not thread-safe)
+//   and a variable leaking into every child process. So `jobslot run`, which
+//   sets both before the process starts, sizes them; without it the plugin
+//   says so once.
 // - Module builds are native tasks with no JS `build()` to hold in a slot,
 //   and NormalModule has no beforeParse hook: `moduleBuilds` cannot apply,
 //   and says so once instead of failing the build.
