@@ -10,11 +10,11 @@
 // (simulatedCores: what Rust's available_parallelism sees there), under make
 // 4.3 and 4.4.1. Builds of rspack alone give the reference output.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, makeBins, peakFromLog, processTree, ROOT, simulatedCores, startSampler, tempDir, type MakeBin } from './support/index.js';
+import { CLI, cleanEnv, fileTree, makeBins, peakFromLog, processTree, ROOT, simulatedCores, startSampler, tempDir, type MakeBin } from './support/index.js';
 
 const BIN = join(ROOT, 'test/node_modules/.bin');
 const RSPACK = join(BIN, 'rspack');
@@ -69,18 +69,9 @@ function writeRspackProject(dir: string): void {
   );
 }
 
-/** Every file under dist/, relative path -> contents. */
+/** Every file the build wrote. */
 function outputs(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(join(dir, 'dist'));
-  return out;
+  return fileTree(join(dir, 'dist'));
 }
 
 /** Alongside startSampler: the most rspack native threads ("tokio-N") alive at once in the tree. */
@@ -128,6 +119,33 @@ async function make(make: MakeBin, dir: string, recipe: string, env: Record<stri
   return { code, output, stats, mean: Math.round(mean * 100) / 100, native: native.stop(), leak: /INTERNAL: Exiting with|not returned/.test(output) };
 }
 
+/** A control build on 16 simulated cores: above the slots by each measure the jobslot runs are held to. */
+function expectAboveSlots(r: Awaited<ReturnType<typeof make>>): void {
+  expect(r.code, r.output).toBe(0);
+  expect(r.mean).toBeGreaterThan(JOBS + 1);
+  expect(r.stats.runnable.p95).toBeGreaterThan(2 * JOBS);
+  // A tokio worker and a rayon thread per core.
+  expect(r.native).toBeGreaterThanOrEqual(2 * 16);
+}
+
+/** A build beneath `jobslot run` at make -jJOBS: within the slots, every token back. */
+function expectWithinSlots(r: Awaited<ReturnType<typeof make>>): void {
+  expect(r.code, r.output).toBe(0);
+  expect(r.leak, r.output).toBe(false);
+  // On average N threads of CPU work. In bursts up to 2N: rspack's two
+  // pools, N tokio workers and N rayon threads, are sized separately (no
+  // variable sizes both at once), and a tokio worker may run while others
+  // wait on rayon (measured: 4 "tokio-N" threads runnable at -j2 in ~3% of
+  // samples, plus jobslot run's own tick now and then).
+  expect(r.mean).toBeLessThanOrEqual(JOBS + 0.5);
+  expect(r.stats.runnable.p95).toBeLessThanOrEqual(2 * JOBS);
+  // N tokio workers and N rayon threads, and tokio's blocking threads for
+  // file I/O (RSPACK_BLOCKING_THREADS, left alone: not CPU work), a few here.
+  expect(r.native).toBeLessThanOrEqual(2 * JOBS + 6);
+  // Sized by jobslot run: the plugin has nothing to warn about.
+  expect(r.output).not.toMatch(/native thread pools/);
+}
+
 const ready = existsSync(RSPACK) && existsSync(PLUGIN);
 
 describe.skipIf(!ready)('rspack 2 beneath jobslot run, with @jobslot/webpack-plugin', () => {
@@ -146,11 +164,7 @@ describe.skipIf(!ready)('rspack 2 beneath jobslot run, with @jobslot/webpack-plu
     writeRspackProject(dir);
     const r = await make(available[0]!, dir, `+@${RSPACK} build -c rspack.config.mjs`, simulatedCores(16));
     console.log(`rspack alone, 16 cores, make -j${JOBS}: runnable mean ${r.mean} ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
-    expect(r.code, r.output).toBe(0);
-    expect(r.mean).toBeGreaterThan(JOBS + 1);
-    expect(r.stats.runnable.p95).toBeGreaterThan(2 * JOBS);
-    // A tokio worker and a rayon thread per core.
-    expect(r.native).toBeGreaterThanOrEqual(2 * 16);
+    expectAboveSlots(r);
   }, TIMEOUT);
 
   it.each(available)(`make $version -j${JOBS}: jobslot run + the plugin keep rspack within the slots, every token back, the same output`, async (mk) => {
@@ -158,20 +172,7 @@ describe.skipIf(!ready)('rspack 2 beneath jobslot run, with @jobslot/webpack-plu
     writeRspackProject(dir);
     const r = await make(mk, dir, `+@node ${CLI} run -- ${RSPACK} build -c jobslot.config.mjs`, simulatedCores(16));
     console.log(`jobslot run -- rspack build, make ${mk.version} -j${JOBS}: runnable mean ${r.mean} ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
-    expect(r.code, r.output).toBe(0);
-    expect(r.leak, r.output).toBe(false);
-    // On average N threads of CPU work. In bursts up to 2N: rspack's two
-    // pools, N tokio workers and N rayon threads, are sized separately (no
-    // variable sizes both at once), and a tokio worker may run while others
-    // wait on rayon (measured: 4 "tokio-N" threads runnable at -j2 in ~3% of
-    // samples, plus jobslot run's own tick now and then).
-    expect(r.mean).toBeLessThanOrEqual(JOBS + 0.5);
-    expect(r.stats.runnable.p95).toBeLessThanOrEqual(2 * JOBS);
-    // N tokio workers and N rayon threads, and tokio's blocking threads for
-    // file I/O (RSPACK_BLOCKING_THREADS, left alone: not CPU work), a few here.
-    expect(r.native).toBeLessThanOrEqual(2 * JOBS + 6);
-    // Sized by jobslot run: the plugin has nothing to warn about.
-    expect(r.output).not.toMatch(/native thread pools/);
+    expectWithinSlots(r);
     expect(outputs(dir)).toEqual(reference);
   }, TIMEOUT);
 
@@ -283,10 +284,7 @@ describe.skipIf(!ready || !existsSync(RSBUILD))('rsbuild 2 beneath jobslot run',
     writeRsbuildProject(dir);
     const r = await make(available[0]!, dir, `+@${RSBUILD} build`, simulatedCores(16));
     console.log(`rsbuild alone, 16 cores, make -j${JOBS}: runnable mean ${r.mean} ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
-    expect(r.code, r.output).toBe(0);
-    expect(r.mean).toBeGreaterThan(JOBS + 1);
-    expect(r.stats.runnable.p95).toBeGreaterThan(2 * JOBS);
-    expect(r.native).toBeGreaterThanOrEqual(2 * 16);
+    expectAboveSlots(r);
   }, TIMEOUT);
 
   it.each(available)(`make $version -j${JOBS}: jobslot run -- rsbuild build (the plugin in tools.rspack) within the slots, every token back, the same output`, async (mk) => {
@@ -294,11 +292,7 @@ describe.skipIf(!ready || !existsSync(RSBUILD))('rsbuild 2 beneath jobslot run',
     writeRsbuildProject(dir);
     const r = await make(mk, dir, `+@node ${CLI} run -- ${RSBUILD} build`, { ...simulatedCores(16), WITH_PLUGIN: '1' });
     console.log(`jobslot run -- rsbuild build, make ${mk.version} -j${JOBS}: runnable mean ${r.mean} ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
-    expect(r.code, r.output).toBe(0);
-    expect(r.leak, r.output).toBe(false);
-    expect(r.mean).toBeLessThanOrEqual(JOBS + 0.5);
-    expect(r.stats.runnable.p95).toBeLessThanOrEqual(2 * JOBS);
-    expect(r.native).toBeLessThanOrEqual(2 * JOBS + 6);
+    expectWithinSlots(r);
     expect(outputs(dir)).toEqual(reference);
   }, TIMEOUT);
 });
