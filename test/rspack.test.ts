@@ -1,7 +1,9 @@
 // rspack 2 and rsbuild 2 under make: `jobslot run` sizes rspack's native pools
 // (tokio's workers: TOKIO_WORKER_THREADS; rayon's: RAYON_NUM_THREADS) to the
-// slots held, and @jobslot/webpack-plugin runs on rspack's compiler (run
-// slots for an array config, thread-loader sizing) without failing the build.
+// slots held, as its parallel loaders' worker threads
+// (RSPACK_LOADER_WORKER_THREADS), and @jobslot/webpack-plugin runs on rspack's
+// compiler (run slots for an array config, thread-loader sizing) without
+// failing the build.
 //
 // Counted from /proc: threads in state R across make's tree (their mean, and
 // p95 for bursts), and rspack's native threads (tokio names its workers and
@@ -246,6 +248,51 @@ export default {
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
     expect(r.stats.peakProcesses).toBeLessThanOrEqual(2 + JOBS);
+    expect(outputs(dir)).toEqual(reference);
+  }, TIMEOUT);
+
+  it.each(available)(`make $version -j${JOBS}: loaders marked parallel run on N worker threads beneath jobslot run (cpus - 1 alone)`, async (mk) => {
+    const dir = tempDir('jobslot-rspack-parallel-');
+    const entry = writeSources(dir, 2, 60);
+    const log = join(dir, 'threads.log');
+    // A loader that works a little and logs which thread ran it.
+    writeFileSync(
+      join(dir, 'loader.cjs'),
+      `const { threadId } = require('node:worker_threads');
+module.exports = function (source) {
+  require('node:fs').appendFileSync(${JSON.stringify(log)}, threadId + '\\n');
+  let x = 0;
+  for (let i = 0; i < 1e5; i++) x += i % 7;
+  return source + '\\n// ' + x + '\\n';
+};
+`,
+    );
+    writeFileSync(
+      join(dir, 'parallel.config.mjs'),
+      `export default {
+  mode: 'production', devtool: false, performance: false,
+  entry: ${JSON.stringify(entry)},
+  output: { path: ${JSON.stringify(join(dir, 'dist'))} },
+  experiments: { parallelLoader: true },
+  module: { rules: [
+    { test: /\\.css$/, type: 'css/auto' },
+    { test: /\\.js$/, use: [{ loader: ${JSON.stringify(join(dir, 'loader.cjs'))}, options: {}, parallel: true }] },
+  ] },
+};
+`,
+    );
+    const threads = () => new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean)).size;
+    const control = await make(mk, dir, `+@${RSPACK} build -c parallel.config.mjs`, simulatedCores(16));
+    const alone = threads();
+    const reference = outputs(dir);
+    writeFileSync(log, '');
+    const r = await make(mk, dir, `+@node ${CLI} run -- ${RSPACK} build -c parallel.config.mjs`, simulatedCores(16));
+    console.log(`rspack parallel loaders, make ${mk.version} -j${JOBS}: ${alone} loader threads alone, ${threads()} beneath jobslot run`);
+    expect(control.code, control.output).toBe(0);
+    expect(alone).toBe(16 - 1);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(threads()).toBeLessThanOrEqual(JOBS);
     expect(outputs(dir)).toEqual(reference);
   }, TIMEOUT);
 });
