@@ -1,6 +1,6 @@
 // rspack 2 and rsbuild 2 under make: `jobslot run` sizes rspack's native pools
 // (tokio's workers: TOKIO_WORKER_THREADS; rayon's: RAYON_NUM_THREADS) to the
-// slots held, as its parallel loaders' worker threads
+// slots held, and so its parallel loaders' worker threads
 // (RSPACK_LOADER_WORKER_THREADS), and @jobslot/webpack-plugin runs on rspack's
 // compiler (run slots for an array config, thread-loader sizing) without
 // failing the build.
