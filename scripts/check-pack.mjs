@@ -20,7 +20,7 @@
 // this script runs: it reads them from each plugin's README (readme() below),
 // with the tarballs standing in for the @jobslot packages.
 //
-//   node scripts/check-pack.mjs [--only esbuild|webpack|vite|rollup|rolldown] [--keep]
+//   node scripts/check-pack.mjs [--only esbuild|webpack|vite|rollup|rolldown|rspack] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,8 +37,8 @@ const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin'];
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const keep = args.includes('--keep');
-if (only !== undefined && !['esbuild', 'webpack', 'vite', 'rollup', 'rolldown'].includes(only)) {
-  console.error(`check-pack: --only takes esbuild, webpack, vite, rollup or rolldown, not ${only}`);
+if (only !== undefined && !['esbuild', 'webpack', 'vite', 'rollup', 'rolldown', 'rspack'].includes(only)) {
+  console.error(`check-pack: --only takes esbuild, webpack, vite, rollup, rolldown or rspack, not ${only}`);
   process.exit(2);
 }
 
@@ -363,11 +363,78 @@ function checkBundler(kind) {
 }
 // ---------------------------------------------------------------- end rollup 4 and rolldown 1
 
+// ---------------------------------------------------------------- rspack
+// @jobslot/webpack-plugin's optional @rspack/core peer: the oldest and newest
+// rspack 2 its range allows, installed as the README's rspack section says,
+// built with its recipe (`jobslot run -- rspack build`, the plugin in the config).
+
+/** The README's rspack install line and recipe (the webpack-plugin README's rspack section). */
+function rspackReadme() {
+  const text = readFileSync(join(ROOT, 'packages/webpack-plugin/README.md'), 'utf8');
+  const npm = 'npm install --save-dev ';
+  const install = text.split('\n').find((l) => l.startsWith(npm) && l.includes('@rspack/core'));
+  const recipe = text.split('\n').find((l) => l.startsWith('\t+') && l.includes('rspack build'));
+  if (!install || !recipe) throw new Error('packages/webpack-plugin/README.md has no rspack install line or `+` rspack recipe');
+  return { npm: install.slice(npm.length).trim().split(/\s+/), recipe };
+}
+
+function rspackProject(version) {
+  const dir = join(work, `rspack-${version}`);
+  mkdirSync(dir);
+  step(`rspack ${version}: a fresh project in ${dir}, installed with npm`);
+  const entries = ['a', 'b', 'c'];
+  const { npm, recipe } = rspackReadme();
+  write(dir, {
+    'package.json': JSON.stringify({ name: 'rspack-app', private: true }, null, 2),
+    // An array config: its compilers run in slots, as webpack's do.
+    'rspack.config.mjs': `import { JobslotPlugin } from '@jobslot/webpack-plugin';
+const jobslot = new JobslotPlugin();
+export default ${JSON.stringify(entries)}.map((name) => ({
+  name,
+  mode: 'production',
+  entry: './src/' + name + '.js',
+  output: { path: import.meta.dirname + '/dist', filename: name + '.js' },
+  plugins: [jobslot],
+}));
+`,
+    'src/a.js': "import { f0 } from './m0.js';\nconsole.log('a', f0(1));\n",
+    'src/b.js': "import { f4 } from './m4.js';\nconsole.log('b', f4(2));\n",
+    'src/c.js': "import { f8 } from './m8.js';\nconsole.log('c', f8(3));\n",
+    Makefile: `all:\n${recipe}\n`,
+  });
+  sources(dir);
+  // @rspack/cli is not published with every @rspack/core release: the newest one not newer than the core.
+  const [, cli] = ends('@rspack/cli', `>=2.0.0 <=${version}`);
+  const pinned = { '@rspack/core': version, '@rspack/cli': cli };
+  const words = npm.map((w) => tarballs[w] ?? (pinned[w] ? `${w}@${pinned[w]}` : w));
+  step(`   npm install --save-dev ${npm.join(' ')} (@rspack/core@${version}, @rspack/cli@${cli})`);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...words], { cwd: dir });
+  return { dir, outputs: entries.map((e) => `dist/${e}.js`), recipe };
+}
+
+function checkRspack() {
+  const range = peer('webpack-plugin', '@rspack/core');
+  const [oldest, newest] = ends('@rspack/core', range);
+  step(`rspack: optional peer range ${range}: oldest ${oldest}, newest ${newest}`);
+  for (const version of [newest, oldest]) {
+    const { dir, outputs, recipe } = rspackProject(version);
+    buildUnderMake(`rspack ${version} (npm)`, dir, outputs);
+    if (version === newest) {
+      if (MAKE44) buildUnderMake(`rspack ${version} (npm)`, dir, outputs, MAKE44);
+      buildWithoutMake(`rspack ${version} (npm)`, dir, outputs, recipe);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- main
 try {
   pack();
-  const kinds = only ? [only].filter((k) => k in PLUGIN) : ['esbuild', 'webpack', 'vite'];
+  const kinds = only ? [only].filter((k) => k in PLUGIN || k === 'rspack') : ['esbuild', 'webpack', 'vite', 'rspack'];
   for (const kind of kinds) {
+    if (kind === 'rspack') {
+      checkRspack();
+      continue;
+    }
     const range = peer(PLUGIN[kind], kind);
     const [oldest, newest] = ends(kind, range);
     step(`${kind}: peer range ${range}: oldest ${oldest}, newest ${newest}`);

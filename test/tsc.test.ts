@@ -4,10 +4,10 @@
 // without jobslot on a simulated 16-core machine (GOMAXPROCS=16, what Go
 // would take there), under make 4.3 and 4.4.1.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, makeBins, ROOT, startSampler, tempDir, type MakeBin } from './support/index.js';
+import { CLI, cleanEnv, fileTree, makeBins, ROOT, startSampler, tempDir, type MakeBin } from './support/index.js';
 
 const TSC = join(ROOT, 'test/node_modules/typescript7/bin/tsc');
 const { available } = makeBins();
@@ -34,16 +34,7 @@ function writeProject(dir: string): void {
 
 /** Every emitted file, relative path -> contents. */
 function outputs(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (path.includes('/dist/')) out.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
+  return fileTree(dir, (path) => path.includes('/dist/'));
 }
 
 /** Runs make -jJOBS on `recipe` in a fresh copy of the project, sampling the tree. */

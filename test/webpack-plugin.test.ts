@@ -8,12 +8,12 @@
 // as it starts and ends (observing only), which is how workers alive at the
 // same moment across all builds are counted.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, makeBins, ROOT, run, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
+import { cleanEnv, fileTree, makeBins, ROOT, run, runMake, sh, startSampler, tempDir, type MakeBin, type MakeResult } from './support/index.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/webpack-plugin');
 const PLUGIN_DIR = join(ROOT, 'packages/webpack-plugin');
@@ -62,23 +62,9 @@ function workerPeaks(file: string, kind: WorkerEvent['kind']): { all: number; pe
   return { all, perProcess, started: events.filter((e) => e.ev === 'start').length };
 }
 
-/** Every file under `dir`, relative path -> contents. */
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 function expectSameOutput(actual: string, expected: string): void {
-  const a = tree(actual);
-  const b = tree(expected);
+  const a = fileTree(actual);
+  const b = fileTree(expected);
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
   expect(a.size).toBeGreaterThan(0);
   for (const [name, content] of b) expect(a.get(name), name).toBe(content);

@@ -29,10 +29,20 @@ export interface JobslotPluginOptions {
    * (esbuild-loader, swc-loader, sass-embedded, a loader using the libuv
    * threadpool); webpack's own work and most loaders run on the main thread,
    * which the process's own slot already pays for. See the README for the
-   * measurement behind the default.
+   * measurement behind the default. webpack only: rspack builds modules in
+   * its native core (there it warns once and does nothing).
    * @defaultValue `false`
    */
   moduleBuilds?: boolean;
+
+  /**
+   * On rspack: warn once when it runs under a jobserver but its native thread
+   * pools (tokio, rayon) were not sized by `jobslot run`, which sets their
+   * variables before the process starts: tokio's pool is made before the
+   * config loads, so no plugin can size it.
+   * @defaultValue `true`
+   */
+  warnNativeThreads?: boolean;
 
   /**
    * The limiter to take slots from. Every plugin in a process should share one
@@ -53,7 +63,8 @@ export const schema: Schema = {
   properties: {
     minimizers: { type: 'boolean', description: "Size the minimizers' worker pools to the job slots held (default true)." },
     threadLoader: { type: 'boolean', description: "Size thread-loader's pools to the job slots held (default true)." },
-    moduleBuilds: { type: 'boolean', description: 'Run each module build in a job slot (default false).' },
+    moduleBuilds: { type: 'boolean', description: 'Run each module build in a job slot (default false; webpack only).' },
+    warnNativeThreads: { type: 'boolean', description: "On rspack: warn when its native pools were not sized by `jobslot run` (default true)." },
     limiter: {
       description: "A limiter from @jobslot/core's createLimiter() or sharedLimiter().",
       type: 'object',
@@ -73,6 +84,7 @@ export function resolveOptions(options: JobslotPluginOptions = {}): ResolvedOpti
     minimizers: options.minimizers ?? true,
     threadLoader: options.threadLoader ?? true,
     moduleBuilds: options.moduleBuilds ?? false,
+    warnNativeThreads: options.warnNativeThreads ?? true,
     limiter: options.limiter,
   };
 }

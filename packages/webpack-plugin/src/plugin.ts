@@ -4,12 +4,13 @@ import { sizeMinimizerPools, wrapConfiguredMinimizers } from './minimizers.js';
 import { gateModuleBuilds } from './module-builds.js';
 import { resolveOptions, type JobslotPluginOptions, type ResolvedOptions } from './options.js';
 import { RunScope } from './run-scope.js';
+import { isRspack, warnForRspack } from './rspack.js';
 import { sizeThreadLoaderPools } from './thread-loader.js';
 
 const NAME = 'JobslotPlugin';
 
 /**
- * Makes a webpack compiler follow GNU make's job tokens: each run holds one
+ * Makes a webpack (or rspack) compiler follow GNU make's job tokens: each run holds one
  * slot (so a MultiCompiler runs at most 1 + held compilers at once), minimizer
  * and thread-loader pools are sized to the slots held, and, optionally, module
  * builds run in slots. Without a jobserver it does nothing.
@@ -28,6 +29,8 @@ export class JobslotPlugin {
     // No jobserver, no grant: nothing to follow, webpack runs as it always does.
     if (!limiter.limited) return;
     const scope = new RunScope(limiter);
+    const rspack = isRspack(compiler);
+    if (rspack) warnForRspack(this.options, limiter);
 
     // Acquire when a run starts; give back when it ends, however it ends. An
     // idle watcher holds nothing. Child compilers never run these hooks, so
@@ -51,12 +54,14 @@ export class JobslotPlugin {
       compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, scope.extras));
     }
 
-    if (this.options.threadLoader || this.options.moduleBuilds) {
+    // rspack builds modules natively: nothing of theirs to hold in a slot (see rspack.ts).
+    const moduleBuilds = this.options.moduleBuilds && !rspack;
+    if (this.options.threadLoader || moduleBuilds) {
       // Also runs for child compilations (webpack copies `compilation` taps to
       // child compilers); their reservations end with the parent's run.
       compiler.hooks.compilation.tap(NAME, (compilation) => {
         if (this.options.threadLoader) sizeThreadLoaderPools(compilation, scope);
-        if (this.options.moduleBuilds) gateModuleBuilds(compilation, scope);
+        if (moduleBuilds) gateModuleBuilds(compilation, scope);
       });
     }
   }

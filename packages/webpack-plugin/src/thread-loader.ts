@@ -11,18 +11,29 @@ import type { RunScope } from './run-scope.js';
 
 const NAME = 'JobslotPlugin';
 
+/** A rule's loader entry (webpack: `loader`) or a loader-runner object (rspack: `path`). */
 interface LoaderItem {
-  loader: string;
+  loader?: string;
+  path?: string;
 }
 interface LoaderContextLike {
   getOptions(...args: unknown[]): unknown;
+  loaders?: LoaderItem[];
+  loaderIndex?: number;
 }
 interface ModuleLike {
-  getCurrentLoader(loaderContext: unknown): LoaderItem | null;
+  getCurrentLoader?(loaderContext: unknown): LoaderItem | null;
+}
+
+/** The loader whose options are being read: webpack's module knows; on rspack the context does. */
+function currentLoader(module: ModuleLike, context: LoaderContextLike): LoaderItem | null | undefined {
+  if (typeof module.getCurrentLoader === 'function') return module.getCurrentLoader(context);
+  return typeof context.loaderIndex === 'number' ? context.loaders?.[context.loaderIndex] : undefined;
 }
 
 export function isThreadLoader(item: LoaderItem | null | undefined): boolean {
-  return !!item && typeof item.loader === 'string' && /[\\/]thread-loader[\\/]/.test(item.loader);
+  const path = item?.loader ?? item?.path;
+  return typeof path === 'string' && /[\\/]thread-loader[\\/]/.test(path);
 }
 
 /** What thread-loader would start without us (its own default). */
@@ -47,17 +58,20 @@ export function sizeThreadLoaderPools(compilation: Compilation, scope: RunScope)
   };
 
   const hooks = compilation.compiler.webpack.NormalModule.getCompilationHooks(compilation);
-  hooks.beforeLoaders.tap(NAME, (loaders, module, loaderContext) => {
+  const wrapOptions = (loaders: readonly unknown[], module: unknown, loaderContext: unknown) => {
     if (!loaders.some((item) => isThreadLoader(item as LoaderItem))) return;
     const context = loaderContext as unknown as LoaderContextLike;
     const getOptions = context.getOptions;
     // Per module and without touching the rule: the config keeps its options.
     context.getOptions = function (this: unknown, ...args: unknown[]) {
       const options = getOptions.apply(this, args);
-      if (!isThreadLoader((module as unknown as ModuleLike).getCurrentLoader(context))) return options;
+      if (!isThreadLoader(currentLoader(module as ModuleLike, context))) return options;
       return { ...(options as object), workers: poolSize(requestedWorkers(options)) };
     };
-  });
+  };
+  // rspack has no beforeLoaders; its `loader` hook comes at the same point, with the loaders on the context.
+  if (hooks.beforeLoaders) hooks.beforeLoaders.tap(NAME, wrapOptions);
+  else hooks.loader.tap(NAME, (loaderContext, module) => wrapOptions((loaderContext as LoaderContextLike).loaders ?? [], module, loaderContext));
 
   // Module building is over: the pool idles until its poolTimeout ends it.
   compilation.hooks.finishModules.tap(NAME, () => {

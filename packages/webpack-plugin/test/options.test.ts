@@ -12,7 +12,7 @@ describe('JobslotPlugin options', () => {
     const limiter = createLimiter(client);
     try {
       expect(make(undefined)).not.toThrow();
-      expect(make({ minimizers: false, threadLoader: false, moduleBuilds: true, limiter })).not.toThrow();
+      expect(make({ minimizers: false, threadLoader: false, moduleBuilds: true, warnNativeThreads: false, limiter })).not.toThrow();
     } finally {
       limiter.close();
       client.close();
@@ -26,6 +26,7 @@ describe('JobslotPlugin options', () => {
   it('a non-boolean switch is an error, not truthy', () => {
     expect(make({ minimizers: 'no' })).toThrow(/options\.minimizers should be a boolean/);
     expect(make({ moduleBuilds: 1 })).toThrow(/options\.moduleBuilds should be a boolean/);
+    expect(make({ warnNativeThreads: 'off' })).toThrow(/options\.warnNativeThreads should be a boolean/);
   });
 
   it('a limiter that is not one is an error, not a plugin that turns itself off', () => {

@@ -11,9 +11,9 @@
 //   whose descriptors node closed (npm run). See server.ts and pool.ts.
 // - It starts with the tokens free now (up to --max), grows while CMD's
 //   clients empty it, and gives tokens that sit unused back to the outer pool.
-// - Native pools read their size once, at start: GOMAXPROCS,
-//   ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS and V8's --v8-pool-size are set
-//   to the slots held when CMD starts.
+// - Native pools read their size once, at start: the variables of
+//   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
+//   V8's --v8-pool-size are set to the slots held when CMD starts.
 // - When CMD ends, every token we took goes back, whatever CMD returned.
 //
 // Without a usable jobserver above (outside make, `make -j` with no number),
