@@ -66,7 +66,7 @@ describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', (
     const r = await build(available[0]!, `+@${TSC} -b`);
     console.log(`tsc -b alone, GOMAXPROCS=16, make -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}`);
     expect(r.code, r.output).toBe(0);
-    expect(r.stats.runnable.p95).toBeGreaterThan(JOBS + 1);
+    expect(r.stats.runnable.p95).toBeGreaterThan(JOBS + 2);
   }, 120_000);
 
   it.each(available)(`make $version -j${JOBS}: runnable threads within the slots, every token back, the same output`, async (make) => {
@@ -74,8 +74,11 @@ describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', (
     console.log(`jobslot run -- tsc -b, make ${make.version} -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}`);
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
-    // N Go threads at most, and one more now and then (Go's sysmon, the node launcher).
-    expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 1);
+    // N Go threads at most, and one or two more now and then (Go's sysmon
+    // and GC workers, the node launcher): N + 1 here at rest, N + 2 when the
+    // machine is loaded and runnable threads wait longer for a CPU. The
+    // control reaches 7 and more.
+    expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 2);
     expect(outputs(r.dir)).toEqual(reference);
   }, 120_000);
 });
