@@ -118,4 +118,29 @@ describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => 
     expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
     expect(results(r.dir)).toEqual(reference);
   }, 120_000);
+
+  it('a run jest makes in band (one suite) gives back the tokens it took for workers before the suite starts', async () => {
+    // make -j4, one jest with one test file: the config takes the free tokens (jest's own
+    // process cannot know yet that it will run in band), the reporter gives them back at run start.
+    const dir = tempDir('jobslot-jest-band-');
+    mkdirSync(join(dir, 'solo/test'), { recursive: true });
+    writeFileSync(join(dir, 'solo/jest.config.cjs'), `const { withJobslot } = require(${JSON.stringify(HELPER)});\nmodule.exports = withJobslot({ testEnvironment: 'node' });\n`);
+    writeFileSync(join(dir, 'solo/test/t0.test.js'), testFile('solo', 0));
+    const log = join(dir, 'workers.log');
+    writeFileSync(log, '');
+    const tracePath = join(dir, 'trace.jsonl');
+    const makefile = `check:\n\t+@cd solo && ${JEST} --cacheDirectory=.jest-cache 2> /dev/null\n`;
+    const env = { VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, TEST: undefined, NODE_ENV: undefined, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
+    const result = await runMake({ make: available[0]!, dir, jobs: 4, makefile, env, timeoutMs: 60_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    const events = readTrace(tracePath);
+    const started = Number(/^start \S+ (\d+)/m.exec(readFileSync(log, 'utf8'))![1]);
+    const acquired = events.filter((e) => e.ev === 'acquire');
+    const released = events.filter((e) => e.ev === 'release');
+    expect(acquired.length).toBeGreaterThan(0);
+    expect(released).toHaveLength(acquired.length);
+    for (const e of released) expect(e.t).toBeLessThan(started);
+    expect(analyzeTrace(events, 4).unreturned).toBe(0);
+  }, 60_000);
 });
