@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeBins, peakFromLog, ROOT, runMake, simulatedCores, tempDir, type MakeBin } from './support/index.js';
+import { CLI, makeBins, peakFromLog, ROOT, runMake, simulatedCores, tempDir, type MakeBin } from './support/index.js';
 
 const VITEST = join(ROOT, 'test/node_modules/.bin/vitest');
 const PLUGIN = join(ROOT, 'packages/vite-plugin/dist/index.js');
@@ -17,6 +17,8 @@ const { available, skipped } = makeBins();
 const JOBS = 2;
 const PACKAGES = ['alpha', 'beta', 'gamma'];
 const FILES = 6;
+/** Nothing of the vitest running this test: the runs beneath start fresh. */
+const NOT_OURS = { VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, TEST: undefined, NODE_ENV: undefined };
 
 /** A test file: logs when its worker starts and ends it, burns ~0.3 s of CPU, and has a passing and a skipped test. */
 function testFile(pkg: string, i: number): string {
@@ -50,8 +52,8 @@ function writeWorkspace(dir: string, withPlugin: boolean): void {
 }
 
 /** make -jJOBS check: each package's `vitest run` a `+` recipe, its JSON report kept. */
-function makefile(): string {
-  const rules = PACKAGES.map((p) => `${p}:\n\t+@cd ${p} && ${VITEST} run --reporter=json --outputFile=../${p}.json > /dev/null\n`);
+function makefile(wrap = ''): string {
+  const rules = PACKAGES.map((p) => `${p}:\n\t+@cd ${p} && ${wrap}${VITEST} run --reporter=json --outputFile=../${p}.json > /dev/null\n`);
   return `check: ${PACKAGES.join(' ')}\n.PHONY: check ${PACKAGES.join(' ')}\n${rules.join('')}`;
 }
 
@@ -69,16 +71,14 @@ function results(dir: string): string[] {
   return out.sort();
 }
 
-async function check(make: MakeBin, withPlugin: boolean) {
+async function check(make: MakeBin, withPlugin: boolean, wrap = '') {
   const dir = tempDir('jobslot-vitest-');
   writeWorkspace(dir, withPlugin);
   const log = join(dir, 'workers.log');
   writeFileSync(log, '');
   const tracePath = join(dir, 'trace.jsonl');
-  // Nothing of the vitest running this test: the runs beneath start fresh.
-  const notOurs = { VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, TEST: undefined, NODE_ENV: undefined };
-  const env = { ...notOurs, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
-  const result = await runMake({ make, dir, jobs: JOBS, makefile: makefile(), env, timeoutMs: 120_000 });
+  const env = { ...NOT_OURS, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
+  const result = await runMake({ make, dir, jobs: JOBS, makefile: makefile(wrap), env, timeoutMs: 120_000 });
   const workers = peakFromLog(readFileSync(log, 'utf8'));
   return { dir, result, workers, tracePath };
 }
@@ -118,4 +118,37 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 workers under make -j check', () 
     expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
     expect(results(r.dir)).toEqual(reference);
   }, 120_000);
+
+  it(`beneath \`jobslot run\`, make ${available[0]!.version} -j${JOBS}: the plugin sizes the workers from its sub-pool`, async () => {
+    const r = await check(available[0]!, true, `node ${CLI} run -- `);
+    const output = r.result.stdout + r.result.stderr;
+    console.log(`jobslot run -- vitest run with the plugin, make ${available[0]!.version} -j${JOBS}: ${JSON.stringify(r.workers)}`);
+    expect(r.result.code, output).toBe(0);
+    expect(r.result.leakLine, output).toBeUndefined();
+    expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
+    expect(analyzeTrace(readTrace(r.tracePath), JOBS).unreturned).toBe(0);
+    expect(results(r.dir)).toEqual(reference);
+  }, 120_000);
+
+  it('a run of one test file holds no token while it runs: vitest never starts more workers than files', async () => {
+    const dir = tempDir('jobslot-vitest-one-');
+    mkdirSync(join(dir, 'solo/test'), { recursive: true });
+    writeFileSync(join(dir, 'solo/vitest.config.mjs'), `import { jobslot } from ${JSON.stringify(PLUGIN)};\nexport default { plugins: [jobslot()], test: { globals: true } };\n`);
+    writeFileSync(join(dir, 'solo/test/t0.test.js'), testFile('solo', 0));
+    const log = join(dir, 'workers.log');
+    writeFileSync(log, '');
+    const tracePath = join(dir, 'trace.jsonl');
+    const env = { ...NOT_OURS, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
+    const result = await runMake({ make: available[0]!, dir, jobs: 4, makefile: `check:\n\t+@cd solo && ${VITEST} run > /dev/null\n`, env, timeoutMs: 60_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(peakFromLog(readFileSync(log, 'utf8')).jobs).toBe(1);
+    const events = readTrace(tracePath);
+    const started = Number(/^start \S+ (\d+)/m.exec(readFileSync(log, 'utf8'))![1]);
+    // It connected to make's jobserver, and ran its one worker on the process's own slot: the
+    // only tokens it touched are those the config hook looks at (vite's pools) and gives straight back.
+    expect(events.some((e) => e.ev === 'connect')).toBe(true);
+    const tokens = events.filter((e) => e.ev === 'acquire' || e.ev === 'release');
+    expect(tokens.every((e) => e.t < started)).toBe(true);
+    expect(tokens.at(-1)?.held ?? 0).toBe(0);
+  }, 60_000);
 });
