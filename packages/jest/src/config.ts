@@ -17,7 +17,9 @@ import { jestWorkers, workersFlag } from './workers.js';
 
 /** The parts of a jest config that withJobslot reads or sets; the rest passes through. */
 export interface JestConfigLike {
+  /** Yours, if set, is the most workers jest gets (a number, or a percentage of the cores such as `'50%'`). */
   maxWorkers?: number | string;
+  /** Yours are kept (jest's `'default'` if you set none); jobslot's reporter, which prints nothing, is added. */
   reporters?: unknown[];
 }
 
