@@ -1,43 +1,27 @@
 // jest 30 under `make -j check` across packages: @jobslot/jest's withJobslot()
 // sizes each jest's workers to the slots its process can take when it loads
 // its config. Three packages, each a `jest` of CPU-bound test files, under one
-// real make -j2 (4.3 and 4.4.1), on a simulated 16-core machine (jest would
+// real make -j4 (4.3 and 4.4.1), on a simulated 16-core machine (jest would
 // start 15 workers each). Workers counted by the test files themselves (each
 // logs its start and end: a file runs in one busy worker), tokens by make's
 // own leak line and the trace, results compared test by test with jest alone.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeBins, peakFromLog, ROOT, runMake, simulatedCores, tempDir, type MakeBin } from './support/index.js';
+import { makeBins, ROOT, runnerResults, runRunners, tempDir, workerTestFile, type MakeBin } from './support/index.js';
 
 const JEST = join(ROOT, 'test/node_modules/.bin/jest');
 const HELPER = join(ROOT, 'packages/jest/dist/index.cjs');
 const { available, skipped } = makeBins();
-const JOBS = 2;
+// One more slot than packages: a token is free in make's jobserver while all three run, to be taken for workers.
+const JOBS = 4;
 const PACKAGES = ['alpha', 'beta', 'gamma'];
 const FILES = 5;
 
-/** A test file: logs when its worker starts and ends it, burns ~0.3 s of CPU, and has a passing and a skipped test. */
-function testFile(pkg: string, i: number): string {
-  return `const { appendFileSync } = require('node:fs');
-const log = (kind) => appendFileSync(process.env.WORKER_LOG, kind + ' ${pkg}/${i} ' + Date.now() + '\\n');
-beforeAll(() => log('start'));
-afterAll(() => log('end'));
-function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-test('fib ${i}', () => {
-  const until = Date.now() + 300;
-  let r = 0;
-  while (Date.now() < until) r = fib(20 + ${i});
-  expect(r).toBe(fib(20 + ${i}));
-});
-test.skip('skipped ${i}', () => {});
-`;
-}
-
-/** Three packages, each with its jest.config.cjs (CommonJS, as jest configs often are), with or without withJobslot. */
-function writeWorkspace(dir: string, withHelper: boolean): void {
-  for (const pkg of PACKAGES) {
+/** The packages, each with its jest.config.cjs (CommonJS, as jest configs often are), with or without withJobslot. */
+function writeWorkspace(dir: string, withHelper: boolean, packages = PACKAGES, files = FILES): void {
+  for (const pkg of packages) {
     const root = join(dir, pkg);
     mkdirSync(join(root, 'test'), { recursive: true });
     // Its own cache: no timings from an earlier run (with them, jest runs fast suites in band).
@@ -46,41 +30,20 @@ function writeWorkspace(dir: string, withHelper: boolean): void {
       join(root, 'jest.config.cjs'),
       withHelper ? `const { withJobslot } = require(${JSON.stringify(HELPER)});\nmodule.exports = withJobslot(${config});\n` : `module.exports = ${config};\n`,
     );
-    for (let i = 0; i < FILES; i++) writeFileSync(join(root, 'test', `t${i}.test.js`), testFile(pkg, i));
+    for (let i = 0; i < files; i++) writeFileSync(join(root, 'test', `t${i}.test.js`), workerTestFile(pkg, i, true));
   }
 }
 
-/** make -jJOBS check: each package's jest a `+` recipe, its JSON results kept. */
-function makefile(): string {
-  const rules = PACKAGES.map((p) => `${p}:\n\t+@cd ${p} && ${JEST} --json --outputFile=../${p}.json 2> /dev/null\n`);
-  return `check: ${PACKAGES.join(' ')}\n.PHONY: check ${PACKAGES.join(' ')}\n${rules.join('')}`;
-}
-
-/** Per test: package, file, name, status (durations and absolute paths left out). */
-function results(dir: string): string[] {
-  const out: string[] = [];
-  for (const pkg of PACKAGES) {
-    const report = JSON.parse(readFileSync(join(dir, `${pkg}.json`), 'utf8')) as {
-      testResults: Array<{ name: string; assertionResults: Array<{ fullName: string; status: string }> }>;
-    };
-    for (const file of report.testResults) {
-      for (const t of file.assertionResults) out.push(`${pkg} ${file.name.slice(file.name.lastIndexOf('/') + 1)} ${t.fullName} ${t.status}`);
-    }
-  }
-  return out.sort();
+/** make check: each package's jest a `+` recipe, its JSON results kept. */
+function makefile(packages = PACKAGES): string {
+  const rules = packages.map((p) => `${p}:\n\t+@cd ${p} && ${JEST} --json --outputFile=../${p}.json 2> /dev/null\n`);
+  return `check: ${packages.join(' ')}\n.PHONY: check ${packages.join(' ')}\n${rules.join('')}`;
 }
 
 async function check(make: MakeBin, withHelper: boolean) {
   const dir = tempDir('jobslot-jest-');
   writeWorkspace(dir, withHelper);
-  const log = join(dir, 'workers.log');
-  writeFileSync(log, '');
-  const tracePath = join(dir, 'trace.jsonl');
-  // Nothing of the vitest running this test reaches jest.
-  const notOurs = { VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, TEST: undefined, NODE_ENV: undefined };
-  const env = { ...notOurs, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
-  const result = await runMake({ make, dir, jobs: JOBS, makefile: makefile(), env, timeoutMs: 120_000 });
-  return { dir, result, workers: peakFromLog(readFileSync(log, 'utf8')), tracePath };
+  return { dir, ...(await runRunners({ make, dir, jobs: JOBS, makefile: makefile() })) };
 }
 
 describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => {
@@ -91,7 +54,7 @@ describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => 
   beforeAll(async () => {
     // jest alone on a simulated 16-core machine: the control, and the reference results.
     control = await check(available[0]!, false);
-    reference = results(control.dir);
+    reference = runnerResults(control.dir, PACKAGES);
   }, 120_000);
 
   it(`control: without jobslot, jest runs more test workers than make -j${JOBS} allows`, () => {
@@ -116,31 +79,23 @@ describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => 
     expect(trace.peak).toBeLessThanOrEqual(JOBS);
     // The helper did take make's tokens for workers (not merely one worker each).
     expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
-    expect(results(r.dir)).toEqual(reference);
+    expect(runnerResults(r.dir, PACKAGES)).toEqual(reference);
   }, 120_000);
 
   it('a run jest makes in band (one suite) gives back the tokens it took for workers before the suite starts', async () => {
     // make -j4, one jest with one test file: the config takes the free tokens (jest's own
     // process cannot know yet that it will run in band), the reporter gives them back at run start.
     const dir = tempDir('jobslot-jest-band-');
-    mkdirSync(join(dir, 'solo/test'), { recursive: true });
-    writeFileSync(join(dir, 'solo/jest.config.cjs'), `const { withJobslot } = require(${JSON.stringify(HELPER)});\nmodule.exports = withJobslot({ testEnvironment: 'node' });\n`);
-    writeFileSync(join(dir, 'solo/test/t0.test.js'), testFile('solo', 0));
-    const log = join(dir, 'workers.log');
-    writeFileSync(log, '');
-    const tracePath = join(dir, 'trace.jsonl');
-    const makefile = `check:\n\t+@cd solo && ${JEST} --cacheDirectory=.jest-cache 2> /dev/null\n`;
-    const env = { VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, TEST: undefined, NODE_ENV: undefined, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
-    const result = await runMake({ make: available[0]!, dir, jobs: 4, makefile, env, timeoutMs: 60_000 });
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.leakLine).toBeUndefined();
-    const events = readTrace(tracePath);
-    const started = Number(/^start \S+ (\d+)/m.exec(readFileSync(log, 'utf8'))![1]);
+    writeWorkspace(dir, true, ['solo'], 1);
+    const r = await runRunners({ make: available[0]!, dir, jobs: 4, makefile: makefile(['solo']) });
+    expect(r.result.code, r.result.stdout + r.result.stderr).toBe(0);
+    expect(r.result.leakLine).toBeUndefined();
+    const events = readTrace(r.tracePath);
     const acquired = events.filter((e) => e.ev === 'acquire');
     const released = events.filter((e) => e.ev === 'release');
     expect(acquired.length).toBeGreaterThan(0);
     expect(released).toHaveLength(acquired.length);
-    for (const e of released) expect(e.t).toBeLessThan(started);
+    for (const e of released) expect(e.t).toBeLessThan(r.firstStart);
     expect(analyzeTrace(events, 4).unreturned).toBe(0);
   }, 60_000);
 });

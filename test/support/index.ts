@@ -2,3 +2,4 @@ export * from './make.js';
 export * from './procstat.mjs';
 export * from './jobserver.js';
 export * from './cores.js';
+export * from './runners.js';
