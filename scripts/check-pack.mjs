@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The release check, as a new user meets the packages (CI runs it from .ci/run):
 //
-//   1. Packs the four packages with `pnpm pack` (what `changeset publish` does:
+//   1. Packs the packages (core, the three plugins, jest) with `pnpm pack` (what `changeset publish` does:
 //      `workspace:*` becomes the real version) and checks each tarball: no
 //      workspace: range left, a LICENSE, publint and arethetypeswrong clean;
 //      `npm pack` refuses.
@@ -78,7 +78,7 @@ const tarballs = {};
 
 // ---------------------------------------------------------------- 1. pack
 function pack() {
-  step(`pnpm pack the four packages into ${work}/tarballs`);
+  step(`pnpm pack the ${PACKAGES.length} packages into ${work}/tarballs`);
   const dest = join(work, 'tarballs');
   mkdirSync(dest);
   for (const p of PACKAGES) {
