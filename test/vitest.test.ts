@@ -20,16 +20,16 @@ const PACKAGES = ['alpha', 'beta', 'gamma'];
 const FILES = 6;
 
 /** A package's vitest config: plain objects, and `globals`, so that nothing in it resolves vitest from /tmp. */
-const config = (withPlugin: boolean) =>
+const config = (withPlugin: boolean, test = '') =>
   withPlugin
-    ? `import { jobslot } from ${JSON.stringify(PLUGIN)};\nexport default { plugins: [jobslot()], test: { globals: true } };\n`
-    : `export default { test: { globals: true } };\n`;
+    ? `import { jobslot } from ${JSON.stringify(PLUGIN)};\nexport default { plugins: [jobslot()], test: { globals: true${test} } };\n`
+    : `export default { test: { globals: true${test} } };\n`;
 
-/** The packages, each with its vitest config (with or without the plugin) and its test files. */
-function writeWorkspace(dir: string, withPlugin: boolean, packages = PACKAGES, files = FILES): void {
+/** The packages, each with its vitest config (with or without the plugin; `test`: more test options) and its test files. */
+function writeWorkspace(dir: string, withPlugin: boolean, packages = PACKAGES, files = FILES, test = ''): void {
   for (const pkg of packages) {
     mkdirSync(join(dir, pkg, 'test'), { recursive: true });
-    writeFileSync(join(dir, pkg, 'vitest.config.mjs'), config(withPlugin));
+    writeFileSync(join(dir, pkg, 'vitest.config.mjs'), config(withPlugin, test));
     for (let i = 0; i < files; i++) writeFileSync(join(dir, pkg, 'test', `t${i}.test.js`), workerTestFile(pkg, i, false));
   }
 }
@@ -106,5 +106,21 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 workers under make -j check', () 
     const tokens = events.filter((e) => e.ev === 'acquire' || e.ev === 'release');
     expect(tokens.every((e) => e.t < r.firstStart)).toBe(true);
     expect(tokens.at(-1)?.held ?? 0).toBe(0);
+  }, 60_000);
+
+  it.each([
+    ['maxWorkers: 2', ', maxWorkers: 2', 2],
+    ['fileParallelism: false', ', fileParallelism: false', 1],
+  ])('the user\'s %s stays a ceiling: no more workers, no more tokens held while the tests run', async (_, test, most) => {
+    const dir = tempDir('jobslot-vitest-ceiling-');
+    writeWorkspace(dir, true, ['solo'], 4, test);
+    const r = await runRunners({ make: available[0]!, dir, jobs: 4, makefile: makefile('', ['solo']) });
+    expect(r.result.code, r.result.stdout + r.result.stderr).toBe(0);
+    expect(r.workers.jobs).toBe(4);
+    expect(r.workers.peak).toBeLessThanOrEqual(most);
+    // Tokens held after the last token event before the first test file started: the workers' own, beyond the process slot.
+    const before = readTrace(r.tracePath).filter((e) => (e.ev === 'acquire' || e.ev === 'release') && e.t < r.firstStart);
+    expect(before.at(-1)?.held ?? 0).toBe(most - 1);
+    expect(analyzeTrace(readTrace(r.tracePath), 4).unreturned).toBe(0);
   }, 60_000);
 });

@@ -37,7 +37,10 @@ export function vitestDefaultWorkers(watch: boolean): number {
   return Math.max(1, watch ? Math.floor(cores / 2) : cores - 1);
 }
 
-/** One sizing per vitest instance: configureVitest runs once per project that has this plugin. */
+/**
+ * One reporter per resolved vitest config: configureVitest runs once per project that has this
+ * plugin, and again, with a config resolved anew, when a watcher restarts on a config change.
+ */
 const sized = new WeakSet<object>();
 
 /**
@@ -47,8 +50,8 @@ const sized = new WeakSet<object>();
  * VITEST_MAX_WORKERS) is kept as a ceiling, per project.
  */
 export function sizeVitestWorkers(vitest: VitestLike, limiter: Limiter): void {
-  if (sized.has(vitest)) return;
-  sized.add(vitest);
+  if (sized.has(vitest.config)) return;
+  sized.add(vitest.config);
   if (!limiter.limited) return; // without a jobserver vitest sizes itself
   // The user's own values, before the first run overwrites them.
   const own = new Map<object, number | undefined>();
