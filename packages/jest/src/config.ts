@@ -57,7 +57,12 @@ export function withJobslot<T extends JestConfigLike>(config: T | (() => T | Pro
   }
   return async () => {
     const user = typeof config === 'function' ? await config() : config;
+    if (typeof user !== 'object' || user === null || Array.isArray(user)) {
+      throw new TypeError(`@jobslot/jest: the function given to withJobslot() must return your jest config (an object), not ${user === null ? 'null' : Array.isArray(user) ? 'an array' : typeof user}`);
+    }
     if (workersFlag(process.argv.slice(2))) return user;
+    // Not an array: jest refuses the config with its own message; adding to it would change that message.
+    if (user.reporters !== undefined && !Array.isArray(user.reporters)) return user;
     const limiter = given ?? sharedLimiter();
     if (!limiter.limited) return user; // no jobserver: jest sizes itself, as without jobslot
     keepSlots(0); // a config loaded twice in one process takes its slots once

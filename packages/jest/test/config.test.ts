@@ -22,6 +22,10 @@ describe('withJobslot()', () => {
     expect(() => withJobslot({}, { limiter: 5 } as never)).toThrow(/option `limiter` must be a limiter from @jobslot\/core/);
   });
 
+  it('says so when the config function returns no config', async () => {
+    await expect(withJobslot(() => undefined as never)()).rejects.toThrow(/must return your jest config \(an object\), not undefined/);
+  });
+
   it('without a jobserver returns the config unchanged, an object or an async function', async () => {
     const client = JobClient.fromEnv({ env: {} });
     const limiter = createLimiter(client);
