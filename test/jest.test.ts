@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeBins, ROOT, runnerResults, runRunners, tempDir, workerTestFile, type MakeBin } from './support/index.js';
+import { CLI, makeBins, ROOT, runnerResults, runRunners, tempDir, workerTestFile, type MakeBin } from './support/index.js';
 
 const JEST = join(ROOT, 'test/node_modules/.bin/jest');
 const HELPER = join(ROOT, 'packages/jest/dist/index.cjs');
@@ -35,15 +35,15 @@ function writeWorkspace(dir: string, withHelper: boolean, packages = PACKAGES, f
 }
 
 /** make check: each package's jest a `+` recipe, its JSON results kept. */
-function makefile(packages = PACKAGES): string {
-  const rules = packages.map((p) => `${p}:\n\t+@cd ${p} && ${JEST} --json --outputFile=../${p}.json 2> /dev/null\n`);
+function makefile(packages = PACKAGES, wrap = ''): string {
+  const rules = packages.map((p) => `${p}:\n\t+@cd ${p} && ${wrap}${JEST} --json --outputFile=../${p}.json 2> /dev/null\n`);
   return `check: ${packages.join(' ')}\n.PHONY: check ${packages.join(' ')}\n${rules.join('')}`;
 }
 
-async function check(make: MakeBin, withHelper: boolean) {
+async function check(make: MakeBin, withHelper: boolean, wrap = '') {
   const dir = tempDir('jobslot-jest-');
   writeWorkspace(dir, withHelper);
-  return { dir, ...(await runRunners({ make, dir, jobs: JOBS, makefile: makefile() })) };
+  return { dir, ...(await runRunners({ make, dir, jobs: JOBS, makefile: makefile(PACKAGES, wrap) })) };
 }
 
 describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => {
@@ -79,6 +79,17 @@ describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => 
     expect(trace.peak).toBeLessThanOrEqual(JOBS);
     // The helper did take make's tokens for workers (not merely one worker each).
     expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
+    expect(runnerResults(r.dir, PACKAGES)).toEqual(reference);
+  }, 120_000);
+
+  it(`beneath \`jobslot run\`, make ${available[0]!.version} -j${JOBS}: withJobslot takes its slots from the sub-pool`, async () => {
+    const r = await check(available[0]!, true, `node ${CLI} run -- `);
+    const output = r.result.stdout + r.result.stderr;
+    console.log(`jobslot run -- jest with withJobslot, make ${available[0]!.version} -j${JOBS}: ${JSON.stringify(r.workers)}`);
+    expect(r.result.code, output).toBe(0);
+    expect(r.result.leakLine, output).toBeUndefined();
+    expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
+    expect(analyzeTrace(readTrace(r.tracePath), JOBS).unreturned).toBe(0);
     expect(runnerResults(r.dir, PACKAGES)).toEqual(reference);
   }, 120_000);
 
