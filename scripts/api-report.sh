@@ -11,7 +11,7 @@ local_flag=()
 status=0
 for config in core/api-extractor.json core/api-extractor.server.json core/api-extractor.trace.json core/api-extractor.plugin.json \
   esbuild-plugin/api-extractor.json webpack-plugin/api-extractor.json vite-plugin/api-extractor.json \
-  vite-plugin/api-extractor.rollup.json; do
+  vite-plugin/api-extractor.rollup.json jest/api-extractor.json; do
   # the pinned root devDependency (not npx, which could fetch another "api-extractor")
   "$root/node_modules/.bin/api-extractor" run "${local_flag[@]}" -c "$root/packages/$config" || status=1
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The release check, as a new user meets the packages (CI runs it from .ci/run):
 //
-//   1. Packs the four packages with `pnpm pack` (what `changeset publish` does:
+//   1. Packs the packages (core, the three plugins, jest) with `pnpm pack` (what `changeset publish` does:
 //      `workspace:*` becomes the real version) and checks each tarball: no
 //      workspace: range left, a LICENSE, publint and arethetypeswrong clean;
 //      `npm pack` refuses.
@@ -20,7 +20,12 @@
 // this script runs: it reads them from each plugin's README (readme() below),
 // with the tarballs standing in for the @jobslot packages.
 //
-//   node scripts/check-pack.mjs [--only esbuild|webpack|vite|rollup|rolldown|rspack] [--keep]
+//   5. The test runners (issue 14): vitest (an optional peer of the vite plugin)
+//      and jest (@jobslot/jest's peer), oldest and newest, each a project of
+//      three test files run by the README's recipe under make -j2: tokens
+//      taken and all back, the same results as without make.
+//
+//   node scripts/check-pack.mjs [--only esbuild|webpack|vite|rollup|rolldown|rspack|vitest|jest] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,12 +38,12 @@ const semver = require('semver');
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = ['npx', '--yes', 'pnpm@12.4.2'];
-const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin'];
+const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugin', 'jest'];
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const keep = args.includes('--keep');
-if (only !== undefined && !['esbuild', 'webpack', 'vite', 'rollup', 'rolldown', 'rspack'].includes(only)) {
-  console.error(`check-pack: --only takes esbuild, webpack, vite, rollup, rolldown or rspack, not ${only}`);
+if (only !== undefined && !['esbuild', 'webpack', 'vite', 'rollup', 'rolldown', 'rspack', 'vitest', 'jest'].includes(only)) {
+  console.error(`check-pack: --only takes esbuild, webpack, vite, rollup, rolldown, rspack, vitest or jest, not ${only}`);
   process.exit(2);
 }
 
@@ -73,7 +78,7 @@ const tarballs = {};
 
 // ---------------------------------------------------------------- 1. pack
 function pack() {
-  step(`pnpm pack the four packages into ${work}/tarballs`);
+  step(`pnpm pack the ${PACKAGES.length} packages into ${work}/tarballs`);
   const dest = join(work, 'tarballs');
   mkdirSync(dest);
   for (const p of PACKAGES) {
@@ -426,6 +431,88 @@ function checkRspack() {
   }
 }
 
+// ---------------------------------------------------------------- test runners (issue 14)
+// vitest through the vite plugin, jest through @jobslot/jest: the README's
+// install line and recipe, a fresh project of three CPU-bound test files.
+const RUNNER = { vitest: 'vite-plugin', jest: 'jest' };
+
+/** The README's npm line and `+` recipe that name `tool` (the vite plugin's README names vite first). */
+function runnerReadme(tool) {
+  const text = readFileSync(join(ROOT, 'packages', RUNNER[tool], 'README.md'), 'utf8');
+  const blocks = [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+  const lines = (lang) => blocks.filter((b) => b[1] === lang).flatMap((b) => b[2].split('\n'));
+  const npm = lines('sh').find((l) => l.startsWith('npm install --save-dev ') && l.split(/\s+/).includes(tool));
+  const recipe = lines('make').find((l) => l.startsWith('\t+') && l.includes(`.bin/${tool}`));
+  if (!npm || !recipe) throw new Error(`packages/${RUNNER[tool]}/README.md has no npm line or \`+\` recipe for ${tool}`);
+  return { npm: npm.slice('npm install --save-dev '.length).trim().split(/\s+/), recipe };
+}
+
+function runnerProject(tool, version) {
+  const dir = join(work, `${tool}-${version}`);
+  mkdirSync(dir);
+  step(`${tool} ${version}: a fresh project in ${dir}, installed with npm`);
+  const { npm, recipe } = runnerReadme(tool);
+  // maxWorkers 3: on a 2-core CI machine the tool would start one worker, and take no token.
+  const files = {
+    Makefile: `check:\n${recipe}\n`,
+    ...(tool === 'vitest'
+      ? {
+          'package.json': JSON.stringify({ name: 'vitest-app', private: true, type: 'module' }, null, 2),
+          'vitest.config.mjs': "import { defineConfig } from 'vitest/config';\nimport { jobslot } from '@jobslot/vite-plugin';\n\nexport default defineConfig({\n  plugins: [jobslot()],\n  test: { maxWorkers: 3 },\n});\n",
+        }
+      : {
+          'package.json': JSON.stringify({ name: 'jest-app', private: true }, null, 2),
+          'jest.config.js': "const { withJobslot } = require('@jobslot/jest');\n\nmodule.exports = withJobslot({\n  testEnvironment: 'node',\n  maxWorkers: 3,\n});\n",
+        }),
+  };
+  for (let i = 0; i < 3; i++) {
+    const head = tool === 'vitest' ? "import { expect, test } from 'vitest';\n" : '';
+    files[`test/t${i}.test.js`] = `${head}function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\ntest('fib ${i}', () => {\n  const until = Date.now() + 500;\n  while (Date.now() < until) fib(20);\n  expect(fib(${10 + i})).toBe(${[55, 89, 144][i]});\n});\n`;
+  }
+  write(dir, files);
+  // vitest 4.0 runs on the vite of its time, 7.1: npm would give the plugin's peer vite 8, and with
+  // vite 7.3 vitest 4.0.0 fails every test file ("Unknown method: getBuiltins"), plugin or not.
+  const extra = tool === 'vitest' && semver.lt(version, '4.1.0') ? ['vite@7.1'] : [];
+  step(`   npm install --save-dev ${npm.join(' ')} (${tool}@${version}${extra.length ? `, with ${extra.join(' ')}` : ''})`);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...specs(npm, tool, version, extra)], { cwd: dir });
+  return { dir, recipe };
+}
+
+/** The recipe under make -j2 (tokens taken, all back) and without make (no warning); the same tests pass. */
+function testUnderMake(label, dir, recipe, make = 'make') {
+  const tracePath = join(dir, 'jobslot-trace.jsonl');
+  rmSync(tracePath, { force: true });
+  const mlabel = `${label}, ${make === 'make' ? 'make' : 'make 4.4.1'}`;
+  const { status, output } = run(make, ['-j2'], { cwd: dir, allowFail: true, env: { ...cleanEnv, JOBSLOT_TRACE: tracePath } });
+  if (!check(status === 0, `${mlabel}: make -j2 check passes`)) console.log(output.split('\n').slice(-30).join('\n'));
+  check(/Tests:? +3 passed/.test(output.replace(/\x1b\[[0-9;]*m/g, '')), `${mlabel}: 3 tests passed`);
+  check(!output.includes('INTERNAL:'), `${mlabel}: make reports no lost token (no INTERNAL: line)`);
+  check(!/^jobslot: /m.test(output), `${mlabel}: no jobslot warning`);
+  const events = existsSync(tracePath) ? readFileSync(tracePath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const acquired = events.filter((e) => e.ev === 'acquire').length;
+  check(acquired > 0, `${mlabel}: tokens taken from make's jobserver for workers (${acquired} acquired)`);
+  const report = run(join(dir, 'node_modules/.bin/jobslot'), ['report', '--jobs', '2', tracePath], { cwd: dir, allowFail: true });
+  check(report.status === 0 && /tokens returned +all/.test(report.output) && /peak slots +[12] of -j2\b/.test(report.output), `${mlabel}: jobslot report: every token back, at most 2 slots\n${report.output.replace(/^/gm, '        ')}`);
+  if (make !== 'make') return;
+  const alone = run('sh', ['-c', recipe.replace(/^\t\+/, '')], { cwd: dir, allowFail: true });
+  check(alone.status === 0 && /Tests:? +3 passed/.test(alone.output.replace(/\x1b\[[0-9;]*m/g, '')), `${label}, no make: 3 tests passed`);
+  check(!/^jobslot: /m.test(alone.output), `${label}, no make: no jobslot warning`);
+}
+
+function testRunners() {
+  for (const tool of only ? [only] : ['vitest', 'jest']) {
+    const range = peer(RUNNER[tool], tool);
+    const [oldest, newest] = ends(tool, range);
+    step(`${tool}: peer range ${range}: oldest ${oldest}, newest ${newest}`);
+    for (const version of [newest, oldest]) {
+      const { dir, recipe } = runnerProject(tool, version);
+      testUnderMake(`${tool} ${version} (npm)`, dir, recipe);
+      if (version === newest && MAKE44) testUnderMake(`${tool} ${version} (npm)`, dir, recipe, MAKE44);
+    }
+  }
+}
+// ---------------------------------------------------------------- end of test runners (issue 14)
+
 // ---------------------------------------------------------------- main
 try {
   pack();
@@ -454,6 +541,7 @@ try {
     }
   }
   for (const kind of only ? [only].filter((k) => k in BUNDLERS) : Object.keys(BUNDLERS)) checkBundler(kind);
+  if (!only || RUNNER[only]) testRunners();
 } catch (error) {
   failures.push(error.message);
   console.log(`FAIL ${error.stack}`);

@@ -3,3 +3,4 @@ export * from './procstat.mjs';
 export * from './jobserver.js';
 export * from './cores.js';
 export * from './files.js';
+export * from './runners.js';

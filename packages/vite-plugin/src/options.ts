@@ -28,8 +28,9 @@ export interface JobslotViteOptions {
   exclude?: string | RegExp | Array<string | RegExp>;
   /**
    * Size vite's worker pools to the slots this process holds when the config is
-   * made: `build.terserOptions.maxWorkers` and `css.preprocessorMaxWorkers`.
-   * Values you set yourself are kept.
+   * made: `build.terserOptions.maxWorkers` and `css.preprocessorMaxWorkers`;
+   * and under vitest, its test workers (`maxWorkers`) to the slots held for
+   * each test run. Values you set yourself are kept, as ceilings.
    * @default true
    */
   workerPools?: boolean;

@@ -7,6 +7,7 @@ import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
 import { poolConfig } from './pools.js';
+import { isVitestServer, sizeVitestWorkers, type VitestLike } from './vitest.js';
 
 /** The most workers a pool of vite's is sized to here. */
 const MAX_POOL = 64;
@@ -64,6 +65,9 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       inVite = true;
       const l = getLimiter();
       if (!l.limited) return; // without a jobserver nothing changes
+      // vitest's server: its test workers hold the slots for the run (vitest.ts), and these hooks
+      // transform modules for those workers; a hook waiting for a slot of its own could wait for ever.
+      if (isVitestServer(config.plugins)) return;
       // `jobslot run` (or the user) sets these before the process starts; if none is set,
       // rolldown and esbuild start a thread per core whatever the tokens say.
       // Only for `vite build`: a dev server is not a make build step, and the advice is for builds.
@@ -106,5 +110,7 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       endSession(environmentOf(this));
     },
   };
-  return plugin;
+  // vitest (3.1 and later) calls this hook, which vite's Plugin type does not know.
+  const configureVitest = ({ vitest }: { vitest: VitestLike }) => opts.workerPools && sizeVitestWorkers(vitest, getLimiter());
+  return Object.assign(plugin, { configureVitest });
 }

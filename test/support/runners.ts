@@ -1,0 +1,70 @@
+// For the test-runner e2e tests (vitest, jest): packages of CPU-bound test
+// files, each of which logs when its worker starts and ends it (a file runs
+// in one busy worker, so the overlap of these logs is the workers at work),
+// run by a real make; and the results per test, from the runners' JSON reports.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { peakFromLog, runMake, type MakeBin } from './make.js';
+import { simulatedCores } from './cores.js';
+
+/** What the vitest running these tests sets for its own: the runs beneath start fresh. */
+export const NOT_THIS_VITEST = {
+  VITEST: undefined,
+  VITEST_MODE: undefined,
+  VITEST_POOL_ID: undefined,
+  VITEST_WORKER_ID: undefined,
+  TEST: undefined,
+  NODE_ENV: undefined,
+};
+
+/**
+ * A test file (runner globals): logs its start and end to $WORKER_LOG, burns
+ * 1 s of CPU in a passing test, and has a skipped one. `cjs`: require()
+ * (jest without a transform), else import (vitest).
+ */
+export function workerTestFile(label: string, i: number, cjs: boolean): string {
+  const fs = cjs ? "const { appendFileSync } = require('node:fs');" : "import { appendFileSync } from 'node:fs';";
+  return `${fs}
+const log = (kind) => appendFileSync(process.env.WORKER_LOG, kind + ' ${label}/${i} ' + Date.now() + '\\n');
+beforeAll(() => log('start'));
+afterAll(() => log('end'));
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+test('fib ${i}', () => {
+  const until = Date.now() + 1000;
+  let r = 0;
+  while (Date.now() < until) r = fib(20 + ${i});
+  expect(r).toBe(fib(20 + ${i}));
+});
+test.skip('skipped ${i}', () => {});
+`;
+}
+
+/** Per test: package, file, name, status (durations and absolute paths left out), from each package's `<pkg>.json` in `dir`. */
+export function runnerResults(dir: string, packages: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const pkg of packages) {
+    const report = JSON.parse(readFileSync(join(dir, `${pkg}.json`), 'utf8')) as {
+      testResults: Array<{ name: string; assertionResults: Array<{ fullName: string; status: string }> }>;
+    };
+    for (const file of report.testResults) {
+      for (const t of file.assertionResults) out.push(`${pkg} ${file.name.slice(file.name.lastIndexOf('/') + 1)} ${t.fullName} ${t.status}`);
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * Runs `make -jJOBS` in `dir` on a simulated 16-core machine, with a jobslot
+ * trace: the make result, the workers' overlap from the test files' logs, the trace's path.
+ */
+export async function runRunners(options: { make: MakeBin; dir: string; jobs: number; makefile: string }) {
+  const log = join(options.dir, 'workers.log');
+  writeFileSync(log, '');
+  const tracePath = join(options.dir, 'trace.jsonl');
+  const env = { ...NOT_THIS_VITEST, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
+  const result = await runMake({ ...options, env, timeoutMs: 120_000 });
+  const text = readFileSync(log, 'utf8');
+  /** When the first test file started, ms since the epoch. */
+  const firstStart = Number(/^start \S+ (\d+)/m.exec(text)?.[1] ?? NaN);
+  return { result, workers: peakFromLog(text), tracePath, firstStart };
+}
