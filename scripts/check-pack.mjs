@@ -90,6 +90,7 @@ function pack() {
     const manifest = execFileSync('tar', ['-xOzf', tarballs[name], 'package/package.json'], { encoding: 'utf8' });
     const listing = execFileSync('tar', ['-tzf', tarballs[name]], { encoding: 'utf8' });
     check(!manifest.includes('workspace:'), `${name}: no workspace: range in the packed package.json`);
+    check(!manifest.includes('@jobslot/e2e'), `${name}: no private workspace package (@jobslot/e2e) in the packed package.json (.pnpmfile.cjs)`);
     check(listing.includes('package/LICENSE'), `${name}: LICENSE in the tarball`);
     if (p !== 'core') {
       // npm's own pack would ship `workspace:*`: the prepack refuses, saying to use pnpm.
