@@ -8,8 +8,8 @@
 // `make -jN` (make 4.3, pipe jobserver), side by side in each round:
 //
 //   plain            the same builds without jobslot
-//   as the READMEs   esbuild: the plugin's build(); webpack: the plugin alone;
-//                    vite: the plugin under `jobslot run`
+//   as the READMEs   esbuild: the plugin's build(); webpack and vite: the
+//                    plugin under `jobslot run` (both READMEs' Makefiles)
 //   all wrapped      the plugins, and every recipe under `jobslot run` (which
 //                    sizes V8's helper pool, --v8-pool-size, to the slots)
 //
@@ -73,7 +73,7 @@ const APPS = [
 
 const VARIANTS = {
   plain: { label: 'plain', env: { JOBSLOT_OFF: '1' }, wrap: () => false },
-  readme: { label: 'jobslot, as the READMEs', env: {}, wrap: (app) => app.tool === 'vite' },
+  readme: { label: 'jobslot, as the READMEs', env: {}, wrap: (app) => app.tool === 'vite' || app.tool === 'webpack' },
   wrapped: { label: 'jobslot, all under jobslot run', env: {}, wrap: () => true },
 };
 const MACHINES = {
