@@ -414,7 +414,12 @@ export default ${JSON.stringify(entries)}.map((name) => ({
   const pinned = { '@rspack/core': version, '@rspack/cli': cli };
   const words = npm.map((w) => tarballs[w] ?? (pinned[w] ? `${w}@${pinned[w]}` : w));
   step(`   npm install --save-dev ${npm.join(' ')} (@rspack/core@${version}, @rspack/cli@${cli})`);
-  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...words], { cwd: dir });
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=error', ...words, 'typescript@5.9.3', '@types/node@20'], { cwd: dir });
+  check(!existsSync(join(dir, 'node_modules/webpack')), `rspack ${version}: webpack is not installed (an optional peer)`);
+  // The plugin's types in rspack's own Configuration, without webpack's types to resolve.
+  writeFileSync(join(dir, 'check.mts'), "import type { Configuration } from '@rspack/core';\nimport { JobslotPlugin } from '@jobslot/webpack-plugin';\nexport const config: Configuration = { plugins: [new JobslotPlugin({ threadLoader: true })] };\n");
+  const tsc = run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', 'check.mts'], { cwd: dir, allowFail: true });
+  check(tsc.status === 0, `rspack ${version}: tsc (node16, skipLibCheck false) on an rspack config using the plugin, without webpack installed${tsc.status ? `\n${tsc.output}` : ''}`);
   return { dir, outputs: entries.map((e) => `dist/${e}.js`), recipe };
 }
 

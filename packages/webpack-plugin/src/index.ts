@@ -1,2 +1,2 @@
-export { JobslotPlugin } from './plugin.js';
+export { JobslotPlugin, type CompilerLike } from './plugin.js';
 export type { JobslotPluginOptions } from './options.js';

@@ -10,6 +10,17 @@ import { sizeThreadLoaderPools } from './thread-loader.js';
 const NAME = 'JobslotPlugin';
 
 /**
+ * What the plugin is applied to: a webpack 5 or an rspack 2 `Compiler`.
+ * Declared by shape, not imported from either tool, so that the plugin's
+ * types resolve with only one of them installed (both are optional peers):
+ * an rspack project has no `webpack` module for a `.d.ts` to import.
+ */
+export interface CompilerLike {
+  readonly hooks: object;
+  readonly options: object;
+}
+
+/**
  * Makes a webpack (or rspack) compiler follow GNU make's job tokens: each run holds one
  * slot (so a MultiCompiler runs at most 1 + held compilers at once), minimizer
  * and thread-loader pools are sized to the slots held, and, optionally, module
@@ -24,7 +35,9 @@ export class JobslotPlugin {
     this.options = resolveOptions(options);
   }
 
-  apply(compiler: Compiler): void {
+  apply(compilerLike: CompilerLike): void {
+    // rspack's Compiler implements the hooks used here under the same names (see rspack.ts).
+    const compiler = compilerLike as Compiler;
     const limiter = this.options.limiter ?? sharedLimiter();
     // No jobserver, no grant: nothing to follow, webpack runs as it always does.
     if (!limiter.limited) return;
