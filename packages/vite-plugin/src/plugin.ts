@@ -1,17 +1,17 @@
 // The vite plugin: governs the other plugins' hooks with a jobslot limiter and
 // sizes vite's worker pools. Without a jobserver it changes nothing at all.
-import { setMaxListeners } from 'node:events';
 import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
 import { poolConfig } from './pools.js';
+import { Sessions } from './sessions.js';
 import { isVitestServer, sizeVitestWorkers, type VitestLike } from './vitest.js';
+import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
 
 /** The most workers a pool of vite's is sized to here. */
 const MAX_POOL = 64;
-import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
 
 const NAME = 'jobslot';
 
@@ -37,13 +37,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
   // Created on first use: a plugin that is never used opens no jobserver.
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
   /** Per environment: aborts the hook calls still waiting for a slot when its build ends. */
-  const sessions = new Map<string, AbortController>();
+  const sessions = new Sessions();
   let inVite = false; // configResolved ran: vite's build, not rollup's or rolldown's alone
-
-  function endSession(environment: string): void {
-    sessions.get(environment)?.abort(new Error(`jobslot: the ${environment || 'vite'} build ended`));
-    sessions.delete(environment);
-  }
 
   const plugin: Plugin = {
     name: NAME,
@@ -79,7 +74,7 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
         );
       }
       const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
-        callInSlot(l, original, ctx, args, sessions.get(environmentOf(ctx))?.signal);
+        callInSlot(l, original, ctx, args, sessions.signal(environmentOf(ctx)));
       for (const p of config.plugins as readonly PluginLike[]) {
         if (p === (plugin as unknown) || p.name === NAME || isNative(p)) continue;
         if (p.name && isExcluded(p.name, opts.exclude)) continue;
@@ -90,24 +85,19 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     options: outsideViteCheck(() => inVite, getLimiter),
 
     buildStart() {
-      const environment = environmentOf(this);
       // A rebuild (watch mode) starts a fresh session.
-      endSession(environment);
-      const session = new AbortController();
-      // Every hook call waiting for a slot listens on it: hundreds, not a leak.
-      setMaxListeners(0, session.signal);
-      sessions.set(environment, session);
+      sessions.start(environmentOf(this));
     },
 
     buildEnd(error?: Error) {
       // On success nothing waits any more. On error, rollup/rolldown may still
       // have hook calls queued for a slot: cancel them, so a failed build takes
       // no more tokens; the calls already running give theirs back as they end.
-      if (error) endSession(environmentOf(this));
+      if (error) sessions.end(environmentOf(this));
     },
 
     closeBundle() {
-      endSession(environmentOf(this));
+      sessions.end(environmentOf(this));
     },
   };
   // vitest (3.1 and later) calls this hook, which vite's Plugin type does not know.
