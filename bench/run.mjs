@@ -14,6 +14,7 @@ const benches = [
   ['vite-plugin.mjs', []],
   ['demo.mjs', quick ? ['--runs', '1'] : []],
   ['wrapper.mjs', quick ? ['--runs', '3'] : []],
+  ['speculative.mjs', quick ? ['--runs', '1'] : []],
   ['real-code.mjs', quick ? ['--runs', '1'] : []],
 ];
 let failed = 0;
