@@ -174,6 +174,35 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(peak).toBeGreaterThanOrEqual(3);
   });
 
+  it('a native tool keeps the slots its threads were sized to: beside a sub-make, never more than N at once', async () => {
+    // make -j3: jobslot run takes the free token as the tool starts and sets GOMAXPROCS to 2.
+    // The tool's two threads never take a token from the sub-pool, as Go's or rayon's do not;
+    // the sub-pool must keep that token while they run, not give it back as idle, or the
+    // sub-make beside it starts a second job and 4 run at once.
+    const dir = tempDir();
+    const log = join(dir, 'jobs.log');
+    const ready = join(dir, 'ready');
+    const names = 'abcdefghij'.split('');
+    const sub = [`all: ${names.join(' ')}`, `${names.join(' ')}:`, `\t@echo start $@ $$(date +%s.%N) >> ${log}; sleep 0.3; echo end $@ $$(date +%s.%N) >> ${log}`].join('\n');
+    writeFileSync(join(dir, 'sub.mk'), `${sub}\n`);
+    const makefile = [
+      'all: native jobs',
+      'native:',
+      `\t+@node ${CLI} run -- node ${join(ROOT, 'test/fixtures/core/native-threads.mjs')} ${log} ${ready} 3000`,
+      'jobs:',
+      // Waits for the tool to say its threads run (a fixture's ready file, not a fixed sleep).
+      `\t+@while [ ! -f ${ready} ]; do sleep 0.02; done; $(MAKE) -s -f sub.mk`,
+      '.PHONY: all native jobs',
+    ].join('\n');
+    const result = await runMake({ make, dir, jobs: 3, makefile: `${makefile}\n` });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(readFileSync(ready, 'utf8').trim()).toBe('2');
+    const { peak, jobs } = taskPeak(log);
+    expect(jobs).toBe(2 + names.length);
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+
   it('a command that dies of a signal: jobslot run dies of it too, and make says so', async () => {
     const dir = tempDir();
     const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${CLI} run -- sh -c 'kill -TERM $$$$'\n` });

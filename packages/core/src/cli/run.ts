@@ -10,10 +10,15 @@
 //   which every client reads, and by path in JOBSLOT_POOL for jobslot clients
 //   whose descriptors node closed (npm run). See server.ts and pool.ts.
 // - It starts with the tokens free now (up to --max), grows while CMD's
-//   clients empty it, and gives tokens that sit unused back to the outer pool.
+//   clients empty it, and gives tokens that sit unused back to the outer pool,
+//   but never those it started with.
 // - Native pools read their size once, at start: the variables of
 //   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
-//   V8's --v8-pool-size are set to the slots held when CMD starts.
+//   V8's --v8-pool-size are set to the slots held when CMD starts. Those
+//   threads take no token from the sub-pool (Go and rayon know nothing of
+//   jobservers), so the tokens they were sized to look unused while they run:
+//   they stay held until CMD ends, or its threads would run on tokens make
+//   has given to other jobs.
 // - When CMD ends, every token we took goes back, whatever CMD returned.
 //
 // Without a usable jobserver above (outside make, `make -j` with no number),
@@ -56,7 +61,7 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const pool = startJobserver({ jobs: max, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
   for (const token of extra) pool.add(token.byte);
-  const grower = growAndShrink(client, pool, extra, max);
+  const grower = growAndShrink(client, pool, extra, max, extra.length);
 
   const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   grower.stop();
@@ -109,9 +114,11 @@ function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
  * on it, so the sign of demand is an empty pool: then we wait for one more
  * outer token (up to max - 1 in all) and put it in. A token left unused in the
  * pool for IDLE_MS goes back to the outer pool, and growth pauses a while, so
- * a pool nobody needs does not keep taking tokens others could use.
+ * a pool nobody needs does not keep taking tokens others could use. The
+ * first `floor` tokens, which CMD's native pools were sized to, never go back
+ * before CMD ends.
  */
-function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: number): { stop(): void } {
+function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: number, floor: number): { stop(): void } {
   const started = Date.now();
   let wait: AbortController | undefined;
   let idleSince: number | undefined;
@@ -151,7 +158,7 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: 
     idleSince ??= now;
     if (now - started < STARTUP_MS || now - idleSince < IDLE_MS) return;
     let gave = false;
-    while (extra.length > 0 && pool.remove()) {
+    while (extra.length > floor && pool.remove()) {
       extra.pop()!.release();
       gave = true;
     }
