@@ -280,6 +280,11 @@ function buildWithoutMake(label, dir, outputs, recipe) {
   for (const o of outputs) check(existsSync(join(dir, o)), `${label}, no make: ${o} built`);
 }
 
+/** tsc as a strict user runs it: --strict, node16 resolution, skipLibCheck off (so the plugin's own .d.ts is checked). */
+function strictTsc(dir, file) {
+  return run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', file], { cwd: dir, allowFail: true });
+}
+
 /**
  * The vite plugin is ESM only (as vite is): strict TypeScript with node16
  * resolution and skipLibCheck off compiles an ES module that imports it, and
@@ -288,10 +293,9 @@ function buildWithoutMake(label, dir, outputs, recipe) {
 function typesCheck(label, dir) {
   writeFileSync(join(dir, 'check.mts'), "import { jobslot } from '@jobslot/vite-plugin';\nexport const plugin = jobslot({ exclude: 'vite:css' });\n");
   writeFileSync(join(dir, 'check.cts'), "import { jobslot } from '@jobslot/vite-plugin';\nexport const plugin = jobslot();\n");
-  const tsc = (file) => run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', file], { cwd: dir, allowFail: true });
-  const esm = tsc('check.mts');
+  const esm = strictTsc(dir, 'check.mts');
   check(esm.status === 0, `${label}: tsc (node16, skipLibCheck false) on an ES module importing the plugin${esm.status ? `\n${esm.output}` : ''}`);
-  const cjs = tsc('check.cts');
+  const cjs = strictTsc(dir, 'check.cts');
   const errors = cjs.output.split('\n').filter((l) => /error TS/.test(l));
   check(errors.length > 0 && errors.every((l) => l.startsWith('check.cts(') && l.includes('TS1479')), `${label}: from CommonJS, TS1479 at the import line, nothing inside the plugin's types\n${cjs.output}`);
 }
@@ -363,7 +367,7 @@ function checkBundler(kind) {
       buildWithoutMake(`${kind} ${version} (npm)`, dir, outputs, recipe);
     }
     // Strict TypeScript, node16 resolution, skipLibCheck off: the plugin in the tool's own defineConfig.
-    const tsc = run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', 'check.mts'], { cwd: dir, allowFail: true });
+    const tsc = strictTsc(dir, 'check.mts');
     check(tsc.status === 0, `${kind} ${version}: tsc (node16, skipLibCheck false) on a config using the plugin, without vite's types${tsc.status ? `\n${tsc.output}` : ''}`);
   }
 }
@@ -418,7 +422,7 @@ export default ${JSON.stringify(entries)}.map((name) => ({
   check(!existsSync(join(dir, 'node_modules/webpack')), `rspack ${version}: webpack is not installed (an optional peer)`);
   // The plugin's types in rspack's own Configuration, without webpack's types to resolve.
   writeFileSync(join(dir, 'check.mts'), "import type { Configuration } from '@rspack/core';\nimport { JobslotPlugin } from '@jobslot/webpack-plugin';\nexport const config: Configuration = { plugins: [new JobslotPlugin({ threadLoader: true })] };\n");
-  const tsc = run('node', [join(dir, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--skipLibCheck', 'false', '--types', 'node', 'check.mts'], { cwd: dir, allowFail: true });
+  const tsc = strictTsc(dir, 'check.mts');
   check(tsc.status === 0, `rspack ${version}: tsc (node16, skipLibCheck false) on an rspack config using the plugin, without webpack installed${tsc.status ? `\n${tsc.output}` : ''}`);
   return { dir, outputs: entries.map((e) => `dist/${e}.js`), recipe };
 }

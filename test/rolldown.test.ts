@@ -13,8 +13,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, makeBins, ROOT, sh } from './support/index.js';
-import { bundlerRun, FIXTURE, tree } from './support/bundler-run.js';
+import { CLI, fileTree, makeBins, ROOT, sh } from './support/index.js';
+import { bundlerRun, FIXTURE } from './support/bundler-run.js';
 
 const ROLLDOWN = join(ROOT, 'test/node_modules/rolldown/bin/cli.mjs');
 const COMMAND = `node ${sh(ROLLDOWN)} -c ${sh(join(FIXTURE, 'rolldown.config.mjs'))}`;
@@ -28,7 +28,7 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     // rolldown alone: no make, no jobslot plugin, the machine as it is.
     const r = await bundlerRun({ command: COMMAND, plugin: false });
     expect(r.code, r.output).toBe(0);
-    reference = tree(join(r.dir, 'dist'));
+    reference = fileTree(join(r.dir, 'dist'));
     expect(reference.size).toBe(11);
     expect([...reference.values()].join('')).toContain('heavy value'); // the heavy transform ran
   }, 90_000);
@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     // minify beside the governed JS hooks, and the JS main thread drives them:
     // N + 2 at the 95th percentile, as vite 8 (its README), against 14 or more without.
     expect(r.runnable.p95).toBeLessThanOrEqual(JOBS + 2);
-    expect(tree(join(r.dir, 'dist'))).toEqual(reference);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 
   it('under make without jobslot run: the transforms still in slots, one warning that says to use jobslot run', async () => {
@@ -62,13 +62,13 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     expect(r.heavy.peak).toBeLessThanOrEqual(JOBS);
     expect(r.output.match(/jobslot: rolldown runs under a make jobserver/g)?.length, r.output).toBe(1);
     expect(r.output).toContain('jobslot run -- rolldown -c');
-    expect(tree(join(r.dir, 'dist'))).toEqual(reference);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 
   it('without make: the plugin changes nothing and says nothing', async () => {
     const r = await bundlerRun({ command: COMMAND, plugin: true });
     expect(r.code, r.output).toBe(0);
     expect(r.output).not.toMatch(/jobslot/);
-    expect(tree(join(r.dir, 'dist'))).toEqual(reference);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 });

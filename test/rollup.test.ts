@@ -13,8 +13,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, makeBins, ROOT, sh } from './support/index.js';
-import { bundlerRun, FIXTURE, tree } from './support/bundler-run.js';
+import { CLI, fileTree, makeBins, ROOT, sh } from './support/index.js';
+import { bundlerRun, FIXTURE } from './support/bundler-run.js';
 
 const ROLLUP = join(ROOT, 'test/node_modules/rollup/dist/bin/rollup');
 const COMMAND = `node ${sh(ROLLUP)} --silent -c ${sh(join(FIXTURE, 'rollup.config.mjs'))}`;
@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath j
     // rollup alone: no make, no jobslot plugin, the machine as it is.
     const r = await bundlerRun({ command: COMMAND, plugin: false });
     expect(r.code, r.output).toBe(0);
-    reference = tree(join(r.dir, 'dist'));
+    reference = fileTree(join(r.dir, 'dist'));
     expect(reference.size).toBe(CHUNKS);
     expect([...reference.values()].join('')).toContain('heavy value'); // the heavy transform ran
     expect(r.workers.jobs).toBeGreaterThan(0); // the per-worker log sees terser's workers
@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath j
     // V8's helper threads (--v8-pool-size N, from jobslot run) collect garbage beside
     // them: above N, far below the control's 14.
     expect(r.runnable.p95).toBeLessThanOrEqual(2 * JOBS + 2);
-    expect(tree(join(r.dir, 'dist'))).toEqual(reference);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 
   it(`a transform that throws: the build fails, make gets every token back`, async () => {

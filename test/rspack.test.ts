@@ -11,12 +11,11 @@
 // name). Control runs go without jobslot on a simulated 16-core machine
 // (simulatedCores: what Rust's available_parallelism sees there), under make
 // 4.3 and 4.4.1. Builds of rspack alone give the reference output.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, fileTree, makeBins, peakFromLog, processTree, ROOT, simulatedCores, startSampler, tempDir, type MakeBin } from './support/index.js';
+import { CLI, cleanEnv, fileTree, makeBins, peakFromLog, processTree, ROOT, runSampled, simulatedCores, tempDir, type MakeBin } from './support/index.js';
 
 const BIN = join(ROOT, 'test/node_modules/.bin');
 const RSPACK = join(BIN, 'rspack');
@@ -109,16 +108,11 @@ function countNativeThreads(root: number): { stop(): number } {
 /** Runs make -jJOBS on `recipe` in `dir`, sampling the tree. */
 async function make(make: MakeBin, dir: string, recipe: string, env: Record<string, string> = {}) {
   writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}\n`);
-  const child = spawn(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = startSampler(child.pid!, { intervalMs: 5 });
-  const native = countNativeThreads(child.pid!);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const stats = { ...sampler.stop(), peakProcesses: Math.max(0, ...sampler.samples.map((x) => x.processes)) };
-  const mean = sampler.samples.reduce((sum, x) => sum + x.runnable, 0) / Math.max(1, sampler.samples.length);
-  return { code, output, stats, mean: Math.round(mean * 100) / 100, native: native.stop(), leak: /INTERNAL: Exiting with|not returned/.test(output) };
+  let native: { stop(): number } | undefined;
+  const r = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv(env), onStart: (pid) => (native = countNativeThreads(pid)) });
+  const stats = { ...r.stats, peakProcesses: Math.max(0, ...r.samples.map((x) => x.processes)) };
+  const mean = r.samples.reduce((sum, x) => sum + x.runnable, 0) / Math.max(1, r.samples.length);
+  return { code: r.code, output: r.output, stats, mean: Math.round(mean * 100) / 100, native: native!.stop(), leak: r.leak || /not returned/.test(r.output) };
 }
 
 /** A control build on 16 simulated cores: above the slots by each measure the jobslot runs are held to. */

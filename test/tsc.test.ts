@@ -3,11 +3,10 @@
 // from /proc (threads in state R across the tree), against a control run
 // without jobslot on a simulated 16-core machine (GOMAXPROCS=16, what Go
 // would take there), under make 4.3 and 4.4.1.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, fileTree, makeBins, ROOT, startSampler, tempDir, type MakeBin } from './support/index.js';
+import { CLI, cleanEnv, fileTree, makeBins, ROOT, runSampled, tempDir, type MakeBin } from './support/index.js';
 
 const TSC = join(ROOT, 'test/node_modules/typescript7/bin/tsc');
 const { available } = makeBins();
@@ -43,14 +42,8 @@ async function build(make: MakeBin, recipe: string) {
   writeProject(dir);
   writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}\n`);
   // A simulated 16-core machine: what Go's runtime would take there.
-  const child = spawn(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16' }), stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = startSampler(child.pid!, { intervalMs: 5 });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const stats = sampler.stop();
-  return { dir, code, output, stats, leak: /INTERNAL: Exiting with/.test(output) };
+  const { code, output, stats, leak } = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16' }) });
+  return { dir, code, output, stats, leak };
 }
 
 describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', () => {

@@ -7,13 +7,13 @@
 // the plugin, and the failure paths: a throwing transform and SIGINT.
 import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 // @ts-expect-error a plain JS fixture, shared with the benchmark
 import { writeApp } from './fixtures/vite-plugin/app.mjs';
-import { CLI, cleanEnv, makeBins, type MakeBin, ROOT, run, runMake, sh, tempDir } from './support/index.js';
+import { CLI, cleanEnv, fileTree, makeBins, type MakeBin, ROOT, run, runMake, sh, tempDir } from './support/index.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/vite-plugin');
 const BUILD = join(FIXTURE, 'build.mjs');
@@ -35,20 +35,6 @@ for (const why of skipped) console.warn(`skipped: ${why}`);
 let app: string;
 /** The output of a build without the plugin and without a jobserver, per vite. */
 const reference = new Map<Vite, Map<string, string>>();
-
-/** Every file under `dir`, by relative path, with its content. */
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 interface BuildReport {
   vite: string;
@@ -120,7 +106,7 @@ beforeAll(async () => {
     const r = await run('node', [BUILD, '--vite', vite, '--root', app, '--out', out, '--plain'], { env: cleanEnv() });
     expect(r.code, r.stderr).toBe(0);
     expect(reports(r.stdout)[0]!.vite.startsWith(MAJOR[vite])).toBe(true);
-    reference.set(vite, tree(out));
+    reference.set(vite, fileTree(out));
   }
 });
 
@@ -140,7 +126,7 @@ describe.each(VITES)('%s', (vite) => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/jobslot/);
     expect(reports(r.stdout)[0]).toMatchObject({ terserMaxWorkers: null, preprocessorMaxWorkers: true, governed: [] });
-    expect(tree(join(dir, 'out'))).toEqual(reference.get(vite));
+    expect(fileTree(join(dir, 'out'))).toEqual(reference.get(vite));
     // Unthrottled, vite calls the transform for many modules at once.
     expect(heavyConcurrency(log).global).toBeGreaterThan(4);
   });
@@ -154,7 +140,7 @@ describe.each(VITES)('%s', (vite) => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/not returned/);
-    expect(tree(join(dir, 'out'))).toEqual(reference.get(vite));
+    expect(fileTree(join(dir, 'out'))).toEqual(reference.get(vite));
     const heavy = heavyConcurrency(log);
     expect(heavy.calls).toBe(MODULES);
     expect(heavy.global).toBeLessThanOrEqual(2);
@@ -178,7 +164,7 @@ describe.each(VITES)('%s', (vite) => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
-    for (const b of ['b1', 'b2']) expect(tree(join(dir, 'out', b))).toEqual(reference.get(vite));
+    for (const b of ['b1', 'b2']) expect(fileTree(join(dir, 'out', b))).toEqual(reference.get(vite));
     expect(heavyConcurrency(log).global).toBeLessThanOrEqual(2);
     const report = analyzeTrace(readTrace(tracePath), 2);
     expect(report.peak).toBeLessThanOrEqual(2);
@@ -258,7 +244,7 @@ describe.each(available)('make $version ($style)', (make: MakeBin) => {
         expect(b.governed.filter((h) => h.startsWith('builtin:'))).toEqual([]);
         expect(b.heavyFilter).toBe(HEAVY_FILTER);
       }
-      for (const b of BUILDS) expect(tree(join(out, b)), b).toEqual(reference.get(vite));
+      for (const b of BUILDS) expect(fileTree(join(out, b)), b).toEqual(reference.get(vite));
 
       // Each `jobslot run` counts its slots until its build claims them (the
       // trace's 'grant' event), then the build's limiter counts them.
@@ -300,7 +286,7 @@ describe('the README\'s Makefile line: `+jobslot run -- vite build`', () => {
     expect(result.leakLine).toBeUndefined();
     // `jobslot run` sized the native threads, so the plugin has nothing to warn about.
     expect(result.stderr).not.toMatch(/native threads/);
-    for (const vite of VITES) expect(tree(join(out, vite)), vite).toEqual(reference.get(vite));
+    for (const vite of VITES) expect(fileTree(join(out, vite)), vite).toEqual(reference.get(vite));
     const heavy = heavyConcurrency(log);
     expect(heavy.calls).toBe(2 * MODULES);
     expect(heavy.global).toBeLessThanOrEqual(2);

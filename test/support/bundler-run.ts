@@ -3,31 +3,15 @@
 // the tree, the heavy transform's own start/end log, and (rollup) a log of
 // every terser worker's start and end (fixtures/rollup/log-workers.cjs).
 // Shared by test/rollup.test.ts and test/rolldown.test.ts.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 // @ts-expect-error a plain JS fixture
 import { writeApp } from '../fixtures/rollup/app.mjs';
-import { cleanEnv, peakFromLog, ROOT, tempDir, type MakeBin } from './make.js';
+import { cleanEnv, peakFromLog, ROOT, runSampled, tempDir, type MakeBin } from './make.js';
 import { simulatedCores } from './cores.js';
-import { startSampler } from './procstat.mjs';
 
 export const FIXTURE = join(ROOT, 'test/fixtures/rollup');
 const LOG_WORKERS = join(FIXTURE, 'log-workers.cjs');
-
-/** Every file under `dir`, by relative path, with its content. */
-export function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The most heavy transforms running at once, from its JSON start/end log. */
 function heavyPeak(file: string): { peak: number; calls: number } {
@@ -96,18 +80,12 @@ export async function bundlerRun(options: {
     cmd = 'sh';
     args = ['-c', options.command];
   }
-  const child = spawn(cmd, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = startSampler(child.pid!, { intervalMs: 5 });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const stats = sampler.stop();
+  const { code, output, stats, leak } = await runSampled(cmd, args, { cwd: dir, env });
   return {
     dir,
     code,
     output,
-    leak: /INTERNAL: Exiting with/.test(output),
+    leak,
     runnable: stats.runnable,
     heavy: heavyPeak(heavyLog),
     workers: existsSync(workerLog) ? peakFromLog(readFileSync(workerLog, 'utf8')) : { peak: 0, jobs: 0 },

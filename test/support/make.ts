@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { startSampler } from './procstat.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built `jobslot` command. */
@@ -114,6 +115,27 @@ export async function runMake(options: {
   });
   const leakLine = /INTERNAL: Exiting with \d+ jobserver tokens?.*/.exec(result.stdout + result.stderr)?.[0];
   return { ...result, leakLine };
+}
+
+/**
+ * Runs `command` to its end while sampling its process tree from /proc every
+ * 5 ms (startSampler): for tests that count a tool's threads under make.
+ * `onStart` gets the child's pid as it starts, for any other watch of the tree.
+ */
+export async function runSampled(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; onStart?: (pid: number) => void },
+) {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = startSampler(child.pid!, { intervalMs: 5 });
+  options.onStart?.(child.pid!);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const stats = sampler.stop();
+  return { code, output, stats, samples: sampler.samples, leak: /INTERNAL: Exiting with/.test(output) };
 }
 
 /** Quotes a string for a POSIX shell (Makefile recipes). */

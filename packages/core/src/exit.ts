@@ -21,11 +21,16 @@ function releaseAll(): void {
   if (releasers.size === 0) return;
   // Slots still running end with the process: say so, or a trace would count them forever.
   trace('exit');
-  for (const release of [...releasers]) {
+  callEach(releasers);
+}
+
+/** Calls each function; one that throws does not stop the others (the other clients' tokens matter too). */
+function callEach(fns: Set<() => void>): void {
+  for (const fn of [...fns]) {
     try {
-      release();
+      fn();
     } catch {
-      // keep going: the other clients' tokens matter too
+      // keep going
     }
   }
 }
@@ -38,13 +43,7 @@ function onSignal(signal: NodeJS.Signals): void {
   if (others.length > 0) return;
   // Otherwise do what the default would have done, after the release: die of the signal.
   releaseAll();
-  for (const last of [...registry().beforeSignalDeath]) {
-    try {
-      last();
-    } catch {
-      // the signal must still be re-raised
-    }
-  }
+  callEach(registry().beforeSignalDeath);
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.kill(process.pid, signal);
 }
