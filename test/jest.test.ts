@@ -8,8 +8,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, makeBins, ROOT, runnerResults, runRunners, tempDir, workerTestFile, type MakeBin } from './support/index.js';
+import { describe, expect, it } from 'vitest';
+import { makeBins, ROOT, runRunners, sharedRunnerTests, tempDir, workerTestFile, type MakeBin } from './support/index.js';
 
 const JEST = join(ROOT, 'test/node_modules/.bin/jest');
 const HELPER = join(ROOT, 'packages/jest/dist/index.cjs');
@@ -49,49 +49,7 @@ async function check(make: MakeBin, withHelper: boolean, wrap = '') {
 describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => {
   if (skipped.length) it.skip(`(${skipped.join('; ')})`, () => {});
 
-  let reference: string[];
-  let control: Awaited<ReturnType<typeof check>>;
-  beforeAll(async () => {
-    // jest alone on a simulated 16-core machine: the control, and the reference results.
-    control = await check(available[0]!, false);
-    reference = runnerResults(control.dir, PACKAGES);
-  }, 120_000);
-
-  it(`control: without jobslot, jest runs more test workers than make -j${JOBS} allows`, () => {
-    console.log(`jest alone, 16 simulated cores, make -j${JOBS}: ${JSON.stringify(control.workers)}`);
-    expect(control.result.code, control.result.stdout + control.result.stderr).toBe(0);
-    expect(control.workers.jobs).toBe(PACKAGES.length * FILES);
-    expect(control.workers.peak).toBeGreaterThan(JOBS);
-    expect(reference).toHaveLength(PACKAGES.length * FILES * 2);
-    expect(reference.filter((r) => r.endsWith(' pending'))).toHaveLength(PACKAGES.length * FILES);
-  });
-
-  it.each(available)(`make $version -j${JOBS}: test workers within the slots, every token back, the same results`, async (make) => {
-    const r = await check(make, true);
-    const output = r.result.stdout + r.result.stderr;
-    console.log(`jest with withJobslot, 16 simulated cores, make ${make.version} -j${JOBS}: ${JSON.stringify(r.workers)}`);
-    expect(r.result.code, output).toBe(0);
-    expect(r.result.leakLine, output).toBeUndefined();
-    expect(r.workers.jobs).toBe(PACKAGES.length * FILES);
-    expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
-    const trace = analyzeTrace(readTrace(r.tracePath), JOBS);
-    expect(trace.unreturned).toBe(0);
-    expect(trace.peak).toBeLessThanOrEqual(JOBS);
-    // The helper did take make's tokens for workers (not merely one worker each).
-    expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
-    expect(runnerResults(r.dir, PACKAGES)).toEqual(reference);
-  }, 120_000);
-
-  it(`beneath \`jobslot run\`, make ${available[0]!.version} -j${JOBS}: withJobslot takes its slots from the sub-pool`, async () => {
-    const r = await check(available[0]!, true, `node ${CLI} run -- `);
-    const output = r.result.stdout + r.result.stderr;
-    console.log(`jobslot run -- jest with withJobslot, make ${available[0]!.version} -j${JOBS}: ${JSON.stringify(r.workers)}`);
-    expect(r.result.code, output).toBe(0);
-    expect(r.result.leakLine, output).toBeUndefined();
-    expect(r.workers.peak).toBeLessThanOrEqual(JOBS);
-    expect(analyzeTrace(readTrace(r.tracePath), JOBS).unreturned).toBe(0);
-    expect(runnerResults(r.dir, PACKAGES)).toEqual(reference);
-  }, 120_000);
+  sharedRunnerTests({ tool: 'jest', how: 'with withJobslot', subPool: 'withJobslot takes its slots from the sub-pool', skippedStatus: 'pending', available, jobs: JOBS, packages: PACKAGES, files: FILES, check });
 
   it('a run jest makes in band (one suite) gives back the tokens it took for workers before the suite starts', async () => {
     // make -j4, one jest with one test file: the config takes the free tokens (jest's own

@@ -4,7 +4,9 @@
 // run by a real make; and the results per test, from the runners' JSON reports.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peakFromLog, runMake, type MakeBin } from './make.js';
+import { analyzeTrace, readTrace } from '@jobslot/core/trace';
+import { beforeAll, expect, it } from 'vitest';
+import { CLI, peakFromLog, runMake, type MakeBin } from './make.js';
 import { simulatedCores } from './cores.js';
 
 /** What the vitest running these tests sets for its own: the runs beneath start fresh. */
@@ -67,4 +69,73 @@ export async function runRunners(options: { make: MakeBin; dir: string; jobs: nu
   /** When the first test file started, ms since the epoch. */
   const firstStart = Number(/^start \S+ (\d+)/m.exec(text)?.[1] ?? NaN);
   return { result, workers: peakFromLog(text), tracePath, firstStart };
+}
+
+type RunnerCheck = (make: MakeBin, withJobslot: boolean, wrap?: string) => Promise<{ dir: string } & Awaited<ReturnType<typeof runRunners>>>;
+
+/**
+ * The tests vitest's and jest's suites share, registered in the caller's
+ * describe: the control (the runner alone goes above -jJOBS; its results are
+ * the reference), each make within the slots with every token back and the
+ * same results, and the same beneath `jobslot run`.
+ */
+export function sharedRunnerTests(o: {
+  /** 'vitest' or 'jest', as the titles and logs name it */
+  tool: string;
+  /** how jobslot comes in, for the logs: 'with the plugin', 'with withJobslot' */
+  how: string;
+  /** the rest of the `jobslot run` test's title */
+  subPool: string;
+  /** the runner's word for a skipped test in its JSON report */
+  skippedStatus: string;
+  available: MakeBin[];
+  jobs: number;
+  packages: string[];
+  files: number;
+  check: RunnerCheck;
+}): void {
+  const { tool, how, available, jobs, packages, files, check } = o;
+  let reference: string[];
+  let control: Awaited<ReturnType<RunnerCheck>>;
+  beforeAll(async () => {
+    // The runner alone (no jobslot) on a simulated 16-core machine: the control, and the reference results.
+    control = await check(available[0]!, false);
+    reference = runnerResults(control.dir, packages);
+  }, 120_000);
+
+  it(`control: without jobslot, ${tool} runs more test workers than make -j${jobs} allows`, () => {
+    console.log(`${tool} alone, 16 simulated cores, make -j${jobs}: ${JSON.stringify(control.workers)}`);
+    expect(control.result.code, control.result.stdout + control.result.stderr).toBe(0);
+    expect(control.workers.jobs).toBe(packages.length * files);
+    expect(control.workers.peak).toBeGreaterThan(jobs);
+    expect(reference).toHaveLength(packages.length * files * 2);
+    expect(reference.filter((r) => r.endsWith(` ${o.skippedStatus}`))).toHaveLength(packages.length * files);
+  });
+
+  it.each(available)(`make $version -j${jobs}: test workers within the slots, every token back, the same results`, async (make) => {
+    const r = await check(make, true);
+    const output = r.result.stdout + r.result.stderr;
+    console.log(`${tool} ${how}, 16 simulated cores, make ${make.version} -j${jobs}: ${JSON.stringify(r.workers)}`);
+    expect(r.result.code, output).toBe(0);
+    expect(r.result.leakLine, output).toBeUndefined();
+    expect(r.workers.jobs).toBe(packages.length * files);
+    expect(r.workers.peak).toBeLessThanOrEqual(jobs);
+    const trace = analyzeTrace(readTrace(r.tracePath), jobs);
+    expect(trace.unreturned).toBe(0);
+    expect(trace.peak).toBeLessThanOrEqual(jobs);
+    // jobslot did take make's tokens for workers (not merely one worker each).
+    expect([...trace.perProcess.values()].some((p) => p.acquired > 0)).toBe(true);
+    expect(runnerResults(r.dir, packages)).toEqual(reference);
+  }, 120_000);
+
+  it(`beneath \`jobslot run\`, make ${available[0]?.version} -j${jobs}: ${o.subPool}`, async () => {
+    const r = await check(available[0]!, true, `node ${CLI} run -- `);
+    const output = r.result.stdout + r.result.stderr;
+    console.log(`jobslot run -- ${tool} ${how}, make ${available[0]!.version} -j${jobs}: ${JSON.stringify(r.workers)}`);
+    expect(r.result.code, output).toBe(0);
+    expect(r.result.leakLine, output).toBeUndefined();
+    expect(r.workers.peak).toBeLessThanOrEqual(jobs);
+    expect(analyzeTrace(readTrace(r.tracePath), jobs).unreturned).toBe(0);
+    expect(runnerResults(r.dir, packages)).toEqual(reference);
+  }, 120_000);
 }
