@@ -36,7 +36,7 @@ export interface BundlerRun {
   output: string;
   /** make printed `INTERNAL: Exiting with N jobserver tokens ...`: a token lost */
   leak: boolean;
-  runnable: { p50: number; p95: number; max: number };
+  runnable: { p50: number; p95: number; max: number; mean: number };
   heavy: { peak: number; calls: number };
   /** terser's worker threads alive at once (rollup), from the per-worker log */
   workers: { peak: number; jobs: number };
@@ -80,13 +80,14 @@ export async function bundlerRun(options: {
     cmd = 'sh';
     args = ['-c', options.command];
   }
-  const { code, output, stats, leak } = await runSampled(cmd, args, { cwd: dir, env });
+  const { code, output, stats, samples, leak } = await runSampled(cmd, args, { cwd: dir, env });
+  const mean = samples.reduce((sum, x) => sum + x.runnable, 0) / Math.max(1, samples.length);
   return {
     dir,
     code,
     output,
     leak,
-    runnable: stats.runnable,
+    runnable: { ...stats.runnable, mean: Math.round(mean * 100) / 100 },
     heavy: heavyPeak(heavyLog),
     workers: existsSync(workerLog) ? peakFromLog(readFileSync(workerLog, 'utf8')) : { peak: 0, jobs: 0 },
   };
