@@ -10,21 +10,13 @@ import type { Backend } from './backend.js';
 import { discoverJobserver } from './discover.js';
 import { abortError, type JobserverError, type JobserverErrorKind } from './errors.js';
 import { onProcessExit } from './exit.js';
-import { contendForImplicitSlot, processSlots, reclaimImplicitSlot, wakeLimiters } from './process-slots.js';
+import { contendForImplicitSlot, processSlots, reclaimImplicitSlot } from './implicit-slot.js';
 import { implicitSlotLock, sharesImplicitSlot, type PoolHint } from './pool.js';
 import { trace } from './trace.js';
 import type { AcquireOptions, FromEnvOptions, Token } from './types.js';
+import { WaitQueue } from './wait-queue.js';
 
 export type { AcquireOptions, FromEnvOptions, Token } from './types.js';
-
-interface Waiter {
-  resolve(token: Token | null): void;
-  reject(error: unknown): void;
-  cleanup(): void;
-}
-
-/** The longest delay setTimeout takes; longer ones overflow to 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A timeout in ms: undefined or Infinity waits for ever; NaN, negatives and non-numbers are mistakes. */
 function checkTimeout(timeout: unknown, method: string): number {
@@ -97,8 +89,8 @@ export class JobClient {
 
   private backend: Backend | undefined;
   private readonly tokens = new Set<ClientToken>();
-  /** Pending acquire() calls, oldest first; a Set so a timed-out one leaves in O(1). */
-  private readonly waiters = new Set<Waiter>();
+  /** Pending acquire() calls, oldest first. */
+  private readonly waiters = new WaitQueue<Token | null>();
   private stopWatch: (() => void) | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly warn: (message: string) => void;
@@ -179,38 +171,15 @@ export class JobClient {
     const now = this.tryAcquire();
     if (now || !this.connected) return Promise.resolve(now);
     if (timeout === 0) return Promise.resolve(null);
-    return new Promise<Token | null>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        this.dropWaiter(waiter);
-        reject(abortError(signal!));
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      if (Number.isFinite(timeout)) {
-        // setTimeout takes at most 2^31-1 ms (about 24.8 days): longer waits
-        // go in steps instead of overflowing to 1 ms.
-        const deadline = performance.now() + timeout;
-        const arm = (ms: number) => {
-          timer = setTimeout(() => {
-            const left = deadline - performance.now();
-            if (left > 0) return arm(left);
-            this.dropWaiter(waiter);
-            resolve(null);
-          }, Math.min(Math.ceil(ms), MAX_TIMER_MS));
-        };
-        arm(timeout);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-      this.watch();
+    const waiting = this.waiters.wait({
+      signal,
+      timeout: { ms: timeout, value: null },
+      onLeave: () => {
+        if (this.waiters.length === 0) this.unwatch();
+      },
     });
+    this.watch();
+    return waiting;
   }
 
   /** Blocks this thread for a token, at most `timeout` ms (default: as long as it takes). */
@@ -275,8 +244,9 @@ export class JobClient {
     this.keepAlive = setInterval(() => {
       if (this.tokens.size === 0) backend.idle();
       this.checkGone();
-      // A sibling waiting for a token may find the implicit slot free again.
-      if (reclaimImplicitSlot()) wakeLimiters();
+      // A sibling waiting for a token may find the implicit slot free again
+      // (it goes to whichever pool waits for it).
+      reclaimImplicitSlot();
       this.serveWaiters();
     }, 1000);
   }
@@ -289,34 +259,17 @@ export class JobClient {
   }
 
   private serveWaiters(): void {
-    for (const waiter of this.waiters) {
-      const token = this.tryAcquire();
-      if (!token) break;
-      this.waiters.delete(waiter);
-      waiter.resolve(token);
-      waiter.cleanup();
-    }
+    this.waiters.serveWhile(() => this.tryAcquire() ?? undefined);
     if (!this.connected) this.endWaits();
     // Stop watching after the served waiters have run (their continuations
     // were queued first), unless one of them is waiting again by then: that
     // keeps the fcntl() calls off the wake-up path.
-    if (this.waiters.size === 0) queueMicrotask(() => this.waiters.size === 0 && this.unwatch());
+    if (this.waiters.length === 0) queueMicrotask(() => this.waiters.length === 0 && this.unwatch());
   }
 
   /** Every pending wait resolves null. */
   private endWaits(): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const waiter of waiters) {
-      waiter.cleanup();
-      waiter.resolve(null);
-    }
-  }
-
-  private dropWaiter(waiter: Waiter): void {
-    this.waiters.delete(waiter);
-    waiter.cleanup();
-    if (this.waiters.size === 0) this.unwatch();
+    this.waiters.resolveAll(null);
   }
 
   /** A pipe jobserver shows no end-of-file when it dies: ask the backend for other signs. */

@@ -7,12 +7,21 @@
 // Process-wide on purpose: one set of handlers however many clients (and
 // however many copies of this package, ESM and CJS) a process has.
 
-import { processState, type ExitRegistry } from './state.js';
+import { processRecord } from './state.js';
 import { trace } from './trace.js';
 
 type Releaser = () => void;
 
-const registry = (): ExitRegistry => processState().exit;
+interface ExitRegistry {
+  releasers: Set<() => void>;
+  /** run last, after the releasers, when the process is about to die of a signal */
+  beforeSignalDeath: Set<() => void>;
+  /** the process listeners are in place (they stay for the process's life) */
+  installed: boolean;
+}
+
+const registry = (): ExitRegistry =>
+  processRecord<ExitRegistry>('exit', () => ({ releasers: new Set(), beforeSignalDeath: new Set(), installed: false }), { keep: true });
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

@@ -11,8 +11,8 @@
 export type * from './types.js';
 export { JobClient } from './client.js';
 export { JobserverError } from './errors.js';
-export { createLimiter } from './limiter.js';
-export { currentHold, lendSlotDuring } from './hold.js';
-export { sharedClient, sharedLimiter } from './shared.js';
+export { createLimiter } from './pool/limiter.js';
+export { currentHold, lendSlotDuring } from './pool/hold.js';
+export { sharedClient, sharedLimiter } from './pool/shared.js';
 export { resetProcessState } from './state.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';

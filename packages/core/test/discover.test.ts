@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobClient } from '../src/client.js';
 import { discoverJobserver } from '../src/discover.js';
-import { processSlots } from '../src/process-slots.js';
+import { processSlots } from '../src/implicit-slot.js';
 import { createJobserver } from '../src/server.js';
-import { sharedClient, sharedLimiter } from '../src/shared.js';
+import { sharedClient, sharedLimiter } from '../src/pool/shared.js';
 import { processRecord, resetProcessState } from '../src/state.js';
 
 afterEach(() => resetProcessState());

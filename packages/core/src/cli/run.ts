@@ -26,7 +26,7 @@
 // says so.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client.js';
-import { reclaimImplicitSlot } from '../process-slots.js';
+import { reclaimImplicitSlot } from '../implicit-slot.js';
 import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';

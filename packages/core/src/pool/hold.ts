@@ -8,76 +8,32 @@
 // before the job continues, as make's own jobs do: a job waiting is not a job
 // running. With one slot in total this is what lets nesting finish at all.
 //
-// One notion of "the hold I am in" per process: runInSlot() runs a job in a
-// hold and makes it the async context's current hold; a job nested inside it
+// One notion of "the hold I am in" per process: a pool's run() runs a job in
+// a hold and makes it the async context's current hold; a job nested inside it
 // (a run() in a run(), a plugin callback calling another governed one, a build
-// started from a callback) runs inline in that slot; lendSlotDuring() lends
+// started from a callback) runs in that slot (pool.ts decides how); lendSlotDuring() lends
 // the current hold's slot out while the job awaits nested work.
-import { processState } from './state.js';
-import type { Hold, Slot } from './types.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { processRecord } from '../state.js';
+import type { Hold, Slot } from '../types.js';
 
-/** Anything that hands out slots: the limiter, or a sub-pool of it. */
+/** Anything that hands out slots: a pool, or a slot taken already. */
 export interface SlotSource {
   acquire(options?: { signal?: AbortSignal }): Promise<Slot>;
-  /** A slot if one is free right now, without waiting (optional). */
-  tryAcquire?(): Slot | undefined;
 }
 
-/**
- * The slot of a hold, lent to the jobs nested in it that found no free slot
- * of their own: one at a time, in call order. A nested job that lends its
- * slot (awaits nested work of its own) lets the next one run meanwhile, as
- * any hold does, so sharing cannot deadlock where lending is used.
- */
-class SharedSlot implements SlotSource {
-  private busy = false;
-  private readonly waiting: { resolve(slot: Slot): void; reject(error: unknown): void; signal?: AbortSignal; onAbort(): void }[] = [];
-
-  acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.busy) {
-      this.busy = true;
-      return Promise.resolve(this.slot());
-    }
-    return new Promise<Slot>((resolve, reject) => {
-      const entry = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const index = this.waiting.indexOf(entry);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(signal!.reason);
-        },
-      };
-      signal?.addEventListener('abort', entry.onAbort, { once: true });
-      this.waiting.push(entry);
-    });
-  }
-
-  private slot(): Slot {
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        const next = this.waiting.shift();
-        if (!next) {
-          this.busy = false;
-          return;
-        }
-        next.signal?.removeEventListener('abort', next.onAbort);
-        next.resolve(this.slot());
-      },
-    };
-  }
+/** The hold each async context runs in: one store per process, whichever copy of core asks. */
+function holds(): AsyncLocalStorage<SlotHold> {
+  return processRecord('holds', () => new AsyncLocalStorage<SlotHold>(), { keep: true });
 }
 
 export class SlotHold implements Hold {
   readonly ready: Promise<void>;
-  /** This hold's slot, for nested jobs that find no free one (made on first use). */
-  shared: SharedSlot | undefined;
+  /**
+   * This hold's slot, shared by the jobs nested in it that found no free one:
+   * a pool with that slot as its base (made by pool.ts on first use).
+   */
+  shared: SlotSource | undefined;
   private slot: Slot | undefined;
   /** lendDuring() calls in progress; the slot is lent out while > 0 */
   private lent = 0;
@@ -159,30 +115,20 @@ export class SlotHold implements Hold {
 
 /** The hold this async context runs in, if it holds its slot now (not while lent out, not after it ended). */
 export function currentHold(): Hold | undefined {
-  const hold = processState().holds.getStore();
+  return currentHoldOf();
+}
+
+/** The same, as the class (for pool.ts). */
+export function currentHoldOf(): SlotHold | undefined {
+  const hold = holds().getStore();
   return hold?.holding ? hold : undefined;
 }
 
-/**
- * Runs `fn` in a slot of `source`, as the async context's current hold.
- * Nested use is bounded and never waits on the pool: called where a hold holds
- * its slot already, `fn` takes a slot of `source` only if one is free right
- * now, and otherwise shares the enclosing hold's slot with that hold's other
- * nested jobs, one at a time in call order (the enclosing job is awaiting
- * them). Called while that slot is lent out (inside lendSlotDuring), it takes
- * a slot of its own, like any other job.
- */
-export async function runInSlot<T>(source: SlotSource, fn: () => T | Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
-  const parent = currentHold() as SlotHold | undefined;
-  let from = source;
-  if (parent) {
-    const free = source.tryAcquire?.();
-    from = free ? { acquire: () => Promise.resolve(free) } : (parent.shared ??= new SharedSlot());
-  }
-  const hold = new SlotHold(from, options.signal);
+/** Runs `fn` as the async context's current hold, once it has its slot; ends the hold after. */
+export async function runInHold<T>(hold: SlotHold, fn: () => T | Promise<T>): Promise<T> {
   try {
     await hold.ready;
-    return await processState().holds.run(hold, fn);
+    return await holds().run(hold, fn);
   } finally {
     hold.end();
   }
@@ -194,12 +140,12 @@ export async function runInSlot<T>(source: SlotSource, fn: () => T | Promise<T>,
  * returns; without a current hold, just runs `wait`.
  */
 export function lendSlotDuring<T>(wait: () => T | Promise<T>): Promise<T> {
-  const hold = processState().holds.getStore();
+  const hold = holds().getStore();
   if (!hold || hold.ended) return (async () => wait())();
   return hold.lendDuring(wait);
 }
 
 /** Runs `fn` outside any hold: async resources made in it must not carry one into unrelated later callbacks. */
 export function outsideHolds<T>(fn: () => T): T {
-  return processState().holds.exit(fn);
+  return holds().exit(fn);
 }
