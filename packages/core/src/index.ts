@@ -9,10 +9,9 @@
 // parsing, the server and the trace are leaves anyone may use.
 
 export type * from './types.js';
-export { JobClient } from './client.js';
+export { JobClient } from './client/client.js';
 export { JobserverError } from './errors.js';
 export { createLimiter } from './pool/limiter.js';
 export { currentHold, lendSlotDuring } from './pool/hold.js';
 export { sharedClient, sharedLimiter } from './pool/shared.js';
-export { resetProcessState } from './state.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';

@@ -51,7 +51,7 @@ function jobserver(jobs: number): TestJobserver {
     expect(client.held, 'tokens still held after the test').toBe(0);
     expect(served.close().lost, 'tokens lost').toBe(0);
   });
-  expect(client.connected, client.reason).toBe(true);
+  expect(client.connected, client.error?.message).toBe(true);
   return served;
 }
 

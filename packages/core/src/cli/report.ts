@@ -1,9 +1,10 @@
 // `jobslot report [--jobs N] [--svg OUT] TRACE`: what a JOBSLOT_TRACE file says.
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { analyzeTrace } from '../report.js';
-import { renderSvg } from '../svg.js';
-import { readTrace, type TraceEvent } from '../trace.js';
+import { analyzeTrace } from '../report/analyze.js';
+import { renderSvg } from '../report/svg.js';
+import { readTrace } from '../report/read.js';
+import type { TraceEvent } from '../trace.js';
 
 /** A trace event as the client writes it: anything else in the file is not one. */
 const isEvent = (e: unknown): boolean =>

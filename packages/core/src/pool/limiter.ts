@@ -5,8 +5,8 @@
 // Without a jobserver it falls back to `max` or the client's fallback size,
 // so code using it behaves the same with or without make. Everything else
 // (queueing, borrowing, nesting, giving back) is pool.ts's.
-import type { JobClient } from '../client.js';
-import { giveImplicitSlot, processSlots, takeImplicitSlot, waitForImplicitSlot } from '../implicit-slot.js';
+import type { JobClient } from '../client/client.js';
+import { giveImplicitSlot, processSlots, takeImplicitSlot, waitForImplicitSlot } from '../client/implicit-slot.js';
 import { abortError } from '../errors.js';
 import { releaseOnce } from '../once.js';
 import type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';

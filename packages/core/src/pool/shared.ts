@@ -2,7 +2,7 @@
 // many times in one process (ten esbuild builds, each with its own plugin
 // instance, must still share one limit). A record of the registry
 // (state.ts), so the ESM and CJS copies of this package share them too.
-import { JobClient } from '../client.js';
+import { JobClient } from '../client/client.js';
 import { processRecord } from '../state.js';
 import type { Limiter } from '../types.js';
 import { createLimiter } from './limiter.js';

@@ -4,8 +4,8 @@
 // to hand on, and make, cargo's jobserver crate and our client all open a
 // semaphore by name. At the end it counts what came back. A leaf, like
 // server.ts (its POSIX counterpart): `jobslot -j N` uses it on Windows.
-import { type Kernel32, loadKernel32, WAIT_OBJECT_0 } from './ffi/kernel32.js';
-import type { Jobserver } from './server.js';
+import { type Kernel32, loadKernel32, WAIT_OBJECT_0 } from '../ffi/kernel32.js';
+import type { Jobserver } from '../posix/server.js';
 
 /**
  * What `jobslot -j` needs of server.ts's POSIX jobserver, so it serves either

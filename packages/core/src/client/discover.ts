@@ -3,13 +3,11 @@
 // jobserver-rs's `from_env_ext` returns its error. Nothing here owns anything
 // process-wide: the client (client.ts) takes what this finds and owns the
 // process's share of it (the implicit slot, exit handlers, the trace).
-import type { Backend } from './backend.js';
-import { JobserverError } from './errors.js';
-import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from './makeflags.js';
-import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, type PoolHint } from './pool.js';
-import { PosixBackend } from './posix.js';
-import type { FromEnvOptions } from './types.js';
-import { WindowsBackend } from './windows.js';
+import { POOL_VARIABLE, type Backend, type PoolHint } from '../backend.js';
+import { JobserverError } from '../errors.js';
+import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from '../makeflags.js';
+import type { FromEnvOptions } from '../types.js';
+import { platform } from './platform.js';
 
 export type Discovery =
   | {
@@ -33,18 +31,7 @@ export type Discovery =
     };
 
 function openBackend(auth: JobserverAuth, waitMode: FromEnvOptions['waitMode']): Backend {
-  // The backends load their FFI in their constructors: without a jobserver no
-  // native code is ever loaded.
-  if (auth.kind === 'sem') {
-    if (process.platform !== 'win32') {
-      throw new JobserverError('unsupported', `a semaphore jobserver (${auth.name}) is only usable on Windows`);
-    }
-    return new WindowsBackend(auth.name);
-  }
-  if (process.platform === 'win32') {
-    throw new JobserverError('unsupported', `a ${auth.kind} jobserver is not usable on Windows`);
-  }
-  return new PosixBackend(auth, { waitMode });
+  return platform.open(auth, waitMode);
 }
 
 /** Finds the jobserver in `env` and opens it, or says why not. */
@@ -78,7 +65,8 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     }
     return fail('cannot-parse', `cannot parse --jobserver-auth=${flags.rawAuth} in ${variable}`, true);
   }
-  const hint = parsePoolHint(env[POOL_VARIABLE]);
+  const pools = platform.pools;
+  const hint = pools?.parse(env[POOL_VARIABLE]);
   let viaHint = false;
   let backend: Backend;
   try {
@@ -87,7 +75,7 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     } catch (error) {
       // The descriptors did not survive the way here (node under `npm run`
       // closes them): a `jobslot run` above us also names its pool by path.
-      const usable = hint && flags.auth.kind === 'pipe' && error instanceof JobserverError && checkPoolHint(hint) === undefined;
+      const usable = hint && flags.auth.kind === 'pipe' && error instanceof JobserverError && pools!.check(hint) === undefined;
       if (!usable) throw error;
       backend = openBackend({ kind: 'fifo', path: hint.path }, waitMode);
       viaHint = true;
@@ -96,6 +84,6 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     if (error instanceof JobserverError) return fail(error.kind, error.message, true);
     return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
   }
-  const isOurPool = hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
+  const isOurPool = hint && (viaHint || pools!.isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
   return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined };
 }

@@ -23,20 +23,16 @@
 // the fifo to own the implicit slot: one wins, the others run every job on a
 // token. The kernel lets go of the lock when its owner ends, however it ends,
 // and a sibling that needs a slot takes it over.
-import { fs, path as nodePath } from './builtins.js';
-import { loadLibc } from './ffi/libc.js';
+import type { PoolHint } from '../backend.js';
+import { fs, path as nodePath } from '../builtins.js';
+import { loadLibc } from '../ffi/libc.js';
 import { commOf, parentOf } from './proc.js';
 
 const { constants: fsc, fstatSync, lstatSync, openSync, readdirSync, statSync } = fs;
 
-export const POOL_VARIABLE = 'JOBSLOT_POOL';
+export { POOL_VARIABLE } from '../backend.js';
 
-export interface PoolHint {
-  /** The process serving the pool. */
-  pid: number;
-  /** The pool's fifo. */
-  path: string;
-}
+export type { PoolHint } from '../backend.js';
 
 export function formatPoolHint(pid: number, fifo: string): string {
   return `${pid}:${fifo}`;

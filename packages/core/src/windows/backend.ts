@@ -14,9 +14,9 @@
 // A stopped wait ends at its time limit (WAIT_SLICE_MS), holding a threadpool
 // thread until then. Tested for real under wine (test/windows-wine.test.ts),
 // and its state machine against a scripted kernel32.
-import type { Backend, TakeResult } from './backend.js';
-import { JobserverError } from './errors.js';
-import { ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE, type Kernel32, loadKernel32, WAIT_OBJECT_0, WAIT_TIMEOUT } from './ffi/kernel32.js';
+import type { Backend, TakeResult } from '../backend.js';
+import { JobserverError } from '../errors.js';
+import { ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE, type Kernel32, loadKernel32, WAIT_OBJECT_0, WAIT_TIMEOUT } from '../ffi/kernel32.js';
 
 const TOKEN_BYTE = 0x2b; // '+'
 /** How long one async wait lasts at most: a stopped wait holds a threadpool thread that long. */

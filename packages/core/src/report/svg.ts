@@ -1,7 +1,7 @@
 // `jobslot report --svg`: a timeline of a trace. The top panel is the total of
 // running slots across every process, with a dashed line at -j; below it, one
 // lane per process showing the slots it held over time. A leaf over report.ts.
-import type { TraceReport } from './report.js';
+import type { TraceReport } from './analyze.js';
 
 const WIDTH = 960;
 const LEFT = 110;

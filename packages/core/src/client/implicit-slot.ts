@@ -4,13 +4,13 @@
 // limiters never both count it: its record lives in the registry.
 //
 // Beneath a `jobslot run` with no jobserver-aware runner in between, sibling
-// processes share one implicit slot (see pool.ts): a loser of the
+// processes share one implicit slot (see posix/pool-hint.ts): a loser of the
 // contention runs every job on a token until it takes the slot over.
 //
 // A slot given back goes straight to the oldest waiter (a root pool waiting
 // for a slot), else it is free: a hand-off, not a wake-up, so nothing calls
 // back up into the pools.
-import { processRecord } from './state.js';
+import { processRecord } from '../state.js';
 
 export interface ImplicitSlotRecord {
   /** slots not in use by any pool (0 or 1) */

@@ -18,169 +18,23 @@
 // - Pipe style shows no end-of-file when make dies (every client holds a write
 //   end): watch the pipe's owner instead. In worker threads, held bytes also
 //   sit in an escrow (escrow.ts) that gives them back when the thread ends.
-import type { Stats } from 'node:fs';
-import type { Backend, TakeResult } from './backend.js';
-import { JobserverError } from './errors.js';
-import { loadLibc, type Libc } from './ffi/libc.js';
+//
+// Its other concerns, one a file: proving descriptors are the jobserver's
+// (descriptors.ts), the process-wide wake-up signal (wake.ts), giving worker
+// threads' tokens back on signal death (signal-death.ts, escrow.ts).
+import type { Backend, TakeResult } from '../backend.js';
+import { fs, os, workerThreads } from '../builtins.js';
+import { JobserverError } from '../errors.js';
+import { loadLibc, type Libc } from '../ffi/libc.js';
+import type { JobserverAuth } from '../makeflags.js';
+import { isRunning, openFifo, validatePipe, type ProcessId } from './descriptors.js';
 import { Escrow } from './escrow.js';
-import { beforeSignalDeath } from './exit.js';
-import type { JobserverAuth } from './makeflags.js';
-import { parentOf, statFields } from './proc.js';
-import { fs, os, workerThreads } from './builtins.js';
+import { onSignalDeath } from './signal-death.js';
+import { listenForWakeSignal, onWakeSignal, wakeRecord } from './wake.js';
 
-const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
+const { closeSync, constants: fsc, openSync } = fs;
 
 const LINUX = process.platform === 'linux';
-
-function describe(stats: Stats, fd?: number): string {
-  if (stats.isFile()) return 'a regular file';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isBlockDevice()) return 'a block device';
-  // epoll, eventfd and the like: name it as the kernel does, where we can.
-  try {
-    if (LINUX && fd !== undefined) return `something else (${readlinkSync(`/proc/self/fd/${fd}`)})`;
-  } catch {
-    // fall through
-  }
-  return 'something else';
-}
-
-function fstatOrThrow(fd: number, role: string): Stats {
-  try {
-    return fstatSync(fd);
-  } catch {
-    throw new JobserverError('closed-fd', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's ${role} fd ${fd} is not open in this process`);
-  }
-}
-
-/** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
-function accessMode(pid: number, fd: string): number | undefined {
-  try {
-    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
-    return flags === undefined ? undefined : parseInt(flags, 8) & 3;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A process, told apart from a later one that reuses its pid by its start time. */
-interface ProcessId {
-  pid: number;
-  start: string | undefined;
-}
-
-function processId(pid: number): ProcessId {
-  return { pid, start: statFields(pid)?.[19] };
-}
-
-function isRunning(id: ProcessId): boolean {
-  const fields = statFields(id.pid);
-  return fields !== undefined && fields[0] !== 'Z' && fields[19] === id.start;
-}
-
-/**
- * The ancestors of this process that hold this pipe (`pipe:[ino]`), nearest
- * first; with `bothEnds`, only those holding it open for reading and for
- * writing, as a jobserver's owner does. false: none does; undefined: cannot tell.
- */
-function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): number[] | false | undefined {
-  let pid = process.ppid;
-  let readable = false;
-  const holders: number[] = [];
-  for (let depth = 0; depth < 32 && pid > 1; depth++) {
-    try {
-      let reads = false;
-      let writes = false;
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        readable = true;
-        try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
-        } catch {
-          continue; // the fd closed while we looked
-        }
-        const mode = options.bothEnds ? accessMode(pid, fd) : 2;
-        if (mode === 0 || mode === 2) reads = true;
-        if (mode === 1 || mode === 2) writes = true;
-        if (reads && writes) {
-          holders.push(pid);
-          break;
-        }
-      }
-    } catch {
-      // not ours to read (another user) or gone
-    }
-    const ppid = parentOf(pid);
-    if (ppid === undefined) break;
-    pid = ppid;
-  }
-  if (holders.length > 0) return holders;
-  return readable ? false : undefined;
-}
-
-/**
- * Checks that fds R,W are the jobserver's pipe. Returns its owner on Linux:
- * the farthest ancestor holding it (the top make, cargo, `jobslot -j`), whose
- * end is the jobserver's end: every client holds a write end of its own, so
- * a pipe jobserver never shows end-of-file.
- */
-function validatePipe(libc: Libc, read: number, write: number): ProcessId | undefined {
-  const r = fstatOrThrow(read, 'read');
-  const w = fstatOrThrow(write, 'write');
-  if (!r.isFIFO()) throw new JobserverError('not-a-pipe', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's read fd ${read} is ${describe(r, read)}, not a pipe`);
-  if (!w.isFIFO()) throw new JobserverError('not-a-pipe', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's write fd ${write} is ${describe(w, write)}, not a pipe`);
-  if (r.ino !== w.ino || r.dev !== w.dev) {
-    throw new JobserverError('different-pipes', `the jobserver's fds ${read} and ${write} are two different pipes`);
-  }
-  const { F_GETFL, O_ACCMODE, O_WRONLY, O_RDONLY } = libc.constants;
-  const rmode = libc.fcntl(read, F_GETFL, 0) & O_ACCMODE;
-  const wmode = libc.fcntl(write, F_GETFL, 0) & O_ACCMODE;
-  if (rmode === O_WRONLY) throw new JobserverError('wrong-access-mode', `the jobserver's read fd ${read} is open for writing only`);
-  if (wmode === O_RDONLY) throw new JobserverError('wrong-access-mode', `the jobserver's write fd ${write} is open for reading only`);
-  if (LINUX) {
-    const link = readlinkSync(`/proc/self/fd/${read}`);
-    const holders = ancestorsHolding(link);
-    if (holders === false) {
-      throw new JobserverError('foreign-pipe', `fds ${read},${write} are a pipe no parent process holds: not the jobserver's (its fds were closed on the way here and the numbers reused)`);
-    }
-    if (holders) return processId(holders.at(-1)!);
-  }
-  return undefined;
-}
-
-function openFifo(path: string): number {
-  let stats: Stats;
-  try {
-    stats = statSync(path);
-  } catch {
-    throw new JobserverError('missing-fifo', `the jobserver fifo ${path} does not exist`);
-  }
-  if (!stats.isFIFO()) throw new JobserverError('not-a-fifo', `the jobserver path ${path} is ${describe(stats)}, not a fifo`);
-  let fd: number;
-  try {
-    // O_NONBLOCK: open returns at once even with no writer, and reads never block.
-    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
-  } catch (error) {
-    throw new JobserverError('cannot-open', `cannot open the jobserver fifo ${path}: ${(error as Error).message}`);
-  }
-  if (!fstatSync(fd).isFIFO()) {
-    closeSync(fd);
-    throw new JobserverError('not-a-fifo', `the jobserver path ${path} changed under us and is not a fifo`);
-  }
-  if (LINUX) {
-    // A path that reaches an anonymous pipe (/proc/PID/fd/N, /dev/fd/N, a
-    // link to one) is some process's pipe: the jobserver's only if an
-    // ancestor of ours holds both its ends, as make (or jobslot) does.
-    // Otherwise reading it would take (and reorder) that process's data.
-    const link = readlinkSync(`/proc/self/fd/${fd}`);
-    if (link.startsWith('pipe:[') && !ancestorsHolding(link, { bothEnds: true })) {
-      closeSync(fd);
-      throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
-    }
-  }
-  return fd;
-}
 
 type Watcher = { stop(): void };
 
@@ -191,60 +45,6 @@ type Watcher = { stop(): void };
  */
 function onMainThread(): boolean {
   return workerThreads().isMainThread;
-}
-
-/**
- * The signal the kernel sends when the jobserver becomes readable. On Linux,
- * F_SETSIG makes it SIGURG rather than SIGIO: SIGURG's default action is to
- * be ignored, so if a program removes our listener (removeAllListeners) a
- * late signal costs nothing, where SIGIO's default kills the process ("I/O
- * possible", status 157). Our listener is put back while a wait goes on.
- */
-const WAKE_SIGNAL: NodeJS.Signals = LINUX ? 'SIGURG' : 'SIGIO';
-const wakeTargets = new Set<() => void>();
-let mainTid: number | undefined;
-function onWakeSignal(): void {
-  for (const target of [...wakeTargets]) target();
-}
-/** (Re)installs the listener; never removed by us. */
-function listenForWakeSignal(): void {
-  if (!process.listeners(WAKE_SIGNAL).includes(onWakeSignal)) process.on(WAKE_SIGNAL, onWakeSignal);
-}
-
-/** The jobservers this process reads (device:inode), for onSignalDeath. */
-const jobservers = new Set<string>();
-
-/**
- * Main thread, Linux: when the process is about to die of a signal, give back
- * the tokens its worker threads hold. They sit in C stdio buffers (escrow.ts)
- * that exit() would flush, but death by a signal runs no exit(). First every
- * read end of the jobserver in the process, whichever thread opened it,
- * becomes /dev/null, so no thread can take a token that would die with the
- * process (the flush itself wakes waiting workers, which would take the bytes
- * it writes); then every stream is flushed, which writes the escrowed bytes
- * back.
- */
-function onSignalDeath(libc: Libc, readFd: number): void {
-  const first = jobservers.size === 0;
-  const { dev, ino } = fstatSync(readFd);
-  jobservers.add(`${dev}:${ino}`);
-  if (!first) return;
-  beforeSignalDeath(() => {
-    const { F_GETFL, O_ACCMODE, O_RDONLY } = libc.constants;
-    const nothing = openSync('/dev/null', fsc.O_RDONLY);
-    for (const name of readdirSync('/proc/self/fd')) {
-      const fd = Number(name);
-      if (fd === nothing) continue;
-      try {
-        const stats = fstatSync(fd);
-        if (!jobservers.has(`${stats.dev}:${stats.ino}`)) continue;
-      } catch {
-        continue; // closed meanwhile, or readdir's own fd
-      }
-      if ((libc.fcntl(fd, F_GETFL, 0) & O_ACCMODE) === O_RDONLY) libc.dup2(nothing, fd);
-    }
-    libc.stdio().flushAll();
-  });
 }
 
 export class PosixBackend implements Backend {
@@ -397,8 +197,7 @@ export class PosixBackend implements Backend {
   /** Linux: the kernel signals this process when the pipe gets a byte or loses its last writer. */
   private watchSignal(onReady: () => void): Watcher {
     const { F_GETFL, F_SETFL, F_SETOWN, O_ASYNC } = this.libc.constants;
-    listenForWakeSignal();
-    wakeTargets.add(onReady);
+    const stopWaking = onWakeSignal(onReady);
     if (LINUX) {
       this.libc.fcntl(this.readFd, this.libc.constants.F_SETSIG, os.constants.signals.SIGURG);
       // Send it to the main thread itself: it sleeps in epoll_wait, and being
@@ -406,7 +205,7 @@ export class PosixBackend implements Backend {
       // to wake the main one.
       const owner = Buffer.alloc(8);
       owner.writeInt32LE(this.libc.constants.F_OWNER_TID, 0);
-      owner.writeInt32LE((mainTid ??= this.libc.gettid()), 4);
+      owner.writeInt32LE((wakeRecord().mainTid ??= this.libc.gettid()), 4);
       this.libc.fcntlPtr(this.readFd, this.libc.constants.F_SETOWN_EX, owner);
     } else {
       this.libc.fcntl(this.readFd, F_SETOWN, process.pid);
@@ -421,7 +220,7 @@ export class PosixBackend implements Backend {
     return {
       stop: () => {
         clearInterval(relisten);
-        wakeTargets.delete(onReady);
+        stopWaking();
         if (!this.closed) this.libc.fcntl(this.readFd, F_SETFL, this.libc.fcntl(this.readFd, F_GETFL, 0) & ~O_ASYNC);
       },
     };

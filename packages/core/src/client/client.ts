@@ -3,20 +3,21 @@
 // cancellation, or blocking), and gives back exactly what it took.
 //
 // Platform-independent: the reading and writing live in a Backend, one per
-// platform (posix.ts, windows.ts). Waiters queue here; one backend watch
+// platform (posix/, windows/). Waiters queue here; one backend watch
 // serves them all, so many pending acquire() calls cost no more than one.
-import { os } from './builtins.js';
-import type { Backend } from './backend.js';
+import { os } from '../builtins.js';
+import type { Backend } from '../backend.js';
 import { discoverJobserver } from './discover.js';
-import { abortError, type JobserverError, type JobserverErrorKind } from './errors.js';
-import { onProcessExit } from './exit.js';
+import { abortError, JobserverError } from '../errors.js';
+import { onProcessExit } from '../exit.js';
 import { contendForImplicitSlot, processSlots, reclaimImplicitSlot } from './implicit-slot.js';
-import { implicitSlotLock, sharesImplicitSlot, type PoolHint } from './pool.js';
-import { trace } from './trace.js';
-import type { AcquireOptions, FromEnvOptions, Token } from './types.js';
-import { WaitQueue } from './wait-queue.js';
+import type { PoolHint } from '../backend.js';
+import { platform } from './platform.js';
+import { trace } from '../trace.js';
+import type { AcquireOptions, FromEnvOptions, JobserverClient, Token } from '../types.js';
+import { WaitQueue } from '../wait-queue.js';
 
-export type { AcquireOptions, FromEnvOptions, Token } from './types.js';
+export type { AcquireOptions, FromEnvOptions, JobserverClient, Token } from '../types.js';
 
 /** A timeout in ms: undefined or Infinity waits for ever; NaN, negatives and non-numbers are mistakes. */
 function checkTimeout(timeout: unknown, method: string): number {
@@ -44,23 +45,14 @@ class ClientToken implements Token {
   }
 }
 
-export class JobClient {
+/** The jobserver client (see {@link JobserverClient}): `JobClient.fromEnv()`. */
+export class JobClient implements JobserverClient {
   private _connected = false;
-  private _reason: string | undefined;
-  private _errorKind: JobserverErrorKind | undefined;
   private _error: JobserverError | undefined;
   private _style: 'fifo' | 'pipe' | 'sem' | undefined;
   /** A usable jobserver was found. Turns false if it closes. */
   get connected(): boolean {
     return this._connected;
-  }
-  /** Why there is no jobserver, when `connected` is false. */
-  get reason(): string | undefined {
-    return this._reason;
-  }
-  /** The typed reason, when `connected` is false. */
-  get errorKind(): JobserverErrorKind | undefined {
-    return this._errorKind;
   }
   /** Why discovery found no usable jobserver, with the variable that named it (undefined if it did). */
   get error(): JobserverError | undefined {
@@ -121,8 +113,6 @@ export class JobClient {
     this.fallbackSlots = found.flags && !found.flags.unlimited ? 1 : os.availableParallelism();
     if (!found.ok) {
       this._error = found.error;
-      this._errorKind = found.error.kind;
-      this._reason = found.error.message;
       if (found.warn) this.warn(`${found.error.message}; running without the jobserver`);
       return;
     }
@@ -136,11 +126,12 @@ export class JobClient {
 
   /**
    * Beneath a `jobslot run` with no make (or cargo) in between, jobslot clients share
-   * the one implicit slot the pool was served with (see pool.ts).
+   * the one implicit slot the pool was served with (see posix/pool-hint.ts).
    */
   private joinPool(hint: PoolHint): void {
-    if (!sharesImplicitSlot(hint)) return;
-    contendForImplicitSlot(() => implicitSlotLock(hint));
+    const pools = platform.pools;
+    if (!pools?.sharesImplicitSlot(hint)) return;
+    contendForImplicitSlot(() => pools.implicitSlotLock(hint));
     if (!processSlots().implicit) trace('sibling', { message: hint.path });
   }
 
@@ -205,7 +196,7 @@ export class JobClient {
     this.backend?.close();
     this.unregisterExit?.();
     this._connected = false;
-    this._reason ??= 'closed';
+    this._error ??= new JobserverError('closed', 'the client was closed');
   }
 
   private own(byte: number): Token {
@@ -283,8 +274,7 @@ export class JobClient {
   private lose(reason: string): void {
     if (!this._connected) return;
     this._connected = false;
-    this._reason = reason;
-    this._errorKind = 'closed';
+    this._error = new JobserverError('closed', reason);
     this.warn(`${reason}; running without the jobserver from now on`);
     queueMicrotask(() => this.serveWaiters());
   }

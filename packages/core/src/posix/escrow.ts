@@ -20,7 +20,7 @@
 //
 // Linux only (glibc or musl: __fpurge, pthread keys), and only in worker
 // threads: the main thread's own exit hooks give its tokens back.
-import type { Libc, Pointer, Stdio } from './ffi/libc.js';
+import type { Libc, Pointer, Stdio } from '../ffi/libc.js';
 
 /** Room for more held tokens than any pipe has: the buffer must never flush by itself. */
 const BUFFER = 1 << 20;

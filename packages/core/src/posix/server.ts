@@ -12,10 +12,10 @@
 //   4.3 and gcc 12 stop with "invalid --jobserver-auth string" on it.
 // Either way JOBSLOT_POOL names the fifo too (see pool.ts), so a jobslot client
 // whose descriptors node closed on the way (`npm run`) can still find it.
-import { fs, os, path } from './builtins.js';
-import { loadLibc, type Libc } from './ffi/libc.js';
-import { escapeMakeflagsWord, withJobserver } from './makeflags.js';
-import { formatPoolHint, POOL_VARIABLE } from './pool.js';
+import { fs, os, path } from '../builtins.js';
+import { loadLibc, type Libc } from '../ffi/libc.js';
+import { escapeMakeflagsWord, withJobserver } from '../makeflags.js';
+import { formatPoolHint, POOL_VARIABLE } from './pool-hint.js';
 
 const { closeSync, constants: fsc, mkdtempSync, openSync, rmSync } = fs;
 const { tmpdir } = os;

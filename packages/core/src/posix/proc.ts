@@ -1,7 +1,7 @@
 // Reading other processes on Linux through /proc: the few facts discovery
 // needs (a parent, a start time, a name). A leaf: posix.ts proves a pipe is
 // the jobserver's with it, pool.ts proves a `jobslot run` serves its fifo.
-import { fs } from './builtins.js';
+import { fs } from '../builtins.js';
 
 const { readFileSync } = fs;
 

@@ -1,6 +1,6 @@
 // What a trace says: peak concurrency against -j, tokens never returned, and
 // time that work waited while slots sat free. A leaf over trace.ts.
-import type { TraceEvent } from './trace.js';
+import type { TraceEvent } from '../trace.js';
 
 export interface ProcessSummary {
   /** what the process is, from its first event */
