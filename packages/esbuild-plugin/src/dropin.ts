@@ -43,7 +43,7 @@ export async function build<T extends BuildOptions>(options: SameShape<BuildOpti
   const call = prepare(options);
   if (call.passThrough) return call.esbuild.build(options) as Promise<BuildResult<T>>;
   // Inside a governed callback: the build runs in that callback's slot, on the running service.
-  if (currentHold()) return call.esbuild.build(call.withPlugin(jobslotOf(call))) as Promise<BuildResult<T>>;
+  if (currentHold()) return call.esbuild.build(call.withPlugin(call.internal.derive(new Handoff()))) as Promise<BuildResult<T>>;
   const lease = await serviceFor(call.esbuild).begin(call.internal.resolved.limiter(), call.internal.resolved.ceiling());
   const handoff = new Handoff();
   handoff.give(lease);
@@ -53,10 +53,6 @@ export async function build<T extends BuildOptions>(options: SameShape<BuildOpti
     // Only now: esbuild has sent the result, so nothing of this call needs the service any more.
     lease.end();
   }
-}
-
-function jobslotOf(call: Call): Plugin {
-  return call.internal.derive(new Handoff());
 }
 
 /**

@@ -2,4 +2,3 @@
 export { jobslot, type JobslotPlugin } from './plugin.js';
 export { build, context } from './dropin.js';
 export type { JobslotEsbuildOptions } from './options.js';
-export { serviceState, type ServiceState, type EsbuildModule } from './service.js';

@@ -71,11 +71,11 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
         finish();
         let next = handoff?.take();
         adopted = next !== undefined;
-        if (!next && parent && !parent.ended) next = service.borrow();
+        if (!next && parent && !parent.ended) next = service.lease();
         if (!next) {
           waiting = new AbortController();
           try {
-            next = await service.join(limiter, waiting.signal);
+            next = await service.begin(limiter, undefined, waiting.signal);
           } finally {
             waiting = undefined;
           }

@@ -1,5 +1,5 @@
 import type { Limiter } from '@jobslot/core';
-import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
+import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 
 /** The plugin hooks jobslot governs. */
 export type GovernedHook = 'transform' | 'load' | 'renderChunk';
@@ -53,7 +53,7 @@ const OPTIONS = ['limiter', 'hooks', 'exclude', 'workerPools', 'warnNativeThread
 const HOOKS: GovernedHook[] = ['transform', 'load', 'renderChunk'];
 
 const check: OptionCheck = optionCheck('@jobslot/vite-plugin', OPTIONS);
-const { hasMethods, invalid } = check;
+const { invalid } = check;
 
 const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' || e instanceof RegExp;
 
@@ -64,7 +64,7 @@ const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' ||
 function validate(options: unknown): asserts options is JobslotViteOptions {
   check.object(options);
   const o = options;
-  if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold'])) {
+  if (o.limiter !== undefined && !isLimiter(o.limiter)) {
     throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", o.limiter);
   }
   if (o.hooks !== undefined && !(Array.isArray(o.hooks) && o.hooks.every((h) => HOOKS.includes(h as GovernedHook)))) {

@@ -71,6 +71,14 @@ class ProcessSlots implements Parent {
   }
 }
 
+/** Marks every limiter, whichever copy of this package (ESM, CJS) made it. */
+const LIMITER = Symbol.for('jobslot.limiter');
+
+/** Whether `value` is a limiter of @jobslot/core's (createLimiter(), sharedLimiter()): the one check every plugin's options use. */
+export function isLimiter(value: unknown): value is Limiter {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LIMITER] === true;
+}
+
 class RootPool extends Pool implements Limiter {
   private readonly fallbackMax: number;
 
@@ -80,6 +88,7 @@ class RootPool extends Pool implements Limiter {
   ) {
     super(new ProcessSlots(client), { max: options.max, label: options.label, traced: true, afterClose: 'reject' });
     this.fallbackMax = Math.max(1, options.max ?? Infinity);
+    Object.defineProperty(this, LIMITER, { value: true });
   }
 
   override get limited(): boolean {
