@@ -10,7 +10,8 @@
 import { processRecord } from './state.js';
 import { trace } from './trace.js';
 
-type Releaser = () => void;
+/** Gives back what its owner holds; called once, when the process goes. */
+export type Releaser = () => void;
 
 interface ExitRegistry {
   releasers: Set<() => void>;

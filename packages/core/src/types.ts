@@ -202,27 +202,6 @@ export interface SubPool extends SlotPool {
   readonly active: number;
   /** Slots the pool has now: the base (if present) and the borrowed extras. */
   readonly capacity: number;
-  /** The base slot comes and goes with its owner (a build holds it from onStart to onEnd). */
-  setBase(present: boolean): void;
-  /**
-   * A slot now, even beyond `capacity`: for a job that lent its slot while it
-   * waited on nested work and must go on mid-way without waiting (webpack's
-   * loader callbacks). Bounded by the jobs that lent.
-   */
-  claim(): Slot;
-  /**
-   * Borrows extras without waiting (tokens only, never the process's
-   * implicit slot) until the pool has `target` slots, or as many as are free;
-   * returns the pool's capacity. Extras beyond `keep()`'s floor go back when
-   * no job uses them.
-   */
-  grow(target: number): number;
-  /**
-   * Keeps at least `floor` slots (base included) even when no job uses them:
-   * for threads sized to the slots held while work is in flight (esbuild's
-   * Go service). 0 (the default) keeps only what jobs use.
-   */
-  keep(floor: number): void;
   /**
    * Extra slots for a worker pool next to the base slot, without waiting:
    * tokens only, never the process's implicit slot (the base or another job

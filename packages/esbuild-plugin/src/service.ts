@@ -17,8 +17,8 @@
 // only): a process that waits for more tokens while holding some can
 // deadlock with another one doing the same.
 import { createRequire } from 'node:module';
-import type { Limiter, Slot, SubPool } from '@jobslot/core';
-import { onProcessExit, outsideHolds, processRecord, releaseOnce, withThreadEnv } from '@jobslot/core/plugin';
+import type { Limiter, Slot } from '@jobslot/core';
+import { childPool, onProcessExit, outsideHolds, processRecord, releaseOnce, withThreadEnv, type ChildPool } from '@jobslot/core/plugin';
 import { esbuildServiceChildren, gomaxprocsOf, isChildAlive } from './children.js';
 
 /** The parts of the esbuild module this package calls. */
@@ -39,9 +39,9 @@ export class EsbuildService {
   private pidValue: number | undefined;
   private startsValue = 0;
   /** Per limiter, the slots of builds and threads: core's sub-pool (no base; every slot borrowed). */
-  private readonly pools = new Map<Limiter, SubPool>();
+  private readonly pools = new Map<Limiter, ChildPool>();
   /** The pool whose floor keeps the service's threads in slots while builds are in flight. */
-  private threadsPool: SubPool | undefined;
+  private threadsPool: ChildPool | undefined;
   private inFlightValue = 0;
   /** Setups that a restart would break: plain esbuild.context()/build() with the plugin, contexts in watch/serve mode. */
   private pinsValue = 0;
@@ -112,9 +112,9 @@ export class EsbuildService {
   }
 
   /** The builds' and threads' slots of `limiter`: a free one at once, else one borrowed (waiting) from the limiter. */
-  private poolOf(limiter: Limiter): SubPool {
+  private poolOf(limiter: Limiter): ChildPool {
     let pool = this.pools.get(limiter);
-    if (!pool) this.pools.set(limiter, (pool = limiter.subPool({ base: false })));
+    if (!pool) this.pools.set(limiter, (pool = childPool(limiter, { base: false })));
     return pool;
   }
 
@@ -197,11 +197,6 @@ export function serviceFor(esbuild: EsbuildModule): EsbuildService {
     services.set(esbuild.build, service);
   }
   return service;
-}
-
-/** For tests: what this package knows of `esbuild`'s service (default: the esbuild it resolves). */
-export function serviceState(esbuild: EsbuildModule = defaultEsbuild()): EsbuildService['state'] {
-  return serviceFor(esbuild).state;
 }
 
 export function defaultEsbuild(): EsbuildModule {

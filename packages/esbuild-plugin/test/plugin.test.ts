@@ -11,7 +11,7 @@ import { JobClient, createLimiter, type Limiter } from '@jobslot/core';
 import { type Jobserver } from '@jobslot/core/server';
 import { testJobserver, type TestJobserver } from '@jobslot/e2e/support';
 import { build, context, jobslot } from '../src/index.js';
-import { serviceState } from '../src/service.js';
+import { serviceState } from '../src/testing.js';
 import { esbuildServiceChildren } from '../src/children.js';
 import { withThreadEnv } from '@jobslot/core/plugin';
 

@@ -24,10 +24,6 @@ export type { GovernedHook, JobslotViteOptions } from './options.js';
 /** Options of the rollup/rolldown {@link jobslot}: those of the vite plugin but `workerPools`, which sizes vite's own pools. */
 export type JobslotRollupOptions = Omit<JobslotViteOptions, 'workerPools'>;
 
-/** What `options` and `outputOptions` receive: here only `plugins` is read. */
-export interface PluginsOption {
-  plugins?: unknown;
-}
 
 /**
  * The plugin object, typed without rollup's or rolldown's types (so neither
@@ -36,9 +32,9 @@ export interface PluginsOption {
 export interface JobslotRollupPlugin {
   name: 'jobslot';
   /** Governs the input plugins' hooks, after other plugins' `options` hooks. */
-  options: { order: 'post'; handler(this: unknown, options: PluginsOption): Promise<null> };
+  options: { order: 'post'; handler(this: unknown, options: { plugins?: unknown }): Promise<null> };
   /** Governs the output plugins' hooks (`output.plugins`). */
-  outputOptions: { order: 'post'; handler(this: unknown, options: PluginsOption): null };
+  outputOptions: { order: 'post'; handler(this: unknown, options: { plugins?: unknown }): null };
   /** Starts the build's session; warns once if rolldown's native threads were not sized by `jobslot run`. */
   buildStart(this: unknown): void;
   /** A failed build cancels the hook calls still waiting for a slot. */

@@ -36,6 +36,7 @@
 import { releaseOnce } from '../once.js';
 import { trace } from '../trace.js';
 import type { Hold, HoldOptions, Reservation, Slot, SubPool, SubPoolOptions } from '../types.js';
+import type { ChildPool } from './child.js';
 import { currentHoldOf, runInHold, SlotHold, type SlotSource } from './hold.js';
 import { WaitQueue } from '../wait-queue.js';
 
@@ -72,7 +73,7 @@ export interface PoolOptions {
   afterClose?: 'reject' | 'open';
 }
 
-export class Pool implements SubPool, Parent {
+export class Pool implements ChildPool, Parent {
   protected running = 0;
   /** Slots borrowed from the parent, the parent's base (the implicit slot) first. */
   protected readonly borrowed: BorrowedSlot[] = [];
