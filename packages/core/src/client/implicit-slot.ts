@@ -51,30 +51,21 @@ export function contendForImplicitSlot(lock: () => { won: boolean; retry: () => 
  * A sibling that needs a slot: takes the implicit one over if its owner has
  * let go, and gives it to whoever waits for it (or frees it). True if it did.
  */
-export function reclaimImplicitSlot(): boolean {
+export function reclaimImplicitSlot(handOn = true): boolean {
   const slots = processSlots();
   if (slots.implicit || !slots.reclaim?.()) return false;
   slots.implicit = true;
   slots.reclaim = undefined;
-  giveImplicitSlot();
+  if (handOn) giveImplicitSlot();
+  else slots.free++;
   return true;
 }
 
-/** Takes the implicit slot if it is free now. */
+/** Takes the implicit slot if it is free now (a sibling takes it over first if it can). */
 export function takeImplicitSlot(): boolean {
   const slots = processSlots();
-  if (slots.free <= 0 && !reclaimImplicitSlotQuietly()) return false;
+  if (slots.free <= 0 && !reclaimImplicitSlot(false)) return false;
   slots.free--;
-  return true;
-}
-
-/** A sibling's reclaim, without handing the slot on: the caller takes it. */
-function reclaimImplicitSlotQuietly(): boolean {
-  const slots = processSlots();
-  if (slots.implicit || !slots.reclaim?.()) return false;
-  slots.implicit = true;
-  slots.reclaim = undefined;
-  slots.free++;
   return true;
 }
 

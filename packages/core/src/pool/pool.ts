@@ -19,10 +19,10 @@
 // and nothing calls back up: what comes back comes as a resolved promise.
 //
 // Borrowing without waiting (tryReserve, grow): extras for threads beside a
-// slot already held. A child takes them from its parent's free slots or from
-// what its parent can take now; the root gives extras from tokens only, never
-// the implicit slot, which the process's main work (the owner, or another job
-// of this process) has or will want.
+// slot already held. A child asks through its parents down to the root, which
+// gives extras from tokens only, never the implicit slot, which the process's
+// main work (the owner, or another job of this process) has or will want. A
+// child's jobs borrow only through the parent's queue, never jumping it.
 //
 // Nesting (run() inside a job that holds its slot): decided here, once. The
 // nested job never waits on the pool: it takes a slot only if one is free
