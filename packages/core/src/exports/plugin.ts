@@ -14,7 +14,7 @@ export { oncePerProcess, releaseOnce } from '../once.js';
 export { isLimiter } from '../pool/limiter.js';
 export { childPool, type ChildPool } from '../pool/child.js';
 export { nativeThreadsWarning, type NativeThreadsAdvice } from '../native-threads.js';
-export { childProcesses, isChildAlive, startEnvOf } from '../posix/proc.js';
+export { childProcesses, isChildAlive, startEnvOf } from '../posix/children.js';
 export { processRecord } from '../state.js';
 export { withThreadEnv } from '../threads.js';
 export { optionCheck, type OptionCheck } from '../option-check.js';
