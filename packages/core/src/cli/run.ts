@@ -30,6 +30,7 @@ import { reclaimImplicitSlot } from '../process-slots.js';
 import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';
+import { daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { describeCommand, reportReturns } from './words.js';
 
@@ -44,13 +45,17 @@ const BACKOFF_MS = 200;
 
 export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
   const warnings: string[] = [];
-  const client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
+  let client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
+  // Outside make, the user's `jobslot serve` (if one runs) is the pool above.
+  const joined = client.connected ? undefined : await joinDaemon((m) => warnings.push(m));
+  if (joined) client = joined;
   if (!client.connected) return runAlone(command, options, client, warnings);
 
   // Our own job slot for CMD: make's implicit one, unless a sibling beneath
   // the same pool owns it; then wait for a token (or for the implicit slot to
-  // come free), as make would before starting a job.
-  const own = await ownSlot(client);
+  // come free), as make would before starting a job. The daemon gives no
+  // implicit slot: there it is a token.
+  const own = joined || namesDaemon(process.env) ? await daemonSlot(client) : await ownSlot(client);
   const max = Math.max(1, options.max ?? client.jobs ?? availableParallelism());
   const extra: Token[] = [];
   while (1 + extra.length < max) {

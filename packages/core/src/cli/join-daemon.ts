@@ -1,0 +1,41 @@
+// `jobslot run` and the user's `jobslot serve`: outside make (no make
+// variable in the environment), the daemon is the pool above, so that
+// builds started in unrelated shells share its N. A shell that ran
+// `eval "$(jobslot env)"` names the daemon's fifo itself; then it is the
+// pool above as any make's would be, with one difference: the daemon gives
+// nobody an implicit slot, so the command's own slot is a token too.
+import { JobClient } from '../client.js';
+import { daemonSocketFor } from '../daemon-endpoint.js';
+import { escapeMakeflagsWord, MAKEFLAGS_VARIABLES, makeflagsFromEnv, withJobserver } from '../makeflags.js';
+import { askDaemon } from './daemon-ask.js';
+
+/** True if the jobserver `env` names is a `jobslot serve` fifo. */
+export function namesDaemon(env: Record<string, string | undefined>): boolean {
+  const auth = makeflagsFromEnv(env)?.flags.auth;
+  return auth?.kind === 'fifo' && daemonSocketFor(auth.path) !== undefined;
+}
+
+/**
+ * A client of the daemon's fifo, when no make variable is set and a daemon
+ * runs for this user; else undefined (and `jobslot run` serves its own pool).
+ */
+export async function joinDaemon(onWarning: (message: string) => void): Promise<JobClient | undefined> {
+  if (MAKEFLAGS_VARIABLES.some((variable) => process.env[variable])) return undefined;
+  const asked = await askDaemon('info');
+  if (!asked.ok) return undefined;
+  const { jobs, fifo } = asked.info;
+  const env = { ...process.env, MAKEFLAGS: withJobserver(undefined, jobs, `fifo:${escapeMakeflagsWord(fifo)}`) };
+  const client = JobClient.fromEnv({ env, onWarning });
+  if (client.connected) return client;
+  client.close();
+  return undefined;
+}
+
+/** The command's own slot from the daemon: a token (or nothing, if the daemon went away meanwhile). */
+export async function daemonSlot(client: JobClient): Promise<{ release(): void }> {
+  for (;;) {
+    const token = await client.acquire({ timeout: 1000 });
+    if (token) return token;
+    if (!client.connected) return { release() {} };
+  }
+}

@@ -1,0 +1,234 @@
+// `jobslot serve`: one jobserver for every build a user starts. Each test
+// runs its own daemon with XDG_RUNTIME_DIR in a scratch directory, and counts
+// concurrency from the jobs' own start/end logs, not from jobslot's word.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, peakFromLog, ROOT, run, tempDir } from './support/index.js';
+
+const HOLD = join(ROOT, 'test/fixtures/core/hold.mjs');
+const MAKE44 = process.env.JOBSLOT_MAKE44 ?? join(ROOT, '.tools/make-4.4.1/bin/make');
+
+/** A makefile of `count` jobs of `seconds` each, logging "start|end <job> <time>" to LOG. */
+function jobsMakefile(dir: string, name: string, count: number, seconds: number): string {
+  const names = Array.from({ length: count }, (_, i) => `j${i}`);
+  const file = join(dir, name);
+  writeFileSync(file, `all: ${names.join(' ')}\n${names.join(' ')}:\n\t@echo start $@ $$(date +%s.%N) >> $(LOG); sleep ${seconds}; echo end $@ $$(date +%s.%N) >> $(LOG)\n`);
+  return file;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** A scratch XDG_RUNTIME_DIR (0700, as systemd makes it) and the environment of a shell with no make variables. */
+function scratch() {
+  const xdg = tempDir('jobslot-xdg-');
+  const env = cleanEnv({ XDG_RUNTIME_DIR: xdg });
+  return { xdg, env, endpoint: join(xdg, 'jobslot') };
+}
+
+function jobslot(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000) {
+  return run(process.execPath, [CLI, ...args], { env, timeoutMs });
+}
+
+/** Starts `jobslot serve ARGS` and waits until `jobslot env` says it is up. */
+async function startDaemon(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const envOut = await jobslot(['env'], env);
+    if (envOut.code === 0) return { child, exited, stderr: () => stderr, envLines: envOut.stdout };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`jobslot serve did not come up: ${stderr}${envOut.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function status(env: NodeJS.ProcessEnv): Promise<string> {
+  const out = await jobslot(['status'], env);
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout;
+}
+
+const freeTokens = (text: string) => Number(/tokens: (\d+) free/.exec(text)?.[1]);
+
+/** Polls `jobslot status` until `done` holds; returns the text and the time it took. */
+async function statusUntil(env: NodeJS.ProcessEnv, done: (text: string) => boolean, timeoutMs = 10_000) {
+  const start = Date.now();
+  for (;;) {
+    const text = await status(env);
+    if (done(text)) return { text, ms: Date.now() - start };
+    if (Date.now() - start > timeoutMs) throw new Error(`status never got there:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A shell that ran eval "$(jobslot env)": `env` with those lines applied. */
+function evalEnv(env: NodeJS.ProcessEnv, lines: string): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const m of lines.matchAll(/^export (\w+)='((?:[^']|'\\'')*)'$/gm)) out[m[1]!] = m[2]!.replace(/'\\''/g, "'");
+  return out;
+}
+
+/** Three `jobslot run -- make -f x.mk` at once (6 jobs of 0.5 s, make given no -j): the peak across them and the jobs run. */
+async function threeBuilds(env: NodeJS.ProcessEnv, dir: string) {
+  const makefile = jobsMakefile(dir, 'x.mk', 6, 0.5);
+  const log = join(dir, 'x.log');
+  const results = await Promise.all([0, 1, 2].map(() => jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env)));
+  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  return { ...peakFromLog(readFileSync(log, 'utf8')), results };
+}
+
+describe('jobslot serve', () => {
+  it('three jobslot run -- make from shells without make variables share -j 3, and every token comes back', async () => {
+    const { env, xdg } = scratch();
+    const daemon = await startDaemon(['-j', '3'], env);
+    const { peak, jobs, results } = await threeBuilds(env, xdg);
+    expect(jobs).toBe(18);
+    expect(peak).toBe(3);
+    // make 4.3 beneath was served a pipe sub-pool (no "invalid --jobserver-auth"), and nothing went missing.
+    for (const r of results) expect(r.stderr).not.toMatch(/invalid --jobserver-auth|not returned/);
+    const after = await statusUntil(env, (t) => freeTokens(t) === 3, 5000);
+    expect(after.text).toMatch(/no jobslot process is connected/);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('control: the same three builds without the daemon run 3 x the CPU count at once', async () => {
+    const { env, xdg } = scratch();
+    const { peak, jobs } = await threeBuilds(env, xdg);
+    expect(jobs).toBe(18);
+    // Each make gets one slot per CPU (at most its 6 jobs): 6 here on 2 cores.
+    expect(peak).toBe(3 * Math.min(6, availableParallelism()));
+  }, 90_000);
+
+  it("a SIGKILLed jobslot client's tokens come back within a second, while others still hold the fifo", async () => {
+    const { env, xdg } = scratch();
+    const daemon = await startDaemon(['-j', '3'], env);
+    const shell = evalEnv(env, daemon.envLines);
+    expect(shell.CARGO_MAKEFLAGS).toMatch(/^ -j3 --jobserver-auth=fifo:\//);
+    // A client holding nothing keeps the fifo open throughout: the pool cannot
+    // be made whole by "nobody holds the fifo", only by accounting per process.
+    const bystander = spawn(process.execPath, [HOLD, '0'], { env: shell, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(bystander);
+    const holder = spawn(process.execPath, [HOLD, '2'], { env: shell, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d) => String(d).includes('holding 2') && resolve()));
+    const held = await statusUntil(env, (t) => new RegExp(`^${holder.pid}\\s+2\\s`, 'm').test(t));
+    expect(freeTokens(held.text)).toBe(1);
+    expect(held.text).toMatch(/hold\.mjs 2/);
+    expect(held.text).toMatch(new RegExp(`fifo open in: .*${bystander.pid}`));
+    holder.kill('SIGKILL');
+    const back = await statusUntil(env, (t) => freeTokens(t) === 3);
+    // Within a second, give or take a loaded machine's status calls.
+    expect(back.ms).toBeLessThan(2000);
+    await new Promise((r) => setTimeout(r, 2000));
+    const makefile = jobsMakefile(xdg, 'y.mk', 6, 0.5);
+    const log = join(xdg, 'y.log');
+    const y = await jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env);
+    expect(y.code, y.stderr).toBe(0);
+    expect(peakFromLog(readFileSync(log, 'utf8'))).toEqual({ peak: 3, jobs: 6 });
+    expect(bystander.exitCode).toBeNull();
+  }, 90_000);
+
+  it.skipIf(!existsSync(MAKE44))('tokens make 4.4 read straight from the fifo come back once nobody holds it open', async () => {
+    const { env, xdg } = scratch();
+    // make 4.4 first on PATH: `jobslot env` then names the fifo in MAKEFLAGS too.
+    const path44 = { ...env, PATH: `${join(MAKE44, '..')}:${env.PATH}` };
+    const daemon = await startDaemon(['-j', '3'], path44);
+    const shell = evalEnv(path44, daemon.envLines);
+    expect(shell.MAKEFLAGS).toMatch(/^ -j3 --jobserver-auth=fifo:\//);
+    const makefile = jobsMakefile(xdg, 'z.mk', 6, 60);
+    const log = join(xdg, 'z.log');
+    const make = spawn(MAKE44, ['-s', '-f', makefile, `LOG=${log}`], { env: shell, stdio: 'ignore', detached: true });
+    children.push(make);
+    // make runs its implicit slot and every token: 4 jobs (the daemon cannot see make's implicit slot).
+    const taken = await statusUntil(env, (t) => freeTokens(t) === 0 && /3 read by others/.test(t));
+    expect(taken.text).toMatch(new RegExp(`fifo open in: .*${make.pid} \\(make`));
+    // make and its jobs die without giving anything back.
+    process.kill(-make.pid!, 'SIGKILL');
+    const back = await statusUntil(env, (t) => freeTokens(t) === 3);
+    expect(back.ms).toBeLessThan(3000);
+    expect(back.text).toMatch(/0 read by others/);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  it('holds tokens back below --min-memory, keeping one in circulation', async () => {
+    const { env, xdg } = scratch();
+    // 1 PiB: always more than is available.
+    await startDaemon(['-j', '3', '--min-memory', '1P'], env);
+    const held = await statusUntil(env, (t) => /2 held back/.test(t));
+    expect(held.text).toMatch(/limits: min memory 1 PiB \(available /);
+    const makefile = jobsMakefile(xdg, 'x.mk', 4, 0.3);
+    const log = join(xdg, 'x.log');
+    const r = await jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env);
+    expect(r.code, r.stderr).toBe(0);
+    // The build still runs, on its one slot.
+    expect(peakFromLog(readFileSync(log, 'utf8'))).toEqual({ peak: 1, jobs: 4 });
+  }, 90_000);
+
+  it('a second daemon says one runs and exits 1; SIGTERM exits 0 and leaves nothing behind', async () => {
+    const { env, endpoint } = scratch();
+    const daemon = await startDaemon(['-j', '2'], env);
+    expect(readdirSync(endpoint).sort()).toEqual(['fifo', 'lock', 'socket']);
+    for (const name of ['fifo', 'socket', 'lock']) expect(lstatSync(join(endpoint, name)).mode & 0o077).toBe(0);
+    expect(lstatSync(endpoint).mode & 0o777).toBe(0o700);
+    const second = await jobslot(['serve', '-j', '4'], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`one runs already for this user \\(pid ${daemon.child.pid}`));
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(endpoint)).toBe(false);
+    const envAfter = await jobslot(['env'], env);
+    expect(envAfter.code).toBe(1);
+    expect(envAfter.stderr).toMatch(/no jobslot serve runs for this user.*jobslot serve -j N/);
+  }, 60_000);
+
+  it('a stale endpoint is detected and replaced, never followed through a symlink', async () => {
+    const { env, endpoint, xdg } = scratch();
+    const first = await startDaemon(['-j', '2'], env);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // What the dead daemon left: `jobslot env` and `jobslot run` do not use it.
+    const stale = await jobslot(['env'], env);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/left from one that is gone/);
+    // An attacker's (or an accident's) symlink where the fifo was: removed, its target untouched.
+    const target = join(xdg, 'precious');
+    writeFileSync(target, 'keep');
+    rmSync(join(endpoint, 'fifo'));
+    symlinkSync(target, join(endpoint, 'fifo'));
+    const second = await startDaemon(['-j', '2'], env);
+    expect(second.stderr()).toMatch(/replaced the endpoint a daemon that is gone left/);
+    expect(readFileSync(target, 'utf8')).toBe('keep');
+    expect(lstatSync(join(endpoint, 'fifo')).isFIFO()).toBe(true);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 60_000);
+
+  it('refuses an endpoint directory that is a symlink or open to others', async () => {
+    const { env, endpoint, xdg } = scratch();
+    const elsewhere = join(xdg, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    symlinkSync(elsewhere, endpoint);
+    const linked = await jobslot(['serve', '-j', '2'], env);
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toMatch(/is a symbolic link \(refusing to follow it\)/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    rmSync(endpoint);
+    mkdirSync(endpoint, { mode: 0o755 });
+    chmodSync(endpoint, 0o755);
+    const open = await jobslot(['serve', '-j', '2'], env);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/open to others \(mode 755; it must be 700\)/);
+    expect(readdirSync(endpoint)).toEqual([]);
+  }, 60_000);
+});
