@@ -3,7 +3,7 @@
 // concurrency from the jobs' own start/end logs, not from jobslot's word.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, peakFromLog, ROOT, run, tempDir } from './support/index.js';
@@ -132,7 +132,8 @@ describe('jobslot serve', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const makefile = jobsMakefile(xdg, 'y.mk', 6, 0.5);
     const log = join(xdg, 'y.log');
-    const y = await jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env);
+    // From the shell that ran eval "$(jobslot env)": jobslot run sees the daemon's fifo itself.
+    const y = await jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], shell);
     expect(y.code, y.stderr).toBe(0);
     expect(peakFromLog(readFileSync(log, 'utf8'))).toEqual({ peak: 3, jobs: 6 });
     expect(bystander.exitCode).toBeNull();
@@ -160,6 +161,30 @@ describe('jobslot serve', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
+
+  it("a SIGKILLed jobslot run's tokens come back, its own slot's included", async () => {
+    const { env } = scratch();
+    await startDaemon(['-j', '3'], env);
+    const bystander = spawn(process.execPath, [HOLD, '0'], { env: evalEnv(env, (await jobslot(['env'], env)).stdout), stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(bystander);
+    // Its command never ends by itself; in a process group of its own, so the orphan can be reaped after.
+    const runner = spawn(process.execPath, [CLI, 'run', '--', 'sleep', '60'], { env, stdio: 'ignore', detached: true });
+    children.push(runner);
+    const taken = await statusUntil(env, (t) => new RegExp(`^${runner.pid}\\s+3\\s`, 'm').test(t));
+    expect(freeTokens(taken.text)).toBe(0);
+    runner.kill('SIGKILL');
+    const back = await statusUntil(env, (t) => freeTokens(t) === 3);
+    expect(back.ms).toBeLessThan(2000);
+    process.kill(-runner.pid!, 'SIGKILL');
+  }, 60_000);
+
+  it.skipIf(loadavg()[0]! < 0.1)('holds tokens back above --load-average (here: any load above 0)', async () => {
+    const { env } = scratch();
+    await startDaemon(['-j', '3', '--load-average', '0'], env);
+    const held = await statusUntil(env, (t) => /2 held back/.test(t));
+    expect(held.text).toMatch(/limits: load average 0 \(now \d/);
+    expect(freeTokens(held.text)).toBe(1);
+  }, 60_000);
 
   it('holds tokens back below --min-memory, keeping one in circulation', async () => {
     const { env, xdg } = scratch();

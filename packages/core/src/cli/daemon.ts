@@ -115,6 +115,12 @@ function commandOf(pid: number): string {
  */
 function fifoHolders(fifo: string, firstOnly: boolean): { pid: number; command: string }[] | undefined {
   if (process.platform !== 'linux') return undefined;
+  // While a build runs, the process found last time most likely holds it
+  // still: look there first, and the search costs a handful of syscalls.
+  if (firstOnly && lastHolder !== undefined) {
+    if (holdsOpen(String(lastHolder), fifo)) return [{ pid: lastHolder, command: '' }];
+    lastHolder = undefined;
+  }
   let pids: string[];
   try {
     pids = readdirSync('/proc');
@@ -124,27 +130,36 @@ function fifoHolders(fifo: string, firstOnly: boolean): { pid: number; command: 
   const holders: { pid: number; command: string }[] = [];
   for (const name of pids) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${name}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(`/proc/${name}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (target === fifo || target === `${fifo} (deleted)`) {
-        holders.push({ pid: Number(name), command: firstOnly ? '' : commandOf(Number(name)) });
-        if (firstOnly) return holders;
-        break;
-      }
+    if (!holdsOpen(name, fifo)) continue;
+    holders.push({ pid: Number(name), command: firstOnly ? '' : commandOf(Number(name)) });
+    if (firstOnly) {
+      lastHolder = Number(name);
+      return holders;
     }
   }
   return holders;
+}
+
+let lastHolder: number | undefined;
+
+/** Whether process `pid` has `fifo` open (by the path /proc shows for each descriptor). */
+function holdsOpen(pid: string, fifo: string): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target === fifo || target === `${fifo} (deleted)`) return true;
+  }
+  return false;
 }
 
 function fail(message: string): never {
