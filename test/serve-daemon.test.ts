@@ -27,7 +27,9 @@ afterEach(() => {
 /** A scratch XDG_RUNTIME_DIR (0700, as systemd makes it) and the environment of a shell with no make variables. */
 function scratch() {
   const xdg = tempDir('jobslot-xdg-');
-  const env = cleanEnv({ XDG_RUNTIME_DIR: xdg });
+  // As a user's shell: no NODE_PATH either (vitest's own, which lets Node find
+  // modules by other ways than the ones a real install offers).
+  const env = cleanEnv({ XDG_RUNTIME_DIR: xdg, NODE_PATH: undefined });
   return { xdg, env, endpoint: join(xdg, 'jobslot') };
 }
 

@@ -51,11 +51,31 @@ export function endpointDir(env: Record<string, string | undefined> = process.en
   return { dir: join(os.tmpdir(), `jobslot-${uid() ?? os.userInfo().username}`), base: 'TMPDIR' };
 }
 
+/**
+ * lstat, into an array of its own. Node 20's fs.realpathSync (which require()
+ * uses) reads the mode of the last plain lstat or stat anywhere in the thread
+ * from one shared array, and stops resolving symlinks when that was a fifo or
+ * a socket: after a plain lstat of the daemon's fifo, require('koffi') from a
+ * pnpm install (symlinked) failed to find koffi's native binary. BigInt stats
+ * fill another array.
+ */
+function lstat(file: string): { mode: number; uid: number; isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean } {
+  const stats = lstatSync(file, { bigint: true });
+  return {
+    mode: Number(stats.mode),
+    uid: Number(stats.uid),
+    isSymbolicLink: () => stats.isSymbolicLink(),
+    isDirectory: () => stats.isDirectory(),
+    isFIFO: () => stats.isFIFO(),
+    isSocket: () => stats.isSocket(),
+  };
+}
+
 /** Why `dir` is not a private directory of this user's (undefined if it is). Never follows a symlink. */
 export function privateDirProblem(dir: string): string | undefined {
-  let stats: import('node:fs').Stats;
+  let stats: ReturnType<typeof lstat>;
   try {
-    stats = lstatSync(dir);
+    stats = lstat(dir);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist` : `cannot look at ${dir}: ${(error as Error).message}`;
   }
@@ -87,7 +107,7 @@ export function ensureEndpointDir(env: Record<string, string | undefined> = proc
 /** True if `file` in a private `dir` is a file of the given kind that this user owns, mode 0600 or tighter. */
 function ownedEntry(file: string, kind: 'fifo' | 'socket'): boolean {
   try {
-    const stats = lstatSync(file);
+    const stats = lstat(file);
     const me = uid();
     const isKind = kind === 'fifo' ? stats.isFIFO() : stats.isSocket();
     return isKind && (me === undefined || stats.uid === me) && (stats.mode & 0o077) === 0;

@@ -21,10 +21,15 @@ import { path, workerThreads } from './builtins.js';
 
 const require = createRequire(import.meta.url);
 
-/** The command line the daemon shows in `jobslot status`: the script and its arguments. */
+/**
+ * The command line the daemon shows in `jobslot status`: the script and its
+ * arguments, or the name the process gave itself (`jobslot run -- make`, not
+ * `node .../dist/cli.js run -- make`).
+ */
 function commandLine(): string {
   const [, script, ...args] = process.argv;
-  const words = [path.basename(process.argv0 || 'node'), script ? path.basename(script) : undefined, ...args].filter(Boolean);
+  const named = process.title && !/(^|[\\/])node(\.exe)?$/i.test(process.title) && !process.title.includes(' ') ? process.title : undefined;
+  const words = [named ?? path.basename(process.argv0 || 'node'), !named && script ? path.basename(script) : undefined, ...args].filter(Boolean);
   const line = words.join(' ');
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

@@ -170,6 +170,9 @@ function fail(message: string): never {
 /** Runs the daemon until SIGTERM, SIGINT or SIGHUP. */
 export async function serveDaemon(options: DaemonOptions): Promise<void> {
   const { jobs } = options;
+  if (process.platform === 'win32') {
+    fail('not available on Windows yet (a named semaphore the daemon owns is the plan): run each build under `jobslot -j N -- CMD` meanwhile');
+  }
   if (jobs > MAX_JOBS) fail(`-j ${jobs} is more than a fifo holds (at most ${MAX_JOBS})`);
   let dir: string;
   try {
@@ -212,7 +215,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
   const stale: string[] = [];
   for (const file of [fifoPath, socketPath]) {
     try {
-      lstatSync(file);
+      lstatSync(file, { bigint: true }); // (bigint: see lstat() in daemon-endpoint.ts)
     } catch {
       continue;
     }

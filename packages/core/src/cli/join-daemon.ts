@@ -20,7 +20,8 @@ export function namesDaemon(env: Record<string, string | undefined>): boolean {
  * runs for this user; else undefined (and `jobslot run` serves its own pool).
  */
 export async function joinDaemon(onWarning: (message: string) => void): Promise<JobClient | undefined> {
-  if (MAKEFLAGS_VARIABLES.some((variable) => process.env[variable])) return undefined;
+  // (No daemon on Windows yet: see daemon.ts.)
+  if (process.platform === 'win32' || MAKEFLAGS_VARIABLES.some((variable) => process.env[variable])) return undefined;
   const asked = await askDaemon('info');
   if (!asked.ok) return undefined;
   const { jobs, fifo } = asked.info;
