@@ -33,15 +33,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { startThreadSampler } from './lib/threads.mjs';
 import { table } from './lib/table.mjs';
+import { APPS, AS_ON_16, BIN, REAL, ROOT } from './lib/real-apps.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REAL = join(ROOT, 'bench/real');
-const BIN = join(REAL, 'node_modules/.bin');
 for (const need of [join(ROOT, 'packages/webpack-plugin/dist/index.cjs'), join(BIN, 'vite')]) {
   if (!existsSync(need)) {
     console.error(`${need} missing: run \`make build\` first`);
@@ -61,16 +58,6 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const JOBS = Number(args.jobs);
 
-// In make's order: the two longest first, so the run does not end on one of them alone.
-const APPS = [
-  { name: 'dates-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
-  { name: 'rxjs-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
-  { name: 'mui-vite', tool: 'vite', cmd: `${BIN}/vite build` },
-  { name: 'three-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
-  { name: 'd3-vite', tool: 'vite', cmd: `${BIN}/vite build` },
-  { name: 'utils-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
-];
-
 const VARIANTS = {
   plain: { label: 'plain', env: { JOBSLOT_OFF: '1' }, wrap: () => false },
   readme: { label: 'jobslot, as the READMEs', env: {}, wrap: (app) => app.tool === 'vite' || app.tool === 'webpack' },
@@ -80,7 +67,7 @@ const MACHINES = {
   here: { label: `this machine (${availableParallelism()} CPUs)`, env: {} },
   16: {
     label: 'as on 16 CPUs',
-    env: { NODE_OPTIONS: `--require ${join(ROOT, 'test/support/cpus16.cjs')}`, FAKE_CORES: '16', GOMAXPROCS: '16', ROLLDOWN_WORKER_THREADS: '24', RAYON_NUM_THREADS: '16' },
+    env: AS_ON_16,
   },
 };
 

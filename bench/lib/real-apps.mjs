@@ -1,0 +1,28 @@
+// The six real-code apps of bench/real (sources from real npm libraries),
+// each with the command its tool's users run, in make's order: the two
+// longest first. Shared by real-code.mjs (all six under one make) and
+// serve-fleet.mjs (several such builds at once).
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const REAL = join(ROOT, 'bench/real');
+export const BIN = join(REAL, 'node_modules/.bin');
+
+export const APPS = [
+  { name: 'dates-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
+  { name: 'rxjs-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
+  { name: 'mui-vite', tool: 'vite', cmd: `${BIN}/vite build` },
+  { name: 'three-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
+  { name: 'd3-vite', tool: 'vite', cmd: `${BIN}/vite build` },
+  { name: 'utils-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
+];
+
+/** As on a 16-core machine: a preload makes os.cpus() and availableParallelism() say 16, and native pools' defaults follow. */
+export const AS_ON_16 = {
+  NODE_OPTIONS: `--require ${join(ROOT, 'test/support/cpus16.cjs')}`,
+  FAKE_CORES: '16',
+  GOMAXPROCS: '16',
+  ROLLDOWN_WORKER_THREADS: '24',
+  RAYON_NUM_THREADS: '16',
+};
