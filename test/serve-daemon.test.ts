@@ -1,14 +1,22 @@
 // `jobslot serve`: one jobserver for every build a user starts. Each test
 // runs its own daemon with XDG_RUNTIME_DIR in a scratch directory, and counts
 // concurrency from the jobs' own start/end logs, not from jobslot's word.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, homedir, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, peakFromLog, ROOT, run, tempDir } from './support/index.js';
 
 const HOLD = join(ROOT, 'test/fixtures/core/hold.mjs');
+const GEN = join(ROOT, 'test/fixtures/peers/gen.mjs');
+const cargo = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v cargo'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return existsSync(join(homedir(), '.cargo/bin/cargo')) ? join(homedir(), '.cargo/bin/cargo') : undefined;
+  }
+})();
 const MAKE44 = process.env.JOBSLOT_MAKE44 ?? join(ROOT, '.tools/make-4.4.1/bin/make');
 
 /** A makefile of `count` jobs of `seconds` each, logging "start|end <job> <time>" to LOG. */
@@ -187,6 +195,42 @@ describe('jobslot serve', () => {
     expect(held.text).toMatch(/limits: load average 0 \(now \d/);
     expect(freeTokens(held.text)).toBe(1);
   }, 60_000);
+
+  it.skipIf(!cargo)('cargo joins from a shell that ran eval "$(jobslot env)", beside a jobslot run -- cargo, and gives every token back', async () => {
+    const { env, xdg } = scratch();
+    const workspace = join(xdg, 'ws');
+    mkdirSync(workspace);
+    await run('node', [GEN, 'cargo', workspace]);
+    const daemon = await startDaemon(['-j', '2'], env);
+    const log = join(xdg, 'jobs.log');
+    const shell = { ...evalEnv(env, daemon.envLines), JOB_LOG: log, PATH: `${dirname(cargo!)}:${env.PATH}` };
+    const cargoBuild = (target: string, viaRun: boolean) =>
+      run(viaRun ? process.execPath : cargo!, [...(viaRun ? [CLI, 'run', '--', 'cargo'] : []), 'build', '--offline', '-q'], {
+        cwd: workspace,
+        env: { ...shell, CARGO_TARGET_DIR: join(xdg, target) },
+        timeoutMs: 240_000,
+      });
+    const builds = Promise.all([cargoBuild('t1', false), cargoBuild('t2', true)]);
+    // While they run: the cargo started straight from the shell reads tokens from the fifo itself.
+    let done = false;
+    void builds.finally(() => (done = true));
+    let mostByOthers = 0;
+    while (!done) {
+      mostByOthers = Math.max(mostByOthers, Number(/(\d+) read by others/.exec(await status(env))?.[1]));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [direct, wrapped] = await builds;
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(wrapped.code, wrapped.stderr).toBe(0);
+    expect(mostByOthers).toBeGreaterThan(0);
+    const { peak, jobs } = peakFromLog(readFileSync(log, 'utf8'));
+    expect(jobs).toBe(16);
+    // The daemon's 2, and the implicit slot of the cargo started straight from the shell
+    // (without the daemon: 2 builds x 2 CPUs here).
+    expect(peak).toBeLessThanOrEqual(3);
+    const after = await statusUntil(env, (t) => freeTokens(t) === 2, 5000);
+    expect(after.text).toMatch(/0 read by others/);
+  }, 300_000);
 
   it('holds tokens back below --min-memory, keeping one in circulation', async () => {
     const { env, xdg } = scratch();
