@@ -6,10 +6,12 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { availableParallelism, homedir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, peakFromLog, ROOT, run, tempDir } from './support/index.js';
+import { CLI, cleanEnv, NOT_THIS_VITEST, peakFromLog, ROOT, run, simulatedCores, tempDir, workerTestFile } from './support/index.js';
 
 const HOLD = join(ROOT, 'test/fixtures/core/hold.mjs');
 const GEN = join(ROOT, 'test/fixtures/peers/gen.mjs');
+const VITEST = join(ROOT, 'test/node_modules/.bin/vitest');
+const VITE_PLUGIN = join(ROOT, 'packages/vite-plugin/dist/index.js');
 const cargo = (() => {
   try {
     return execFileSync('sh', ['-c', 'command -v cargo'], { encoding: 'utf8' }).trim() || undefined;
@@ -203,7 +205,8 @@ describe('jobslot serve', () => {
     await run('node', [GEN, 'cargo', workspace]);
     const daemon = await startDaemon(['-j', '2'], env);
     const log = join(xdg, 'jobs.log');
-    const shell = { ...evalEnv(env, daemon.envLines), JOB_LOG: log, PATH: `${dirname(cargo!)}:${env.PATH}` };
+    // As on 16 cores (cargo asks glibc): alone, each cargo would run all 8 build scripts at once.
+    const shell = { ...evalEnv(env, daemon.envLines), ...simulatedCores(16), JOB_LOG: log, PATH: `${dirname(cargo!)}:${env.PATH}` };
     const cargoBuild = (target: string, viaRun: boolean) =>
       run(viaRun ? process.execPath : cargo!, [...(viaRun ? [CLI, 'run', '--', 'cargo'] : []), 'build', '--offline', '-q'], {
         cwd: workspace,
@@ -225,12 +228,43 @@ describe('jobslot serve', () => {
     expect(mostByOthers).toBeGreaterThan(0);
     const { peak, jobs } = peakFromLog(readFileSync(log, 'utf8'));
     expect(jobs).toBe(16);
-    // The daemon's 2, and the implicit slot of the cargo started straight from the shell
-    // (without the daemon: 2 builds x 2 CPUs here).
+    // The daemon's 2, and the implicit slot of the cargo started straight from the shell.
     expect(peak).toBeLessThanOrEqual(3);
     const after = await statusUntil(env, (t) => freeTokens(t) === 2, 5000);
     expect(after.text).toMatch(/0 read by others/);
   }, 300_000);
+
+  describe.skipIf(!existsSync(VITEST))('two jobslot run -- vitest run from unrelated shells, as on 16 cores', () => {
+    /** Two packages of 6 CPU-bound test files, vitest's config with the vite plugin; each `jobslot run -- vitest run` from a shell of its own. */
+    async function twoRuns(withDaemon: boolean) {
+      const { env, xdg } = scratch();
+      if (withDaemon) await startDaemon(['-j', '3'], env);
+      const log = join(xdg, 'workers.log');
+      writeFileSync(log, '');
+      const runs = ['alpha', 'beta'].map((pkg) => {
+        mkdirSync(join(xdg, pkg, 'test'), { recursive: true });
+        writeFileSync(join(xdg, pkg, 'vitest.config.mjs'), `import { jobslot } from ${JSON.stringify(VITE_PLUGIN)};\nexport default { plugins: [jobslot()], test: { globals: true } };\n`);
+        for (let i = 0; i < 6; i++) writeFileSync(join(xdg, pkg, 'test', `t${i}.test.js`), workerTestFile(pkg, i, false));
+        return run(process.execPath, [CLI, 'run', '--', VITEST, 'run'], { cwd: join(xdg, pkg), env: { ...env, ...NOT_THIS_VITEST, ...simulatedCores(16), WORKER_LOG: log }, timeoutMs: 180_000 });
+      });
+      for (const r of await Promise.all(runs)) expect(r.code, r.stdout + r.stderr).toBe(0);
+      return { env, ...peakFromLog(readFileSync(log, 'utf8')) };
+    }
+
+    it('with jobslot serve -j 3: at most 3 test files at once between them, every token back', async () => {
+      const { env, peak, jobs } = await twoRuns(true);
+      expect(jobs).toBe(12);
+      expect(peak).toBeLessThanOrEqual(3);
+      expect(peak).toBeGreaterThanOrEqual(2);
+      expect(freeTokens((await statusUntil(env, (t) => freeTokens(t) === 3, 5000)).text)).toBe(3);
+    }, 240_000);
+
+    it('control, without the daemon: each sizes itself to the machine', async () => {
+      const { peak, jobs } = await twoRuns(false);
+      expect(jobs).toBe(12);
+      expect(peak).toBeGreaterThan(3);
+    }, 240_000);
+  });
 
   it('holds tokens back below --min-memory, keeping one in circulation', async () => {
     const { env, xdg } = scratch();
