@@ -137,10 +137,14 @@ describe('jobslot serve', () => {
     expect(freeTokens(held.text)).toBe(1);
     expect(held.text).toMatch(/hold\.mjs 2/);
     expect(held.text).toMatch(new RegExp(`fifo open in: .*${bystander.pid}`));
+    const json = JSON.parse((await jobslot(['status', '--json'], env)).stdout) as { jobs: number; free: number; clients: { pid: number; tokens: number }[] };
+    expect(json).toMatchObject({ jobs: 3, free: 1 });
+    expect(json.clients).toContainEqual(expect.objectContaining({ pid: holder.pid, tokens: 2 }));
     holder.kill('SIGKILL');
     const back = await statusUntil(env, (t) => freeTokens(t) === 3);
     // Within a second, give or take a loaded machine's status calls.
     expect(back.ms).toBeLessThan(2000);
+    expect(daemon.stderr()).toContain(`pid ${holder.pid} (node hold.mjs 2) ended holding 2 tokens: 2 back in the pool`);
     await new Promise((r) => setTimeout(r, 2000));
     const makefile = jobsMakefile(xdg, 'y.mk', 6, 0.5);
     const log = join(xdg, 'y.log');
@@ -170,6 +174,7 @@ describe('jobslot serve', () => {
     const back = await statusUntil(env, (t) => freeTokens(t) === 3);
     expect(back.ms).toBeLessThan(3000);
     expect(back.text).toMatch(/0 read by others/);
+    expect(daemon.stderr()).toContain('3 tokens read from the fifo by processes that have all ended (make, cargo, ninja) never came back: the pool is whole again');
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
@@ -192,9 +197,10 @@ describe('jobslot serve', () => {
 
   it.skipIf(loadavg()[0]! < 0.1)('holds tokens back above --load-average (here: any load above 0)', async () => {
     const { env } = scratch();
-    await startDaemon(['-j', '3', '--load-average', '0'], env);
+    const daemon = await startDaemon(['-j', '3', '--load-average', '0'], env);
     const held = await statusUntil(env, (t) => /2 held back/.test(t));
     expect(held.text).toMatch(/limits: load average 0 \(now \d/);
+    expect(daemon.stderr()).toMatch(/the load average is \d+\.\d\d, above 0: holding tokens back \(one stays in circulation\)/);
     expect(freeTokens(held.text)).toBe(1);
   }, 60_000);
 

@@ -162,6 +162,13 @@ function holdsOpen(pid: string, fifo: string): boolean {
   return false;
 }
 
+/** One line on stderr (a service manager's journal): what the daemon did on its own. */
+function say(message: string): void {
+  process.stderr.write(`jobslot serve: ${message}\n`);
+}
+
+const tokensWord = (n: number) => `${n} token${n === 1 ? '' : 's'}`;
+
 function fail(message: string): never {
   process.stderr.write(`jobslot serve: ${message}\n`);
   process.exit(1);
@@ -307,7 +314,9 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
       // Its process ended holding these: they come back now. Never more than
       // can be out (a '-' still on its way would make one too many).
       const room = jobs - heldBack - attributed() - free();
-      put(Math.min(connection.tokens, Math.max(0, room)));
+      const back = Math.min(connection.tokens, Math.max(0, room));
+      put(back);
+      say(`pid ${connection.pid ?? '?'} (${connection.command ?? 'not named'}) ended holding ${tokensWord(connection.tokens)}: ${back} back in the pool`);
     });
   });
   await new Promise<void>((resolve) => {
@@ -319,6 +328,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
   let excessTicks = 0;
   let lastScan = 0;
   let lastRelease = 0;
+  let wasOver = false;
   const tick = () => {
     const now = Date.now();
     const inFifo = free();
@@ -327,8 +337,10 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
     if (inFifo > whole) {
       // More than N out there: taken out again, once it lasts (a '-' may be on its way).
       if (++excessTicks >= 2) {
-        for (let i = inFifo - whole; i > 0 && take(); i--);
+        let drained = 0;
+        while (drained < inFifo - whole && take()) drained++;
         excessTicks = 0;
+        say(`${tokensWord(drained)} more than -j ${jobs} came into the fifo (given back twice, or written by something that took none): taken out again`);
       }
     } else {
       excessTicks = 0;
@@ -340,10 +352,22 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
       // after the search: a process that opened the fifo meanwhile and gave
       // a token back must not make one too many.)
       const holders = fifoHolders(fifoPath, true);
-      if (holders && holders.length === 0 && free() === inFifo) put(whole - inFifo);
+      if (holders && holders.length === 0 && free() === inFifo) {
+        put(whole - inFifo);
+        say(`${tokensWord(whole - inFifo)} read from the fifo by processes that have all ended (make, cargo, ninja) never came back: the pool is whole again`);
+      }
     }
+    const load = options.loadAverage !== undefined ? loadavg()[0]! : 0;
+    const memory = options.minMemory !== undefined ? availableMemory() : Infinity;
     const over =
-      (options.loadAverage !== undefined && loadavg()[0]! > options.loadAverage) || (options.minMemory !== undefined && availableMemory() < options.minMemory);
+      options.loadAverage !== undefined && load > options.loadAverage
+        ? `the load average is ${load.toFixed(2)}, above ${options.loadAverage}`
+        : options.minMemory !== undefined && memory < options.minMemory
+          ? `${formatSize(memory)} of memory is available, below ${formatSize(options.minMemory)}`
+          : undefined;
+    if (over !== undefined && !wasOver) say(`${over}: holding tokens back (one stays in circulation)`);
+    if (over === undefined && wasOver) say('below the limits again: held-back tokens go back, one a second');
+    wasOver = over !== undefined;
     if (over) {
       // Hold back what is free, but never the last token in circulation.
       while (heldBack < jobs - 1 && take()) heldBack++;

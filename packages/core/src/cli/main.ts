@@ -121,8 +121,9 @@ program
 program
   .command('status')
   .description('who holds what of the running `jobslot serve`: pid, command, tokens and since when, one line each; tokens free; the limits in force')
-  .action(async () => {
-    await printStatus();
+  .option('--json', 'the same as one JSON object, for scripts (times in ms since the epoch, sizes in bytes)')
+  .action(async (options: { json?: boolean }) => {
+    await printStatus(options);
   });
 
 await program.parseAsync(process.argv);

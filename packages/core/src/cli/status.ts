@@ -37,12 +37,12 @@ export function formatStatus(info: DaemonInfo, now = Date.now()): string {
   return lines.join('\n');
 }
 
-export async function printStatus(): Promise<void> {
+export async function printStatus(options: { json?: boolean } = {}): Promise<void> {
   const asked = await askDaemon('status');
   if (!asked.ok) {
     process.stderr.write(`jobslot status: ${asked.error}\n`);
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`${formatStatus(asked.info)}\n`);
+  process.stdout.write(`${options.json ? JSON.stringify(asked.info) : formatStatus(asked.info)}\n`);
 }
