@@ -2,11 +2,11 @@
 // runs its own daemon with XDG_RUNTIME_DIR in a scratch directory, and counts
 // concurrency from the jobs' own start/end logs, not from jobslot's word.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, NOT_THIS_VITEST, peakFromLog, ROOT, run, simulatedCores, tempDir, workerTestFile } from './support/index.js';
+import { CLI, cleanEnv, makeBins, NOT_THIS_VITEST, peakFromLog, ROOT, run, simulatedCores, tempDir, workerTestFile } from './support/index.js';
 
 const HOLD = join(ROOT, 'test/fixtures/core/hold.mjs');
 const GEN = join(ROOT, 'test/fixtures/peers/gen.mjs');
@@ -19,6 +19,7 @@ const cargo = (() => {
     return existsSync(join(homedir(), '.cargo/bin/cargo')) ? join(homedir(), '.cargo/bin/cargo') : undefined;
   }
 })();
+const systemMake = makeBins().available.find((m) => m.bin === 'make');
 const MAKE44 = process.env.JOBSLOT_MAKE44 ?? join(ROOT, '.tools/make-4.4.1/bin/make');
 
 /** A makefile of `count` jobs of `seconds` each, logging "start|end <job> <time>" to LOG. */
@@ -126,6 +127,13 @@ describe('jobslot serve', () => {
     const daemon = await startDaemon(['-j', '3'], env);
     const shell = evalEnv(env, daemon.envLines);
     expect(shell.CARGO_MAKEFLAGS).toMatch(/^ -j3 --jobserver-auth=fifo:\//);
+    if (systemMake?.style === 'pipe') {
+      // The make on PATH (4.3 here) stops on a fifo in MAKEFLAGS: left alone, and said so.
+      expect(shell.MAKEFLAGS).toBeUndefined();
+      expect(daemon.envLines).toMatch(/^# make 4\.\d+ on PATH reads no fifo jobserver/m);
+    } else {
+      expect(shell.MAKEFLAGS).toBe(shell.CARGO_MAKEFLAGS);
+    }
     // A client holding nothing keeps the fifo open throughout: the pool cannot
     // be made whole by "nobody holds the fifo", only by accounting per process.
     const bystander = spawn(process.execPath, [HOLD, '0'], { env: shell, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -341,5 +349,14 @@ describe('jobslot serve', () => {
     expect(open.code).toBe(1);
     expect(open.stderr).toMatch(/open to others \(mode 755; it must be 700\)/);
     expect(readdirSync(endpoint)).toEqual([]);
+    if (process.getuid?.() === 0) {
+      // Another user's directory (root can make one): refused, whatever its mode.
+      chmodSync(endpoint, 0o700);
+      chownSync(endpoint, 65534, 65534);
+      const foreign = await jobslot(['serve', '-j', '2'], env);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toMatch(/belongs to uid 65534, not to this user/);
+      expect(readdirSync(endpoint)).toEqual([]);
+    }
   }, 60_000);
 });
