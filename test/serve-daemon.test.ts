@@ -349,6 +349,13 @@ describe('jobslot serve', () => {
     expect(open.code).toBe(1);
     expect(open.stderr).toMatch(/open to others \(mode 755; it must be 700\)/);
     expect(readdirSync(endpoint)).toEqual([]);
+    // A socket path longer than a unix socket takes: said before anything is made.
+    const long = join(xdg, 'x'.repeat(90));
+    mkdirSync(long, { mode: 0o700 });
+    const tooLong = await jobslot(['serve', '-j', '2'], { ...env, XDG_RUNTIME_DIR: long });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/is too long for a unix socket \(at most 103 bytes\): set XDG_RUNTIME_DIR/);
+    expect(readdirSync(long)).toEqual([]);
     if (process.getuid?.() === 0) {
       // Another user's directory (root can make one): refused, whatever its mode.
       chmodSync(endpoint, 0o700);

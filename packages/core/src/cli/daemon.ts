@@ -34,7 +34,7 @@ import { chmodSync, closeSync, constants as fsc, fstatSync, ftruncateSync, lstat
 import { createServer, type Socket } from 'node:net';
 import { freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, ensureEndpointDir } from '../daemon-endpoint.js';
+import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, endpointDir, ensureEndpointDir } from '../daemon-endpoint.js';
 import { loadLibc } from '../ffi/libc.js';
 import { MAX_JOBS } from '../server.js';
 import type { DaemonClientInfo, DaemonInfo } from './daemon-ask.js';
@@ -181,6 +181,11 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
     fail('not available on Windows yet (a named semaphore the daemon owns is the plan): run each build under `jobslot -j N -- CMD` meanwhile');
   }
   if (jobs > MAX_JOBS) fail(`-j ${jobs} is more than a fifo holds (at most ${MAX_JOBS})`);
+  // sun_path holds 104 bytes on macOS, 108 on Linux, the terminating NUL included.
+  const socketWouldBe = join(endpointDir().dir, DAEMON_SOCKET);
+  if (Buffer.byteLength(socketWouldBe) > 103) {
+    fail(`${socketWouldBe} is too long for a unix socket (at most 103 bytes): set XDG_RUNTIME_DIR (or TMPDIR) to a shorter directory of yours`);
+  }
   let dir: string;
   try {
     dir = ensureEndpointDir();
