@@ -108,6 +108,7 @@ describe('jobslot serve', () => {
     expect(peak).toBe(3);
     // make 4.3 beneath was served a pipe sub-pool (no "invalid --jobserver-auth"), and nothing went missing.
     for (const r of results) expect(r.stderr).not.toMatch(/invalid --jobserver-auth|not returned/);
+    for (const r of results) expect(r.stderr).toContain(`jobslot run: sharing the 3 slots of jobslot serve (pid ${daemon.child.pid})`);
     const after = await statusUntil(env, (t) => freeTokens(t) === 3, 5000);
     expect(after.text).toMatch(/no jobslot process is connected/);
     daemon.child.kill('SIGTERM');

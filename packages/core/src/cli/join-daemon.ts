@@ -24,10 +24,14 @@ export async function joinDaemon(onWarning: (message: string) => void): Promise<
   if (process.platform === 'win32' || MAKEFLAGS_VARIABLES.some((variable) => process.env[variable])) return undefined;
   const asked = await askDaemon('info');
   if (!asked.ok) return undefined;
-  const { jobs, fifo } = asked.info;
+  const { jobs, fifo, pid } = asked.info;
   const env = { ...process.env, MAKEFLAGS: withJobserver(undefined, jobs, `fifo:${escapeMakeflagsWord(fifo)}`) };
   const client = JobClient.fromEnv({ env, onWarning });
-  if (client.connected) return client;
+  if (client.connected) {
+    // As the line `jobslot run` says when it serves a pool of its own: where the slots come from.
+    process.stderr.write(`jobslot run: sharing the ${jobs} slot${jobs === 1 ? '' : 's'} of jobslot serve (pid ${pid}) with this user's other builds (\`jobslot status\`: who holds what)\n`);
+    return client;
+  }
   client.close();
   return undefined;
 }
