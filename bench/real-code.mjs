@@ -28,23 +28,16 @@
 //   node bench/real-code.mjs [--runs 3] [--jobs 2] [--machines here,16] [--variants plain,readme,wrapped] [--from FILE]
 //
 // Needs `make build` (the packages' dist and bench/real's dependencies).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
-import { startThreadSampler } from './lib/threads.mjs';
+import { spawnSampled } from './lib/threads.mjs';
 import { table } from './lib/table.mjs';
-import { APPS, AS_ON_16, BIN, REAL, ROOT } from './lib/real-apps.mjs';
+import { APPS, AS_ON_16, BIN, hashTree, REAL, requireBuilt, sh } from './lib/real-apps.mjs';
 
-for (const need of [join(ROOT, 'packages/webpack-plugin/dist/index.cjs'), join(BIN, 'vite')]) {
-  if (!existsSync(need)) {
-    console.error(`${need} missing: run \`make build\` first`);
-    process.exit(1);
-  }
-}
+requireBuilt();
 
 const { values: args } = parseArgs({
   options: {
@@ -71,8 +64,6 @@ const MACHINES = {
   },
 };
 
-const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 function makefile(variant, out, log) {
   const lines = [`all: ${APPS.map((a) => a.name).join(' ')}`, `.PHONY: all ${APPS.map((a) => a.name).join(' ')}`];
   for (const app of APPS) {
@@ -90,19 +81,6 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-/** sha256 over every file under `dir`, by relative path. */
-function hashTree(dir) {
-  const h = createHash('sha256');
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(`${relative(dir, p)}\0`).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
 
 /** When work was queued: a recipe not yet started (its log), or a jobslot task waiting for a slot (the trace). */
 function queuedAt(log, events) {
@@ -141,18 +119,8 @@ async function runOnce(variant, machine, reference) {
   mkdirSync(out);
   writeFileSync(log, '');
   writeFileSync(join(dir, 'Makefile'), makefile(variant, out, log));
-  const started = Date.now();
-  const child = spawn('make', ['-s', `-j${JOBS}`], {
-    cwd: dir,
-    env: cleanEnv({ ...machine.env, ...variant.env, JOBSLOT_TRACE: trace }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const sampler = startThreadSampler(child.pid, { intervalMs: 20, cores: JOBS });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  const wallS = (Date.now() - started) / 1000;
+  const { done, sampler } = spawnSampled('make', ['-s', `-j${JOBS}`], { cwd: dir, env: cleanEnv({ ...machine.env, ...variant.env, JOBSLOT_TRACE: trace }) }, { cores: JOBS });
+  const { code, output, wallS } = await done;
   const events = existsSync(trace) ? readTrace(trace) : [];
   const s = sampler.stop(queuedAt(log, events));
   if (code !== 0) throw new Error(`make failed (${code}) in ${dir}:\n${output}`);

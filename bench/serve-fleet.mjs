@@ -22,22 +22,16 @@
 //
 // Needs `make build` (the packages' dist and bench/real's dependencies).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { APPS, AS_ON_16, BIN, REAL, ROOT } from './lib/real-apps.mjs';
+import { APPS, AS_ON_16, BIN, hashTree, REAL, requireBuilt, ROOT, sh } from './lib/real-apps.mjs';
 import { table } from './lib/table.mjs';
-import { startThreadSampler } from './lib/threads.mjs';
+import { spawnSampled } from './lib/threads.mjs';
 
 const CLI = join(ROOT, 'packages/core/dist/cli.js');
-for (const need of [CLI, join(ROOT, 'packages/webpack-plugin/dist/index.cjs'), join(BIN, 'vite')]) {
-  if (!existsSync(need)) {
-    console.error(`${need} missing: run \`make build\` first`);
-    process.exit(1);
-  }
-}
+requireBuilt([CLI]);
 
 const { values: args } = parseArgs({
   options: {
@@ -56,8 +50,6 @@ const apps = args.apps.split(',').map((name) => {
   return app;
 });
 
-const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 function makefile(out) {
   const lines = [`all: ${apps.map((a) => a.name).join(' ')}`, `.PHONY: all ${apps.map((a) => a.name).join(' ')}`];
   for (const app of apps) {
@@ -73,18 +65,6 @@ function shellEnv(extra) {
   return { ...env, ...AS_ON_16, ...extra };
 }
 
-function hashTree(dir) {
-  const h = createHash('sha256');
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(`${relative(dir, p)}\0`).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
 
 async function startDaemon(env) {
   const daemon = spawn(process.execPath, [CLI, 'serve', '-j', String(JOBS)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -113,14 +93,8 @@ async function runOnce(withDaemon, reference) {
   });
   // One root for the sampler: a shell that starts every build at once and waits.
   const script = `${builds.map((b) => `(cd ${sh(b)} && node ${sh(CLI)} run -- make -s) & pids="$pids $!"`).join('\n')}\nfail=0; for p in $pids; do wait $p || fail=1; done; exit $fail`;
-  const started = Date.now();
-  const child = spawn('sh', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = startThreadSampler(child.pid, { intervalMs: 20, cores: JOBS });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  const wallS = (Date.now() - started) / 1000;
+  const { done, sampler } = spawnSampled('sh', ['-c', script], { env }, { cores: JOBS });
+  const { code, output, wallS } = await done;
   const s = sampler.stop();
   if (daemon) {
     daemon.kill('SIGTERM');

@@ -93,10 +93,10 @@ function evalEnv(env: NodeJS.ProcessEnv, lines: string): NodeJS.ProcessEnv {
 /** Three `jobslot run -- make -f x.mk` at once (6 jobs of 0.5 s, make given no -j): the peak across them and the jobs run. */
 async function threeBuilds(env: NodeJS.ProcessEnv, dir: string) {
   const makefile = jobsMakefile(dir, 'x.mk', 6, 0.5);
-  const log = join(dir, 'x.log');
-  const results = await Promise.all([0, 1, 2].map(() => jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env)));
+  const logs = [0, 1, 2].map((i) => join(dir, `x${i}.log`));
+  const results = await Promise.all(logs.map((log) => jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env)));
   for (const r of results) expect(r.code, r.stderr).toBe(0);
-  return { ...peakFromLog(readFileSync(log, 'utf8')), results };
+  return { ...peakFromLog(logs.map((log) => readFileSync(log, 'utf8')).join('\n')), results };
 }
 
 describe('jobslot serve', () => {
@@ -187,6 +187,24 @@ describe('jobslot serve', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
+
+  it('a build that started alone keeps only its fair share once another starts: the tokens its native pools were sized to go back', async () => {
+    const { env, xdg } = scratch();
+    await startDaemon(['-j', '3'], env);
+    // Alone, it takes all 3 and would keep them until its command ends (its native pools are sized to 3).
+    const first = spawn(process.execPath, [CLI, 'run', '--', 'sleep', '60'], { env, stdio: 'ignore', detached: true });
+    children.push(first);
+    await statusUntil(env, (t) => new RegExp(`^${first.pid}\\s+3\\s`, 'm').test(t));
+    const makefile = jobsMakefile(xdg, 'y.mk', 4, 0.3);
+    const log = join(xdg, 'y.log');
+    const second = await jobslot(['run', '--', 'make', '-s', '-f', makefile, `LOG=${log}`], env, 30_000);
+    expect(second.code, second.stderr).toBe(0);
+    // Two builds: a share of 1 each (3 / 2); the second ran, one job at a time, beside the first.
+    expect(peakFromLog(readFileSync(log, 'utf8'))).toEqual({ peak: 1, jobs: 4 });
+    // Alone again: its share is all 3 once more.
+    expect(await status(env)).toMatch(/builds \(jobslot run\): 1, each keeping at most 3 slots/);
+    process.kill(-first.pid!, 'SIGKILL');
+  }, 60_000);
 
   it("a SIGKILLed jobslot run's tokens come back, its own slot's included", async () => {
     const { env } = scratch();

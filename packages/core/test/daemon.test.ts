@@ -105,6 +105,8 @@ describe('jobslot status', () => {
           { pid: 201, command: 'jobslot run -- make', tokens: 1, since: now - 60_000 },
         ],
         fifoOpenBy: [{ pid: 300, command: 'make -j' }],
+        builds: 2,
+        share: 4,
       },
       now,
     );
@@ -112,10 +114,11 @@ describe('jobslot status', () => {
     expect(lines[0]).toBe('jobslot serve -j 8: pid 100, up 1h02m, /run/user/1000/jobslot/fifo');
     expect(lines[1]).toBe('tokens: 2 free, 3 held by jobslot processes, 2 read by others (make, cargo, ninja), 1 held back');
     expect(lines[2]).toBe('limits: load average 12 (now 3.50); min memory 4 GiB (available 10 GiB)');
-    expect(lines[3]).toMatch(/^PID\s+TOKENS\s+SINCE\s+COMMAND$/);
+    expect(lines[3]).toBe('builds (jobslot run): 2, each keeping at most 4 slots while the others run');
+    expect(lines[4]).toMatch(/^PID\s+TOKENS\s+SINCE\s+COMMAND$/);
     // Oldest first.
-    expect(lines[4]).toMatch(/^201\s+1\s+09:59:00\s+jobslot run -- make$/);
-    expect(lines[5]).toMatch(/^202\s+2\s+09:59:55\s+node vite build$/);
-    expect(lines[6]).toBe('fifo open in: 300 (make -j)');
+    expect(lines[5]).toMatch(/^201\s+1\s+09:59:00\s+jobslot run -- make$/);
+    expect(lines[6]).toMatch(/^202\s+2\s+09:59:55\s+node vite build$/);
+    expect(lines[7]).toBe('fifo open in: 300 (make -j)');
   });
 });

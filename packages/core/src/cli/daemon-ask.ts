@@ -29,6 +29,9 @@ export interface DaemonInfo {
   available: number;
   since: number;
   clients: DaemonClientInfo[];
+  /** `jobslot run`s running (builds), and the slots each may keep while they all run. */
+  builds?: number;
+  share?: number;
   /** Processes other than the daemon that hold the fifo open (Linux: from /proc). */
   fifoOpenBy?: { pid: number; command: string }[];
 }

@@ -19,6 +19,11 @@
 // Likewise tokens beyond N (a client that gave back more than it took) are
 // taken out again.
 //
+// Each `jobslot run` also registers as a build ('build' on a connection of
+// its own) and is told its fair share, N / builds running, whenever that
+// changes (join-daemon.ts, run.ts): above it, it gives back tokens as they
+// come free in its sub-pool.
+//
 // With --load-average L or --min-memory SIZE, tokens are held back while the
 // 1-minute load is above L or available memory below SIZE (as make's -l and
 // steve do): the daemon takes free tokens out of the fifo, keeping at least
@@ -63,6 +68,8 @@ interface Connection {
   command?: string;
   tokens: number;
   since: number;
+  /** A `jobslot run` (a build) listening for its fair share: it holds no tokens on this connection. */
+  build?: boolean;
 }
 
 /** Available memory in bytes: MemAvailable on Linux (what the kernel can give without swapping), else free memory. */
@@ -262,11 +269,25 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
     return n;
   };
 
+  // Fair shares: each `jobslot run` keeps at most N / (builds running) slots
+  // while others run, or the first to start would hold every token (its
+  // native pools sized to them) until it ended, and the others would wait
+  // for it to finish before running a single job.
+  const builds = () => [...connections].filter((c) => c.build).length;
+  const share = () => Math.max(1, Math.floor(jobs / Math.max(1, builds())));
+  let lastShare = 0;
+  const tellShare = () => {
+    const k = share();
+    if (k === lastShare) return;
+    lastShare = k;
+    for (const c of connections) if (c.build && !c.socket.destroyed) c.socket.write(`share ${k}\n`);
+  };
+
   const info = (withHolders: boolean): DaemonInfo => {
     const inFifo = free();
     const held = attributed();
     const clients: DaemonClientInfo[] = [...connections]
-      .filter((c) => c.pid !== undefined)
+      .filter((c) => c.pid !== undefined && !c.build)
       .map((c) => ({ pid: c.pid!, command: c.command ?? '?', tokens: c.tokens, since: c.since }));
     return {
       pid: process.pid,
@@ -282,6 +303,8 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
       available: availableMemory(),
       since: started,
       clients,
+      builds: builds(),
+      share: share(),
       fifoOpenBy: withHolders ? fifoHolders(fifoPath, false) : undefined,
     };
   };
@@ -300,9 +323,15 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
         if (line === '+') connection.tokens++;
         else if (line === '-') connection.tokens = Math.max(0, connection.tokens - 1);
         else if (line === 'info' || line === 'status') socket.end(`${JSON.stringify(info(line === 'status'))}\n`);
-        else if (line.startsWith('hello ')) {
+        else if (line.startsWith('hello ') || line.startsWith('build ')) {
           try {
             const hello = JSON.parse(line.slice(6)) as { pid?: unknown; command?: unknown };
+            if (line.startsWith('build ')) {
+              connection.build = true;
+              // Its share now, and everyone's, whether it changed or not: it waits for this line.
+              lastShare = 0;
+              tellShare();
+            }
             if (Number.isInteger(hello.pid)) connection.pid = hello.pid as number;
             if (typeof hello.command === 'string') connection.command = hello.command.slice(0, 200);
           } catch {
@@ -315,6 +344,7 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
     socket.on('error', () => {});
     socket.on('close', () => {
       connections.delete(connection);
+      if (connection.build) tellShare();
       if (connection.tokens === 0) return;
       // Its process ended holding these: they come back now. Never more than
       // can be out (a '-' still on its way would make one too many).

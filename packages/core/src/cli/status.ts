@@ -23,6 +23,7 @@ export function formatStatus(info: DaemonInfo, now = Date.now()): string {
     `tokens: ${info.free} free, ${held} held by jobslot processes, ${info.unattributed} read by others (make, cargo, ninja)${info.heldBack ? `, ${info.heldBack} held back` : ''}`,
     `limits: ${limits.length ? limits.join('; ') : 'none (--load-average, --min-memory)'}`,
   ];
+  if (info.builds) lines.push(`builds (jobslot run): ${info.builds}, each keeping at most ${info.share} slot${info.share === 1 ? '' : 's'} while the others run`);
   if (info.clients.length) {
     lines.push('PID      TOKENS  SINCE     COMMAND');
     for (const c of [...info.clients].sort((a, b) => a.since - b.since)) {
