@@ -7,6 +7,7 @@ import type { JobClient } from './client.js';
 import { abortError } from './errors.js';
 import { runInSlot, SlotHold } from './hold.js';
 import { releaseOnce } from './once.js';
+import { runHeld } from './run-reservation.js';
 import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
 import { createSubPool } from './sub-pool.js';
 import { trace } from './trace.js';
@@ -121,7 +122,8 @@ class SlotLimiter implements Limiter {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.trySlot()) {
+    // The run rule (run-reservation.ts): while a run is held here, nothing waits.
+    while (this.queue.length > 0 && (this.trySlot() || runHeld())) {
       const next = this.queue.shift()!;
       this.startOne();
       next.start();
@@ -159,7 +161,8 @@ class SlotLimiter implements Limiter {
     if (this.closed) return Promise.reject(new Error('limiter closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const makeSlot = (): Slot => ({ release: releaseOnce(() => this.endOne()) });
-    if (this.queue.length === 0 && this.trySlot()) {
+    // A free slot, or, while a run is held here, the run's account (the run rule, run-reservation.ts).
+    if (this.queue.length === 0 && (this.trySlot() || runHeld())) {
       this.startOne();
       return Promise.resolve(makeSlot());
     }
