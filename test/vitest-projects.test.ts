@@ -169,6 +169,30 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 test.projects under make: every l
     expect(passedFiles(a) + passedFiles(b)).toBe(4 * FILES);
   }, TEST_LIMIT);
 
+  it('project config files without the plugin, the plugin at the root only: not governed, and one line says what to do', async () => {
+    const dir = suite(projectFiles(false, true));
+    const r = await check(make43, 2, { suite: dir });
+    console.log(`project config files, plugin at the root only: ${JSON.stringify(r.workers)}`);
+    expect(r.result.code, r.output).toBe(0);
+    const lines = r.output.split('\n').filter((l) => l.includes('jobslot:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/not sized to make's job slots.*Add jobslot\(\) to the plugins of each project config/);
+    // What the line warns of: vitest sized its workers to the 16 cores.
+    expect(r.workers.peak).toBeGreaterThan(2);
+    expect(r.trace?.unreturned ?? 0).toBe(0);
+  }, TEST_LIMIT);
+
+  it('a vitest.workspace file left from vitest 3: vitest 4 ignores it and runs the root config, governed', async () => {
+    const dir = suite({
+      'vitest.workspace.mjs': `export default ['packages/*'];\n`,
+      'vitest.config.mjs': `${IMPORT}export default { plugins: [jobslot()], test: { globals: true, include: ['${PROJECTS[0]}/**/*.test.js'] } };\n`,
+      ...testFiles(),
+    });
+    const r = await check(make43, 2, { suite: dir });
+    expectGoverned(r, 2, FILES, `vitest.workspace.mjs beside the root config, make ${make43.version} -j2`);
+    expect(passedFiles(dir)).toBe(FILES);
+  }, TEST_LIMIT);
+
   it('--project filters: only the chosen project runs, within the slots', async () => {
     const dir = suite(inlineProjects(true));
     const r = await check(make43, 2, { suite: dir }, '--project unit');
