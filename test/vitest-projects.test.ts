@@ -12,7 +12,7 @@
 // timeout. The hang this guards against: with `extends: true`, every project's
 // server wrapped its hooks in slots while the run held them all, so the
 // workers' module transforms waited for the end of the run.
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,8 @@ test('${label}', () => {
 }
 
 const IMPORT = `import { jobslot } from '@jobslot/vite-plugin';\n`;
+const CHROMIUM = '/usr/bin/chromium';
+const BROWSER_PROVIDER = join(ROOT, 'test/node_modules/@vitest/browser-playwright');
 
 /** A suite directory: the plugin linked into node_modules, `files` (path -> text) written. */
 function suite(files: Record<string, string>, dir = tempDir('jobslot-vitest-projects-')): string {
@@ -53,6 +55,49 @@ function suite(files: Record<string, string>, dir = tempDir('jobslot-vitest-proj
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
+  return dir;
+}
+
+/**
+ * Browser mode: FILES test files run in Debian's headless chromium (through playwright), one
+ * page per worker. A page cannot write files, so each logs its start and end through a
+ * server-side command; the suite links vitest itself, which the browser's modules import.
+ */
+function browserSuite(withPlugin: boolean): string {
+  const files: Record<string, string> = {
+    'vitest.config.mjs': `import { appendFileSync } from 'node:fs';
+import { playwright } from '@vitest/browser-playwright';
+${withPlugin ? IMPORT : ''}export default {
+  ${withPlugin ? 'plugins: [jobslot()],\n  ' : ''}test: {
+    globals: true,
+    include: ['browser/*.test.js'],
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: playwright({ launchOptions: { executablePath: '${CHROMIUM}', args: ['--no-sandbox'] } }),
+      instances: [{ browser: 'chromium' }],
+      commands: { log: (_ctx, kind, label) => appendFileSync(process.env.WORKER_LOG, kind + ' ' + label + ' ' + Date.now() + '\\n') },
+    },
+  },
+};
+`,
+  };
+  for (let i = 0; i < FILES; i++) {
+    files[`browser/t${i}.test.js`] = `import { commands } from 'vitest/browser';
+beforeAll(() => commands.log('start', 'browser/${i}'));
+afterAll(() => commands.log('end', 'browser/${i}'));
+test('browser ${i}', () => {
+  const until = Date.now() + 400;
+  let n = 0;
+  while (Date.now() < until) n++;
+  expect(n).toBeGreaterThan(0);
+});
+`;
+  }
+  const dir = suite(files);
+  mkdirSync(join(dir, 'node_modules/@vitest'), { recursive: true });
+  symlinkSync(join(ROOT, 'test/node_modules/vitest'), join(dir, 'node_modules/vitest'));
+  symlinkSync(realpathSync(BROWSER_PROVIDER), join(dir, 'node_modules/@vitest/browser-playwright'));
   return dir;
 }
 
@@ -192,6 +237,23 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 test.projects under make: every l
     expectGoverned(r, 2, FILES, `vitest.workspace.mjs beside the root config, make ${make43.version} -j2`);
     expect(passedFiles(dir)).toBe(FILES);
   }, TEST_LIMIT);
+
+  it.skipIf(!existsSync(CHROMIUM) || !existsSync(BROWSER_PROVIDER))(
+    `browser mode (Debian's chromium, playwright), make ${make43.version} -j2: at most 2 pages at work at once`,
+    async () => {
+      // The control: vitest alone opens a page per core (16 simulated) for these files.
+      const alone = browserSuite(false);
+      const control = await check(make43, 2, { suite: alone });
+      console.log(`browser mode without jobslot: ${JSON.stringify(control.workers)}`);
+      expect(control.result.code, control.output).toBe(0);
+      expect(control.workers.peak).toBeGreaterThan(2);
+      const dir = browserSuite(true);
+      const r = await check(make43, 2, { suite: dir });
+      expectGoverned(r, 2, FILES, `browser mode, make ${make43.version} -j2`);
+      expect(passedFiles(dir)).toBe(FILES);
+    },
+    2 * TEST_LIMIT,
+  );
 
   it('--project filters: only the chosen project runs, within the slots', async () => {
     const dir = suite(inlineProjects(true));
