@@ -238,7 +238,11 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 test.projects under make: every l
     expect(passedFiles(dir)).toBe(FILES);
   }, TEST_LIMIT);
 
-  it.skipIf(!existsSync(CHROMIUM) || !existsSync(BROWSER_PROVIDER))(
+  const noBrowser = !existsSync(CHROMIUM)
+    ? `no ${CHROMIUM}: apt-get install chromium`
+    : !existsSync(BROWSER_PROVIDER) ? '@vitest/browser-playwright not installed in test/' : undefined;
+  if (noBrowser) it.skip(`browser mode (${noBrowser})`, () => {});
+  else it(
     `browser mode (Debian's chromium, playwright), make ${make43.version} -j2: at most 2 pages at work at once`,
     async () => {
       // The control: vitest alone opens a page per core (16 simulated) for these files.
