@@ -179,23 +179,13 @@ const TEST_LIMIT = (LIMIT + 30) * 1000;
 describe.skipIf(!existsSync(VITEST))('vitest 4 test.projects under make: every layout governed, none hangs', () => {
   if (skipped.length) it.skip(`(${skipped.join('; ')})`, () => {});
 
-  it.each([
-    ['without extends', false],
-    ['with extends: true', true],
-  ])(`inline projects %s, plugin at the root, make ${make43.version} -j2: at most 2 test files at once`, async (_, extendsRoot) => {
-    const dir = suite(inlineProjects(extendsRoot as boolean));
-    const r = await check(make43, 2, { suite: dir });
-    expectGoverned(r, 2, 2 * FILES, `inline projects ${_}, make ${make43.version} -j2`);
-    expect(passedFiles(dir)).toBe(2 * FILES);
-  }, TEST_LIMIT);
-
-  it.skipIf(!make44).each([
-    ['without extends', false],
-    ['with extends: true', true],
-  ])(`inline projects %s, make 4.4.1 -j2 (fifo): at most 2 test files at once`, async (_, extendsRoot) => {
-    const dir = suite(inlineProjects(extendsRoot as boolean));
-    const r = await check(make44!, 2, { suite: dir });
-    expectGoverned(r, 2, 2 * FILES, `inline projects ${_}, make ${make44!.version} -j2`);
+  const inline = available.flatMap((make) =>
+    [false, true].map((extendsRoot) => [extendsRoot ? 'with extends: true' : 'without extends', make.version, extendsRoot, make] as const),
+  );
+  it.each(inline)('inline projects %s, plugin at the root, make %s -j2: at most 2 test files at once', async (how, version, extendsRoot, make) => {
+    const dir = suite(inlineProjects(extendsRoot));
+    const r = await check(make, 2, { suite: dir });
+    expectGoverned(r, 2, 2 * FILES, `inline projects ${how}, make ${version} -j2`);
     expect(passedFiles(dir)).toBe(2 * FILES);
   }, TEST_LIMIT);
 
