@@ -22,7 +22,7 @@
 import { releaseOnce } from './once.js';
 import { wakeLimiters } from './process-slots.js';
 import { processState } from './state.js';
-import type { Limiter, Reservation } from './types.js';
+import type { Limiter, Reservation, Slot } from './types.js';
 
 /**
  * Takes up to `want` slots without waiting, as `limiter.tryReserve()` does,
@@ -44,6 +44,14 @@ export function reserveForRun(limiter: Limiter, want: number): Reservation {
       reservation.release();
     }),
   };
+}
+
+/**
+ * The slot a job gets on a held run's account: none of its own, so nothing to give back, and
+ * not counted as a slot in use (the trace shows the run's slots, which pay for it).
+ */
+export function slotOnRunsAccount(): Slot {
+  return { release() {} };
 }
 
 /** A run is held in this process (see the run rule above): no job here may wait for a slot. */

@@ -35,7 +35,8 @@ describe('reserveForRun: a slot\'s holder never waits on work that needs a slot 
     expect(run.slots).toBe(2); // the implicit slot and make's one token
     expect(runHeld()).toBe(true);
     // The shape that hung vitest: a transform hook the run's workers wait on.
-    expect(await within(limiter.run(() => 'transformed'))).toBe('transformed');
+    // It takes no slot of its own: the run's slots pay for it, and only they are counted (and traced).
+    expect(await within(limiter.run(() => limiter.active))).toBe(2);
     const slot = await within(limiter.acquire());
     expect(slot).not.toBe('waiting');
     (slot as { release(): void }).release();
@@ -44,6 +45,7 @@ describe('reserveForRun: a slot\'s holder never waits on work that needs a slot 
     expect(runHeld()).toBe(false);
     expect(client.held).toBe(0);
     // Without a run, a job that finds every slot taken waits, as before.
+    expect(limiter.active).toBe(0);
     const plain = limiter.tryReserve(5);
     const waiting = limiter.run(() => 'later');
     expect(await within(waiting, 200)).toBe('waiting');
