@@ -18,5 +18,6 @@ export { JobClient } from './client/client.js';
 export { JobserverError } from './errors.js';
 export { createLimiter } from './pool/limiter.js';
 export { currentHold, lendSlotDuring } from './pool/hold.js';
+export { reserveForRun } from './pool/run-reservation.js';
 export { sharedClient, sharedLimiter } from './pool/shared.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';

@@ -7,6 +7,8 @@ import { POOL_VARIABLE, type Backend, type PoolHint } from '../backend.js';
 import { JobserverError } from '../errors.js';
 import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from '../makeflags.js';
 import type { FromEnvOptions } from '../types.js';
+import { daemonSocketFor } from './daemon-endpoint.js';
+import { linkToDaemon } from './daemon-link.js';
 import { platform } from './platform.js';
 
 export type Discovery =
@@ -83,6 +85,11 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
   } catch (error) {
     if (error instanceof JobserverError) return fail(error.kind, error.message, true);
     return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
+  }
+  // `jobslot serve`'s fifo: tell the daemon what we take, so it gets it back however we end.
+  if (flags.auth.kind === 'fifo' && !viaHint) {
+    const socket = daemonSocketFor(flags.auth.path);
+    if (socket) backend = linkToDaemon(backend, socket);
   }
   const isOurPool = hint && (viaHint || pools!.isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
   return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined };

@@ -11,6 +11,7 @@ import { abortError } from '../errors.js';
 import { releaseOnce } from '../once.js';
 import type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
 import { Pool, type BorrowedSlot, type Parent } from './pool.js';
+import { runHeld, serveWhenRunHeld, slotOnRunsAccount } from './run-reservation.js';
 
 export type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
 
@@ -89,6 +90,19 @@ class RootPool extends Pool implements Limiter {
     super(new ProcessSlots(client), { max: options.max, label: options.label, traced: true, afterClose: 'reject' });
     this.fallbackMax = Math.max(1, options.max ?? Infinity);
     Object.defineProperty(this, LIMITER, { value: true });
+    this.stopServing = serveWhenRunHeld(() => this.pump());
+  }
+
+  private readonly stopServing: () => void;
+
+  /** The run rule (run-reservation.ts): while a run is held in this process, nothing waits. */
+  protected override overflow(): Slot | undefined {
+    return runHeld() ? slotOnRunsAccount() : undefined;
+  }
+
+  override close(): void {
+    this.stopServing();
+    super.close();
   }
 
   override get limited(): boolean {

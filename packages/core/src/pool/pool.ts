@@ -127,6 +127,11 @@ export class Pool implements ChildPool, Parent {
     return this.held;
   }
 
+  /** A slot for a job when none is to be had, rather than a wait: the root's run rule (run-reservation.ts). */
+  protected overflow(): Slot | undefined {
+    return undefined;
+  }
+
   /** Whether it may borrow from its parent now (the root: only while a jobserver governs it). */
   protected get borrows(): boolean {
     return this.parent !== undefined;
@@ -177,7 +182,7 @@ export class Pool implements ChildPool, Parent {
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
     const { signal } = options;
     if (this.closed && this.afterClose === 'reject') return Promise.reject(new Error('limiter closed'));
-    const now = signal?.aborted ? undefined : this.closed ? this.claim() : this.tryAcquire();
+    const now = signal?.aborted ? undefined : this.closed ? this.claim() : (this.tryAcquire() ?? (this.queue.length === 0 ? this.overflow() : undefined));
     if (now) return Promise.resolve(now);
     const waiting = this.queue.wait({
       signal,
@@ -309,7 +314,7 @@ export class Pool implements ChildPool, Parent {
     if (this.closed && this.afterClose === 'open') {
       this.queue.serveWhile(() => this.claim());
     }
-    this.queue.serveWhile(() => (this.hasRoom(false) ? (this.startOne(), this.slot()) : undefined));
+    this.queue.serveWhile(() => (this.hasRoom(false) ? (this.startOne(), this.slot()) : this.overflow()));
     if (this.queue.length > 0) return this.borrow();
     // Nobody waits: slots no job uses go back at once, the parent's base last.
     this.borrowing?.abort();
