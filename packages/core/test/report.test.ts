@@ -35,6 +35,54 @@ describe('analyzeTrace', () => {
   });
 });
 
+describe('analyzeTrace: every slot once', () => {
+  it('counts what `jobslot run` holds, and a client beneath it within that, not again', () => {
+    const r = analyzeTrace([
+      ev(10, 0, 'connect', { jobs: 2 }),
+      ev(10, 1, 'hold', { held: 1 }),
+      ev(11, 2, 'hold', { held: 1 }),
+      // A jobslot client beneath pid 10, running on its sub-pool.
+      ev(12, 3, 'slot-start', { active: 1, under: 10 }),
+      ev(10, 4, 'hold', { held: 2 }),
+      ev(12, 5, 'slot-start', { active: 2 }),
+      ev(12, 6, 'slot-end', { active: 0 }),
+      ev(10, 7, 'hold', { held: 1 }),
+      ev(10, 8, 'hold', { held: 0 }),
+      ev(11, 9, 'hold', { held: 0 }),
+    ]);
+    expect(r.peak).toBe(3);
+    expect(r.jobs).toBe(2);
+    expect(r.perProcess.get(12)!.under).toBe(10);
+    expect(r.perProcess.get(10)!.kind).toBe('run');
+    // 2 -> 1 while its command ran: one token taken and given back; 1 -> 0 is the end.
+    expect(r.churn).toBe(1);
+    expect(r.complete).toBe(false);
+  });
+
+  it('counts a `jobslot -j` pool as its command\'s slot plus the tokens out, whoever holds them, and then knows every slot', () => {
+    const r = analyzeTrace(
+      [
+        ev(1, 0, 'server', { jobs: 3 }),
+        ev(1, 1, 'pool', { out: 0 }),
+        ev(1, 2, 'pool', { out: 2 }),
+        ev(5, 3, 'slot-start', { active: 1, pending: 1, under: 1 }),
+        ev(1, 4, 'pool', { out: 1 }),
+        ev(5, 5, 'slot-end', { active: 0, pending: 0 }),
+        ev(1, 6, 'proc-start', { child: 7, label: 'cc1', message: 'cc1 x.c' }),
+        ev(1, 8, 'proc-end', { child: 7, label: 'cc1' }),
+        ev(1, 9, 'pool', { out: 0 }),
+      ],
+      3,
+    );
+    expect(r.peak).toBe(3);
+    expect(r.complete).toBe(true);
+    // Work waited from 3 to 5 while the pool had 2 of 3 slots out.
+    expect(r.idleWaitMs).toBe(1);
+    expect(r.children).toEqual([{ pid: 7, parent: 1, label: 'cc1', cmd: 'cc1 x.c', start: 6, end: 8 }]);
+    expect(r.timeline.at(-1)).toEqual([9, 1, 0]);
+  });
+});
+
 describe('jobslot report', () => {
   const cli = join(__dirname, '../dist/cli.js');
   it('prints the summary, fails when the peak is over -j, and draws an SVG with a lane per process', () => {
@@ -50,7 +98,7 @@ describe('jobslot report', () => {
     expect(ok).toMatch(/peak slots\s+3 of -j3/);
     expect(ok).toMatch(/tokens returned\s+all/);
     const svg = readFileSync(join(dir, 't.svg'), 'utf8');
-    expect(svg.match(/>pid \d+</g)).toHaveLength(2); // no names in this hand-made trace
+    expect(svg.match(/>process \d+</g)).toHaveLength(2); // no names in this hand-made trace
     expect(svg).toContain('-j3');
     const over = spawnSync('node', [cli, 'report', '--jobs', '2', trace], { encoding: 'utf8' });
     expect(over.status).toBe(1);
