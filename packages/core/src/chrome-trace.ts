@@ -21,7 +21,8 @@ export interface ChromeTraceEvent {
   dur?: number;
   pid: number;
   tid: number;
-  cat?: string;
+  /** categories, comma-separated: the format lists it for every event (Chrome writes '__metadata' on M) */
+  cat: string;
   args?: Record<string, string | number>;
 }
 
@@ -33,17 +34,17 @@ export function renderChromeTrace(report: TraceReport): { traceEvents: ChromeTra
   const us = (t: number) => Math.round((t - t0) * 1000);
   const events: ChromeTraceEvent[] = [];
   const meta = (name: string, pid: number, tid: number, value: string | number) =>
-    events.push({ name, ph: 'M', ts: 0, pid, tid, args: name.endsWith('sort_index') ? { sort_index: value } : { name: value } });
+    events.push({ name, cat: '__metadata', ph: 'M', ts: 0, pid, tid, args: name.endsWith('sort_index') ? { sort_index: value } : { name: value } });
 
   meta('process_name', COUNTERS_PID, 0, `all slots${report.jobs ? ` (-j${report.jobs})` : ''}`);
   meta('process_sort_index', COUNTERS_PID, 0, -1);
   for (const [t, slots, waiting] of report.timeline) {
-    events.push({ name: 'slots in use', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { slots, ...(report.jobs ? { free: Math.max(0, report.jobs - slots) } : {}) } });
-    events.push({ name: 'tasks waiting for a slot', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { waiting } });
+    events.push({ name: 'slots in use', cat: 'jobslot', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { slots, ...(report.jobs ? { free: Math.max(0, report.jobs - slots) } : {}) } });
+    events.push({ name: 'tasks waiting for a slot', cat: 'jobslot', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { waiting } });
   }
   for (const [t, busy, runnable] of report.cpu) {
-    events.push({ name: 'CPU busy %', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { busy: Math.round(busy * 100) } });
-    events.push({ name: 'runnable threads', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { runnable } });
+    events.push({ name: 'CPU busy %', cat: 'jobslot', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { busy: Math.round(busy * 100) } });
+    events.push({ name: 'runnable threads', cat: 'jobslot', ph: 'C', ts: us(t), pid: COUNTERS_PID, tid: 0, args: { runnable } });
   }
 
   let order = 0;
@@ -65,7 +66,7 @@ export function renderChromeTrace(report: TraceReport): { traceEvents: ChromeTra
     }
     while (open.length > 0) close(p.last);
     for (let k = 1; k <= p.peak; k++) meta('thread_name', pid, k, `slot ${k}`);
-    if (p.waitingMs > 0) events.push({ name: 'waited for a slot (ms)', ph: 'C', ts: us(p.last), pid, tid: 0, args: { ms: Math.round(p.waitingMs) } });
+    if (p.waitingMs > 0) events.push({ name: 'waited for a slot (ms)', cat: 'jobslot', ph: 'C', ts: us(p.last), pid, tid: 0, args: { ms: Math.round(p.waitingMs) } });
   }
   for (const c of report.children) {
     const owner = report.perProcess.has(c.parent) ? c.parent : COUNTERS_PID;

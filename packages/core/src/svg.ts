@@ -20,7 +20,7 @@ const COLORS = {
   slots: '#4e79a7',
   waiting: '#f28e2b',
   limit: '#e15759',
-  cpu: '#d9d9d9',
+  cpu: '#bdbdbd',
   client: '#59a14f',
   run: '#4e79a7',
   server: '#b07aa1',
@@ -79,7 +79,7 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   const yMax = Math.max(1, report.peak, report.jobs ?? 0, maxWaiting);
   const laneMax = Math.max(1, report.jobs ?? 0, ...lanes.flatMap((l) => l.steps.map(([, n]) => n)));
 
-  const top = 78;
+  const top = 94;
   const lanesTop = top + PANEL + 44;
   const height = lanesTop + lanes.length * (LANE + GAP) + 40;
   const out: string[] = [];
@@ -101,19 +101,27 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
     ['process seen in /proc', COLORS.process, 'area'],
   ];
   let lx = 10;
+  let ly = 50;
   for (const [label, color, shape] of legend) {
-    if (shape === 'area') out.push(`<rect x="${lx}" y="50" width="12" height="10" fill="${color}"/>`);
-    else out.push(`<line x1="${lx}" x2="${lx + 12}" y1="55" y2="55" stroke="${color}" stroke-width="2"${shape === 'dash' ? ' stroke-dasharray="4 2"' : ''}/>`);
-    out.push(`<text x="${lx + 16}" y="59">${esc(label)}</text>`);
-    lx += 22 + label.length * 6;
+    const width = 22 + label.length * 6;
+    if (lx + width > WIDTH - 10) {
+      lx = 10;
+      ly += 16;
+    }
+    if (shape === 'area') out.push(`<rect x="${lx}" y="${ly}" width="12" height="10" fill="${color}"/>`);
+    else out.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly + 5}" y2="${ly + 5}" stroke="${color}" stroke-width="2"${shape === 'dash' ? ' stroke-dasharray="4 2"' : ''}/>`);
+    out.push(`<text x="${lx + 16}" y="${ly + 9}">${esc(label)}</text>`);
+    lx += width;
   }
 
   // Time axis: gridlines through the panel and the lanes, labels at the bottom and under the panel.
   const spanS = span / 1000;
-  for (const s of ticks(spanS, 10)) {
+  const marks = ticks(spanS, 10).map((s) => ({ s, label: `${Number(s.toFixed(3))} s` }));
+  // The axis ends where the trace does: say when, unless a tick already stands there.
+  if (PLOT * (1 - marks.at(-1)!.s / spanS) > 40) marks.push({ s: spanS, label: `${spanS.toFixed(2)} s` });
+  for (const { s, label } of marks) {
     const tx = LEFT + (s / spanS) * PLOT;
     out.push(`<line x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${top}" y2="${height - 28}" stroke="#eee"/>`);
-    const label = `${Number(s.toFixed(3))} s`;
     out.push(`<text x="${tx.toFixed(1)}" y="${top + PANEL + 14}" text-anchor="middle" fill="#777">${label}</text>`);
     out.push(`<text x="${tx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#777">${label}</text>`);
   }
@@ -122,7 +130,7 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   const y = (n: number) => top + PANEL - (n / yMax) * PANEL;
   out.push(`<rect x="${LEFT}" y="${top}" width="${PLOT}" height="${PANEL}" fill="none" stroke="#ccc"/>`);
   if (report.cpu.length) {
-    out.push(`<path d="${cpuSteps(report, x, top)}" fill="${COLORS.cpu}" fill-opacity="0.8"/>`);
+    out.push(`<path d="${cpuSteps(report, x, top)}" fill="${COLORS.cpu}" fill-opacity="0.7"/>`);
     out.push(`<text x="${WIDTH - RIGHT + 4}" y="${top + 4}" fill="#999">100%</text>`);
     out.push(`<text x="${WIDTH - RIGHT + 4}" y="${top + PANEL}" fill="#999">0%</text>`);
   }
@@ -131,7 +139,9 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
     for (const point of report.timeline) d += ` H ${x(point[0]).toFixed(1)} V ${y(point[index]).toFixed(1)}`;
     return d + ` H ${x(report.end).toFixed(1)}`;
   };
-  out.push(`<path d="${series(1)} V ${y(0).toFixed(1)} Z" fill="${COLORS.slots}" fill-opacity="0.75" stroke="#2b5d8a"/>`);
+  // Translucent, so the CPU use behind shows through.
+  out.push(`<path d="${series(1)} V ${y(0).toFixed(1)} Z" fill="${COLORS.slots}" fill-opacity="0.45" stroke="none"/>`);
+  out.push(`<path d="${series(1)}" fill="none" stroke="#2b5d8a" stroke-width="2"/>`);
   if (maxWaiting > 0) out.push(`<path d="${series(2)}" fill="none" stroke="${COLORS.waiting}" stroke-width="2"/>`);
   for (const n of ticks(yMax, 5).filter(Number.isInteger)) {
     out.push(`<text x="${LEFT - 6}" y="${y(n) + 4}" text-anchor="end" fill="#777">${n}</text>`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../src/report.js';
+import { renderSvg } from '../src/svg.js';
 import type { TraceEvent } from '../src/trace.js';
 
 const ev = (pid: number, t: number, e: TraceEvent['ev'], extra: Partial<TraceEvent> = {}): TraceEvent => ({ pid, ppid: 1, t, ev: e, ...extra });
@@ -80,6 +81,33 @@ describe('analyzeTrace: every slot once', () => {
     expect(r.idleWaitMs).toBe(1);
     expect(r.children).toEqual([{ pid: 7, parent: 1, label: 'cc1', cmd: 'cc1 x.c', start: 6, end: 8 }]);
     expect(r.timeline.at(-1)).toEqual([9, 1, 0]);
+  });
+});
+
+describe('renderSvg', () => {
+  it('one time axis from the first event to the last, ticked; a legend; a lane for every process, wrappers and make\'s jobs included', () => {
+    const r = analyzeTrace([
+      ev(1, 1000, 'server', { jobs: 2 }),
+      ev(1, 1001, 'pool', { out: 1 }),
+      ev(2, 1100, 'hold', { held: 1, under: 1, name: 'jobslot' }),
+      ev(3, 1200, 'slot-start', { active: 1, under: 2, name: 'rollup' }),
+      ev(1, 1300, 'proc-start', { child: 9, label: 'cc1', message: 'cc1 x.c' }),
+      ev(3, 2500, 'slot-end', { active: 0 }),
+      ev(1, 2900, 'proc-end', { child: 9, label: 'cc1' }),
+      ev(2, 2950, 'hold', { held: 0 }),
+      ev(1, 2990, 'pool', { out: 0 }),
+    ]);
+    const svg = renderSvg(r, 't');
+    // 1.99 s in the title and at the axis's end, with ticks between (the old axis ended at the last slot event).
+    expect(svg).toContain('1.99 s');
+    for (const tick of ['0 s', '0.4 s', '1 s', '1.8 s']) expect(svg).toContain(`>${tick}<`);
+    expect(svg.match(/>1\.99 s</g)).toHaveLength(2); // under the panel and under the lanes
+    for (const entry of ['slots in use', 'tasks waiting for a slot', '-j2', 'jobslot run: slots held', 'process seen in /proc']) expect(svg).toContain(`>${entry}<`);
+    expect(svg).toContain('>jobslot -j 1<');
+    expect(svg).toContain('>jobslot run 2<');
+    expect(svg).toContain('>rollup 3<');
+    expect(svg).toContain('>cc1 9<');
+    expect(svg.match(/<title>/g)).toHaveLength(4);
   });
 });
 
