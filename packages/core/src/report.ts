@@ -66,8 +66,9 @@ export interface TraceReport {
   runSeconds: number;
   /** wall time from the first event to the last, ms */
   spanMs: number;
-  /** first and last event */
+  /** time of the first event, ms since the epoch */
   start: number;
+  /** time of the last event, ms since the epoch */
   end: number;
   processes: number;
   warnings: string[];
