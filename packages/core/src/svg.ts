@@ -19,6 +19,7 @@ const PLOT = WIDTH - LEFT - RIGHT;
 const COLORS = {
   slots: '#4e79a7',
   waiting: '#f28e2b',
+  runnable: '#222',
   limit: '#e15759',
   cpu: '#bdbdbd',
   client: '#59a14f',
@@ -76,7 +77,8 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   }
   lanes.sort((a, b) => a.first - b.first);
   const maxWaiting = Math.max(0, ...report.timeline.map(([, , w]) => w));
-  const yMax = Math.max(1, report.peak, report.jobs ?? 0, maxWaiting);
+  const maxRunnable = Math.max(0, ...report.cpu.map(([, , r]) => r));
+  const yMax = Math.max(1, report.peak, report.jobs ?? 0, maxWaiting, maxRunnable);
   const laneMax = Math.max(1, report.jobs ?? 0, ...lanes.flatMap((l) => l.steps.map(([, n]) => n)));
 
   const top = 94;
@@ -90,11 +92,13 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   out.push(`<text x="10" y="36" fill="#555">${esc(summary)}</text>`);
 
   // Legend.
-  const legend: Array<[string, string, 'area' | 'line' | 'dash']> = [
+  const legend: Array<[string, string, 'area' | 'line' | 'dash' | 'dots']> = [
     ['slots in use', COLORS.slots, 'area'],
     ['tasks waiting for a slot', COLORS.waiting, 'line'],
     [report.jobs ? `-j${report.jobs}` : '-j', COLORS.limit, 'dash'],
-    ...(report.cpu.length ? [['CPU busy (all cores, right axis)', '#bdbdbd', 'area'] as [string, string, 'area']] : []),
+    ...(report.cpu.length
+      ? [['CPU busy (all cores, right axis)', '#bdbdbd', 'area'] as [string, string, 'area'], ['runnable threads (machine, /proc)', COLORS.runnable, 'dots'] as [string, string, 'dots']]
+      : []),
     ['jobslot client: slots run', COLORS.client, 'area'],
     ['jobslot run: slots held', COLORS.run, 'area'],
     ['jobslot -j: slots in use beneath', COLORS.server, 'area'],
@@ -109,7 +113,7 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
       ly += 16;
     }
     if (shape === 'area') out.push(`<rect x="${lx}" y="${ly}" width="12" height="10" fill="${color}"/>`);
-    else out.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly + 5}" y2="${ly + 5}" stroke="${color}" stroke-width="2"${shape === 'dash' ? ' stroke-dasharray="4 2"' : ''}/>`);
+    else out.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly + 5}" y2="${ly + 5}" stroke="${color}" stroke-width="${shape === 'dots' ? 1.5 : 2}"${shape === 'dash' ? ' stroke-dasharray="4 2"' : shape === 'dots' ? ' stroke-dasharray="1 2"' : ''}/>`);
     out.push(`<text x="${lx + 16}" y="${ly + 9}">${esc(label)}</text>`);
     lx += width;
   }
@@ -143,6 +147,12 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   out.push(`<path d="${series(1)} V ${y(0).toFixed(1)} Z" fill="${COLORS.slots}" fill-opacity="0.45" stroke="none"/>`);
   out.push(`<path d="${series(1)}" fill="none" stroke="#2b5d8a" stroke-width="2"/>`);
   if (maxWaiting > 0) out.push(`<path d="${series(2)}" fill="none" stroke="${COLORS.waiting}" stroke-width="2"/>`);
+  // Threads ready to run on the whole machine (/proc/stat's procs_running), on the slots' scale:
+  // what the slots are meant to keep near -j.
+  if (maxRunnable > 0) {
+    const d = report.cpu.map(([t, , r], i) => `${i ? 'L' : 'M'} ${x(t).toFixed(1)} ${y(r).toFixed(1)}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${COLORS.runnable}" stroke-width="1.5" stroke-dasharray="1 2"/>`);
+  }
   for (const n of ticks(yMax, 5).filter(Number.isInteger)) {
     out.push(`<text x="${LEFT - 6}" y="${y(n) + 4}" text-anchor="end" fill="#777">${n}</text>`);
   }
