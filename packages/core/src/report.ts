@@ -143,6 +143,9 @@ export function analyzeTrace(events: TraceEvent[], jobs?: number): TraceReport {
       perProcess.set(e.pid, p);
     }
     p.last = e.t;
+    // The first line names the process; a sample dated earlier (a process's start read from /proc) may sort before it.
+    p.name ??= e.name;
+    p.cmd ??= e.cmd;
     const before = { total, pending: sumPending };
     switch (e.ev) {
       case 'acquire':

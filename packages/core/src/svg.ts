@@ -78,7 +78,10 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   lanes.sort((a, b) => a.first - b.first);
   const maxWaiting = Math.max(0, ...report.timeline.map(([, , w]) => w));
   const maxRunnable = Math.max(0, ...report.cpu.map(([, , r]) => r));
-  const yMax = Math.max(1, report.peak, report.jobs ?? 0, maxWaiting, maxRunnable);
+  const slotsMax = Math.max(1, report.peak, report.jobs ?? 0, maxWaiting);
+  // Runnable threads count the whole machine: on a busy one they would flatten
+  // the slots, so the scale stops at twice the slots' and the line is clipped there.
+  const yMax = Math.max(slotsMax, Math.min(maxRunnable, 2 * slotsMax));
   const laneMax = Math.max(1, report.jobs ?? 0, ...lanes.flatMap((l) => l.steps.map(([, n]) => n)));
 
   const top = 94;
@@ -97,7 +100,7 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
     ['tasks waiting for a slot', COLORS.waiting, 'line'],
     [report.jobs ? `-j${report.jobs}` : '-j', COLORS.limit, 'dash'],
     ...(report.cpu.length
-      ? [['CPU busy (all cores, right axis)', '#bdbdbd', 'area'] as [string, string, 'area'], ['runnable threads (machine, /proc)', COLORS.runnable, 'dots'] as [string, string, 'dots']]
+      ? [['CPU busy (all cores, right axis)', '#bdbdbd', 'area'] as [string, string, 'area'], [`runnable threads (machine, /proc${maxRunnable > yMax ? `; up to ${maxRunnable}, clipped` : ''})`, COLORS.runnable, 'dots'] as [string, string, 'dots']]
       : []),
     ['jobslot client: slots run', COLORS.client, 'area'],
     ['jobslot run: slots held', COLORS.run, 'area'],
@@ -150,7 +153,7 @@ export function renderSvg(report: TraceReport, title = 'jobslot trace'): string 
   // Threads ready to run on the whole machine (/proc/stat's procs_running), on the slots' scale:
   // what the slots are meant to keep near -j.
   if (maxRunnable > 0) {
-    const d = report.cpu.map(([t, , r], i) => `${i ? 'L' : 'M'} ${x(t).toFixed(1)} ${y(r).toFixed(1)}`).join(' ');
+    const d = report.cpu.map(([t, , r], i) => `${i ? 'L' : 'M'} ${x(t).toFixed(1)} ${y(Math.min(r, yMax)).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${COLORS.runnable}" stroke-width="1.5" stroke-dasharray="1 2"/>`);
   }
   for (const n of ticks(yMax, 5).filter(Number.isInteger)) {
