@@ -98,7 +98,11 @@ export function trace(ev: TraceEventName, fields: Partial<TraceEvent> = {}): voi
     named = true;
     event.name = processName();
     event.cmd = process.argv.slice(1).join(' ').slice(0, 300);
-    const under = Number(process.env[TRACE_UNDER_VARIABLE]);
+    // Whose pool this process runs on: JOBSLOT_TRACE_UNDER, else the pid in
+    // JOBSLOT_POOL ("PID:FIFO", pool.ts), which runners in strict env mode
+    // (turbo) are told to pass through where they may drop the other.
+    const pool = /^([1-9]\d{0,9}):\//.exec(process.env.JOBSLOT_POOL ?? '')?.[1];
+    const under = Number(process.env[TRACE_UNDER_VARIABLE] ?? pool);
     if (Number.isInteger(under) && under > 0 && under !== process.pid) event.under = under;
   }
   try {

@@ -84,6 +84,24 @@ describe('analyzeTrace: every slot once', () => {
   });
 });
 
+describe('trace: whose pool a process runs on', () => {
+  const dist = join(__dirname, '../dist/trace.js');
+  const firstLine = (env: Record<string, string>) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jobslot-under-')), 't.jsonl');
+    const script = `import { trace } from ${JSON.stringify(dist)}; trace('connect');`;
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JOBSLOT_')));
+    execFileSync('node', ['--input-type=module', '-e', script], { env: { ...clean, ...env, JOBSLOT_TRACE: file } });
+    return JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as TraceEvent;
+  };
+
+  it('from JOBSLOT_TRACE_UNDER, else from JOBSLOT_POOL (turbo\'s strict env mode passes only that one through)', () => {
+    expect(firstLine({ JOBSLOT_TRACE_UNDER: '4242', JOBSLOT_POOL: '77:/tmp/jobslot-x/fifo' }).under).toBe(4242);
+    expect(firstLine({ JOBSLOT_POOL: '77:/tmp/jobslot-x/fifo' }).under).toBe(77);
+    expect(firstLine({ JOBSLOT_POOL: 'not a hint' }).under).toBeUndefined();
+    expect(firstLine({}).under).toBeUndefined();
+  });
+});
+
 describe('renderSvg', () => {
   it('one time axis from the first event to the last, ticked; a legend; a lane for every process, wrappers and make\'s jobs included', () => {
     const r = analyzeTrace([
