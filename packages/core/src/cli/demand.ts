@@ -19,6 +19,8 @@ import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 const O_ASYNC = 0o20000;
 /** A process's fds open on the fifo are listed again after this long. */
 const FD_CACHE_MS = 1000;
+/** The processes beneath are listed again after this long (a new one waits at most this much longer). */
+const TREE_CACHE_MS = 500;
 
 /** Syscall numbers by architecture: the read, and the waits that name no fd in their first argument. */
 const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number; waits: number[] }>> = {
@@ -51,19 +53,23 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
     cache.set(pid, { at: now, fds });
     return fds;
   };
+  let tree: number[] = [];
+  let treeAt = -Infinity;
   return () => {
     const now = Date.now();
-    const alive = new Set<number>();
-    let waiting = false;
-    for (const pid of descendants(process.pid)) {
-      alive.add(pid);
-      if (waiting) continue;
+    if (now - treeAt >= TREE_CACHE_MS) {
+      // Walking the tree reads a file per thread: the costly part, so not on every look.
+      tree = descendants(process.pid);
+      treeAt = now;
+      const alive = new Set(tree);
+      for (const pid of cache.keys()) if (!alive.has(pid)) cache.delete(pid);
+    }
+    for (const pid of tree) {
       const fds = fdsOnFifo(pid, now);
       if (fds.length === 0) continue;
-      if (fds.some((fd) => asyncOn(pid, fd)) || threadsOf(pid).some((tid) => waitsIn(pid, tid, fds, calls))) waiting = true;
+      if (fds.some((fd) => asyncOn(pid, fd)) || threadsOf(pid).some((tid) => waitsIn(pid, tid, fds, calls))) return true;
     }
-    for (const pid of cache.keys()) if (!alive.has(pid)) cache.delete(pid);
-    return waiting;
+    return false;
   };
 }
 

@@ -44,8 +44,8 @@ const IDLE_MS = 200;
 const STARTUP_MS = 1000;
 /** After giving back a token nobody took, wait this long (doubling, up to 16x) before growing again (where /proc cannot tell who waits). */
 const BACKOFF_MS = 200;
-/** How often /proc is looked at for a process waiting on the empty sub-pool. */
-const PROBE_MS = 50;
+/** How often /proc is looked at for a process waiting on the empty sub-pool (about 1 ms of CPU a look). */
+const PROBE_MS = 100;
 
 export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
   const warnings: string[] = [];
