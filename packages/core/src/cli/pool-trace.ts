@@ -47,7 +47,9 @@ export function tracePool(pool: { readonly tokens: number; free(): number }, opt
   const timer = setInterval(look, POOL_MS);
   timer.unref();
   // The outermost jobslot process draws the machine: the others' samples would repeat it.
-  const machine = process.env[TRACE_UNDER_VARIABLE] ? undefined : sampleMachine();
+  // (One beneath another has JOBSLOT_TRACE_UNDER, or at least JOBSLOT_POOL where turbo dropped the first.)
+  const outermost = !process.env[TRACE_UNDER_VARIABLE] && !process.env.JOBSLOT_POOL;
+  const machine = outermost ? sampleMachine() : undefined;
   return {
     stop() {
       clearInterval(timer);
