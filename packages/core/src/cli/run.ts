@@ -144,7 +144,12 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: 
     if (free === 0) {
       idleSince = undefined;
       // The token we put in last was taken: demand is real, grow freely again.
-      if (added) backoff = 0;
+      if (added) {
+        backoff = 0;
+        // Its taker was served: look again (next probe) before taking one more for it.
+        demand = false;
+        probedAt = now;
+      }
       added = false;
       if (waiting && extra.length < max - 1 && client.connected && now - probedAt >= PROBE_MS) {
         probedAt = now;
