@@ -226,7 +226,8 @@ export function buildTests(o: { dir: () => string; target: string; recipe: strin
       first ??= built;
     });
   }
-  it.runIf(o.newest)('without make: the same files built, no jobslot warning', async () => {
+  if (!o.newest) return;
+  it('without make: the same files built, no jobslot warning', async () => {
     const alone = await buildAlone({ ...o, dir: o.dir() });
     if (first && first.files.size > 0) expect.soft(alone.files, 'the files the make build wrote').toEqual(first.files);
   });

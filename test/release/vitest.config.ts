@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 // test` (test/vitest.config.ts leaves this folder out); CI runs it after the
 // suite:
 //
-//   pnpm exec vitest run --config test/release/vitest.config.ts [esbuild|webpack|vite|rspack|rollup|runners|pack]
+//   pnpm exec vitest run --config test/release/vitest.config.ts [tarballs|esbuild|webpack|rspack|vite|rollup|runners]
 //
 // JOBSLOT_KEEP_RELEASE=1 keeps the projects (their path is printed) to look into.
 export default defineConfig({

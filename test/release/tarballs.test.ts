@@ -25,11 +25,13 @@ describe.each(PACKAGES)('packages/%s packed with pnpm', (pkg) => {
   });
 
   // core has no workspace: dependency, so npm could pack it as it is.
-  it.runIf(pkg !== 'core')('npm pack refuses, naming pnpm (it would ship workspace:*)', async () => {
-    const r = await userRun('npm', ['pack', '--dry-run'], dir);
-    expect(r.code, r.output).not.toBe(0);
-    expect(r.output).toContain('pack and publish with pnpm');
-  });
+  if (pkg !== 'core') {
+    it('npm pack refuses, naming pnpm (it would ship workspace:*)', async () => {
+      const r = await userRun('npm', ['pack', '--dry-run'], dir);
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toContain('pack and publish with pnpm');
+    });
+  }
 
   it('publint --strict', async () => {
     const r = await userRun('node', [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', tarball()], dir);
