@@ -14,7 +14,7 @@ export const PACKAGES = ['core', 'esbuild-plugin', 'webpack-plugin', 'vite-plugi
  * NODE_ENV their test runs and builds), then `extra`.
  */
 export function userEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const unset = Object.keys(process.env).filter((k) => /^(MAKE.*|MFLAGS|CARGO_MAKEFLAGS|JOBSLOT_.*|npm_.*|NPM_.*|PNPM_.*|pnpm_.*)$/.test(k));
+  const unset = Object.keys(process.env).filter((k) => /^(MAKE.*|MFLAGS|CARGO_MAKEFLAGS|JOBSLOT_.*|npm_.*|NPM_.*|PNPM_.*|pnpm_.*|INIT_CWD)$/.test(k));
   const path = (process.env.PATH ?? '').split(':').filter((p) => p && !p.startsWith(ROOT)).join(':');
   return { ...Object.fromEntries(unset.map((k) => [k, undefined])), ...NOT_THIS_VITEST, PATH: path, ...extra };
 }

@@ -12,6 +12,8 @@ import { defineConfig } from 'vitest/config';
 //
 // JOBSLOT_KEEP_RELEASE=1 keeps the projects (their path is printed) to look into.
 export default defineConfig({
+  // vite's cache beside the workspace's, not in a node_modules of its own under test/release.
+  cacheDir: fileURLToPath(new URL('../../node_modules/.vite/release', import.meta.url)),
   test: {
     name: 'release',
     root: fileURLToPath(new URL('.', import.meta.url)),
