@@ -8,6 +8,7 @@ import { JobClient } from '../client/client.js';
 import { MAX_JOBS } from '../posix/server.js';
 import { trace } from '../trace.js';
 import { createSemaphoreJobserver } from '../windows/server.js';
+import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { describeCommand } from './words.js';
@@ -31,11 +32,11 @@ export async function serve(command: string[], options: { jobs: number; style: '
   }
   const server = startJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, server.env(process.env));
+  return serveCommand(command, server, traceUnder(server.env(process.env)), tracePool(server));
 }
 
 function serveSemaphore(command: string[], jobs: number): Promise<never> {
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, server.env(process.env));
+  return serveCommand(command, server, traceUnder(server.env(process.env)));
 }
