@@ -23,7 +23,8 @@ import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import { Escrow } from './escrow.js';
-import { beforeSignalDeath } from './exit.js';
+import { beforeSignalDeath, watchPendingSignals } from './exit.js';
+import { pendingSignalPeek } from './pending-signal.js';
 import type { JobserverAuth } from './makeflags.js';
 import { parentOf, statFields } from './proc.js';
 import { fs, os, workerThreads } from './builtins.js';
@@ -229,6 +230,8 @@ function onSignalDeath(libc: Libc, readFd: number): void {
   const { dev, ino } = fstatSync(readFd);
   jobservers.add(`${dev}:${ino}`);
   if (!first) return;
+  const peek = pendingSignalPeek(libc, listenForWakeSignal);
+  if (peek) watchPendingSignals(peek);
   beforeSignalDeath(() => {
     const { F_GETFL, O_ACCMODE, O_RDONLY } = libc.constants;
     const nothing = openSync('/dev/null', fsc.O_RDONLY);

@@ -25,6 +25,8 @@ export interface Libc {
   flock(fd: number, operation: number): number;
   /** Bytes waiting in a pipe or fifo (ioctl FIONREAD), or -1. */
   pending(fd: number): number;
+  /** tee(2) (Linux), non-blocking: copies up to `count` bytes waiting in pipe `from` into pipe `to`, consuming none. */
+  tee(from: number, to: number, count: number): number;
   errno(): number;
   constants: typeof LINUX;
   /** C stdio and thread-specific data, for the worker-thread escrow (escrow.ts); loaded on first use. */
@@ -167,6 +169,7 @@ export function loadLibc(): Libc {
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const close = lib.func('int close(int fd)');
   const dup2 = lib.func('int dup2(int from, int to)');
+  let tee: ((from: number, to: number, count: number, flags: number) => unknown) | undefined;
   let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
@@ -192,6 +195,8 @@ export function loadLibc(): Libc {
     },
     close: (fd) => close(fd) as number,
     dup2: (from, to) => dup2(from, to) as number,
+    // SPLICE_F_NONBLOCK (2): neither pipe may block us.
+    tee: (from, to, count) => Number((tee ??= lib.func('long tee(int from, int to, size_t count, unsigned int flags)'))(from, to, count, 2)),
     errno: () => koffi.errno(),
     stdio: () => (stdio ??= bindStdio(lib)),
     constants: process.platform === 'linux' ? LINUX : BSD,
