@@ -19,7 +19,9 @@
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
 //   has given to other jobs.
-// - When CMD ends, every token we took goes back, whatever CMD returned.
+// - When CMD ends, every token we took goes back, whatever CMD returned. If
+//   it died of a signal, the jobs it started may run on, orphaned: their
+//   tokens go back one by one as they end (orphans.ts).
 //
 // Without a usable jobserver above (outside make, `make -j` with no number),
 // CMD gets a jobserver of its own: --max slots, else one per CPU, and one line
@@ -29,7 +31,8 @@ import { JobClient, type Token } from '../client.js';
 import { reclaimImplicitSlot } from '../process-slots.js';
 import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
-import { exitLike, runChild } from './child.js';
+import { exitLike, runChild, type ChildExit } from './child.js';
+import { adoptOrphans, runningOrphans } from './orphans.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { describeCommand, reportReturns } from './words.js';
 
@@ -63,8 +66,10 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   for (const token of extra) pool.add(token.byte);
   const grower = growAndShrink(client, pool, extra, max, extra.length);
 
+  const adopting = adoptOrphans();
   const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   grower.stop();
+  if (adopting && killed(result)) await outliveOrphans(command, extra);
   const given = pool.tokens;
   const counts = pool.close();
   // Everything we took goes back, also what CMD lost: it was ours to return.
@@ -73,6 +78,30 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   client.close();
   reportReturns(counts, given, command);
   return exitLike(result);
+}
+
+/** CMD died of a signal, or is a shell saying its command did (128 + n): its jobs may live on. */
+function killed(result: ChildExit): boolean {
+  return result.signal !== null || (result.code !== null && result.code > 128);
+}
+
+/**
+ * The jobs CMD started run on without it: each still uses a slot, so each
+ * keeps one of our tokens (the first our own slot) until it ends. The
+ * sub-pool stays open meanwhile for those that speak the protocol.
+ */
+async function outliveOrphans(command: string[], extra: Token[]): Promise<void> {
+  let said = false;
+  for (;;) {
+    const running = runningOrphans().length;
+    while (extra.length > Math.max(0, running - 1)) extra.pop()!.release();
+    if (running === 0) return;
+    if (!said) {
+      said = true;
+      process.stderr.write(`jobslot run: ${describeCommand(command)} ended, and ${running} job${running === 1 ? '' : 's'} it started still run${running === 1 ? 's' : ''}: waiting for ${running === 1 ? 'it' : 'them'}, their slots still taken\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */

@@ -27,6 +27,10 @@ export interface Libc {
   pending(fd: number): number;
   /** tee(2) (Linux), non-blocking: copies up to `count` bytes waiting in pipe `from` into pipe `to`, consuming none. */
   tee(from: number, to: number, count: number): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) (Linux): orphaned descendants become our children, not init's. */
+  becomeSubreaper(): number;
+  /** waitpid(pid, NULL, WNOHANG): reaps that child if it has ended; its pid, 0, or -1. */
+  reap(pid: number): number;
   errno(): number;
   constants: typeof LINUX;
   /** C stdio and thread-specific data, for the worker-thread escrow (escrow.ts); loaded on first use. */
@@ -169,6 +173,8 @@ export function loadLibc(): Libc {
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const close = lib.func('int close(int fd)');
   const dup2 = lib.func('int dup2(int from, int to)');
+  let prctl: ((option: number, ...args: unknown[]) => unknown) | undefined;
+  let waitpid: ((pid: number, status: null, options: number) => unknown) | undefined;
   let tee: ((from: number, to: number, count: number, flags: number) => unknown) | undefined;
   let gettid: (() => number) | undefined;
   libc = {
@@ -196,6 +202,10 @@ export function loadLibc(): Libc {
     close: (fd) => close(fd) as number,
     dup2: (from, to) => dup2(from, to) as number,
     // SPLICE_F_NONBLOCK (2): neither pipe may block us.
+    // PR_SET_CHILD_SUBREAPER is 36; prctl is variadic.
+    becomeSubreaper: () => (prctl ??= lib.func('int prctl(int option, ...)'))(36, 'unsigned long', 1) as number,
+    // WNOHANG is 1.
+    reap: (pid) => (waitpid ??= lib.func('int waitpid(int pid, void *status, int options)'))(pid, null, 1) as number,
     tee: (from, to, count) => Number((tee ??= lib.func('long tee(int from, int to, size_t count, unsigned int flags)'))(from, to, count, 2)),
     errno: () => koffi.errno(),
     stdio: () => (stdio ??= bindStdio(lib)),
