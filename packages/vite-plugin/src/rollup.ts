@@ -95,7 +95,7 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
         "Remove it: @rollup/plugin-terser's workers follow the slots through its governed renderChunk hook.",
     );
   }
-  const opts = resolveOptions(options);
+  const opts = resolveOptions(options, 'rollup');
   let limiter: Limiter | undefined = options.limiter;
   // Created on first use: a plugin that is never used opens no jobserver.
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
