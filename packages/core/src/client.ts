@@ -135,6 +135,7 @@ export class JobClient {
       return;
     }
     this.backend = found.backend;
+    if (found.notice) this.warn(found.notice);
     if (found.pool) this.joinPool(found.pool);
     this._style = this.backend.style;
     this._connected = true;
