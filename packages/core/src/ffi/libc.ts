@@ -52,6 +52,11 @@ export interface Stdio {
   fclose(file: Pointer): number;
   /** fflush(NULL): writes out every stream's buffer, the escrows of all threads included. */
   flushAll(): number;
+  /** flockfile / funlockfile: the stream's own lock, which fflush(NULL) takes for each stream it flushes. */
+  lock(file: Pointer): void;
+  unlock(file: Pointer): void;
+  /** __fpending: bytes waiting in the stream's buffer. */
+  pending(file: Pointer): number;
   /** pthread_key_create with fclose as the destructor: run on the file when the thread ends. */
   createFcloseKey(): number;
   deleteKey(key: number): number;
@@ -127,6 +132,9 @@ function bindStdio(lib: KoffiLib): Stdio {
   const fpurge = lib.func('void __fpurge(void *file)');
   const fclose = lib.func('int fclose(void *file)');
   const fflush = lib.func('int fflush(void *file)');
+  const flockfile = lib.func('void flockfile(void *file)');
+  const funlockfile = lib.func('void funlockfile(void *file)');
+  const fpending = lib.func('size_t __fpending(void *file)');
   const dlsym = lib.func('void *dlsym(void *handle, const char *name)');
   const keyCreate = lib.func('int pthread_key_create(_Out_ uint32_t *key, void *destructor)');
   const keyDelete = lib.func('int pthread_key_delete(uint32_t key)');
@@ -143,6 +151,9 @@ function bindStdio(lib: KoffiLib): Stdio {
     purge: (file) => void fpurge(file),
     fclose: (file) => fclose(file) as number,
     flushAll: () => fflush(null) as number,
+    lock: (file) => void flockfile(file),
+    unlock: (file) => void funlockfile(file),
+    pending: (file) => Number(fpending(file)),
     createFcloseKey: () => {
       const key = [0];
       if ((keyCreate(key, fcloseAddress) as number) !== 0) throw new Error('pthread_key_create failed');
