@@ -4,6 +4,8 @@
 // process-wide: the client (client.ts) takes what this finds and owns the
 // process's share of it (the implicit slot, exit handlers, the trace).
 import type { Backend } from './backend.js';
+import { daemonSocketFor } from './daemon-endpoint.js';
+import { linkToDaemon } from './daemon-link.js';
 import { JobserverError } from './errors.js';
 import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from './makeflags.js';
 import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, sharesImplicitSlot, type PoolHint } from './pool.js';
@@ -111,11 +113,17 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
       const pool = openBackend({ kind: 'fifo', path: hint.path }, waitMode);
       backend.close();
       backend = pool;
+      viaHint = true;
       isOurPool = true;
       notice = `the jobserver ${variable} names (${flags.rawAuth}) is not the pool ${POOL_VARIABLE} names (${hint.path}, served by the jobslot run above, pid ${hint.pid}), and no make, cargo or ninja runs between: using that pool`;
     } catch {
       // keep the one MAKEFLAGS named
     }
+  }
+  // `jobslot serve`'s fifo: tell the daemon what we take, so it gets it back however we end.
+  if (flags.auth.kind === 'fifo' && !viaHint) {
+    const socket = daemonSocketFor(flags.auth.path);
+    if (socket) backend = linkToDaemon(backend, socket);
   }
   return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined, notice };
 }
