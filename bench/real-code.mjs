@@ -239,7 +239,8 @@ for (const { machine, rows } of results) {
       const cpu = r.cpuS / base.cpuS;
       const rss = r.rssMb / base.rssMb;
       console.log(`  ${r.variant.label} / plain: wall ×${fmt(wall)}, CPU ×${fmt(cpu)}, RSS ×${fmt(rss)}, runnable p95 ${base.p95} → ${r.p95}`);
-      // The issue's targets (#13), each with its figure.
+      // The targets, each with its figure: runnable threads within -jN + 1, and no slower or
+      // heavier than the plain build (on 16 cores, faster and lighter: what jobslot is for).
       const targets = [
         [`runnable p95 ${r.p95} ≤ N + 1 = ${JOBS + 1}`, r.p95 <= JOBS + 1],
         ...(sixteen

@@ -22,7 +22,7 @@ const VITEST = join(ROOT, 'test/node_modules/.bin/vitest');
 const { available, skipped } = makeBins();
 const make43 = available.find((m) => m.version.startsWith('4.3')) ?? available[0]!;
 const make44 = available.find((m) => m.version.startsWith('4.4'));
-/** Per project; the issue's scratch suite: 24 files of 0.4 s in two projects. */
+/** Per project: 24 files of 0.4 s in two projects, as a suite split into unit and integration tests is. */
 const FILES = 12;
 const PROJECTS = ['unit', 'integration'];
 /** Seconds a vitest run may take before `timeout` stops it; the test's own limit is above it. */

@@ -98,11 +98,15 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     },
 
     configureServer(server) {
-      // vitest's root server: its own configureServer (enforce: 'pre', awaited before this one)
-      // has set up every project and called their configureVitest hooks by now.
       if (!vitestRoot || !opts.workerPools) return;
-      const message = unsizedRunMessage(getLimiter());
-      if (message) server.config.logger.warnOnce(message);
+      // vitest sets up its projects and calls their configureVitest hooks in its own
+      // configureServer: before ours in vitest 4.1, after ours in 4.0 (order: 'post'). vite calls
+      // the function a configureServer hook returns once every such hook has run, so the check
+      // waits for that.
+      return () => {
+        const message = unsizedRunMessage(getLimiter());
+        if (message) server.config.logger.warnOnce(message);
+      };
     },
 
     options: outsideViteCheck(() => inVite, getLimiter),
