@@ -6,6 +6,7 @@ import type { Plugin, ResolvedConfig } from 'vite';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
+import { viteApply } from './misplaced.js';
 import { poolConfig } from './pools.js';
 import { Sessions } from './sessions.js';
 import { isVitestRootServer, isVitestServer, sizeInlineProjects, sizeVitestWorkers, unsizedRunMessage, type VitestLike, type VitestSizer } from './vitest.js';
@@ -49,6 +50,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
 
   const plugin: Plugin = {
     name: NAME,
+    // vite's filter; webpack's entry point, where it says what to use there (misplaced.ts).
+    apply: viteApply,
 
     config(user) {
       const l = getLimiter();

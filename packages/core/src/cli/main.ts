@@ -60,6 +60,11 @@ const program = new Command('jobslot')
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
       const [word] = command;
+      // `jobslot help` and `jobslot help run`, as git and npm take them.
+      if (word === 'help') {
+        const topic = program.commands.find((c) => c.name() === command[1]);
+        if (command.length === 1 || topic) (topic ?? program).help();
+      }
       const near = SUBCOMMANDS.find((c) => c.startsWith(word!.slice(0, 2)));
       program.error(`jobslot: unknown command '${word}'${near ? ` (did you mean 'jobslot ${near}'?)` : ''}; to run a command under a new jobserver: jobslot -j N -- ${command.join(' ')} ${HINT}`);
     }

@@ -19,7 +19,9 @@
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
 //   has given to other jobs.
-// - When CMD ends, every token we took goes back, whatever CMD returned.
+// - When CMD ends, every token we took goes back, whatever CMD returned. If
+//   it died of a signal, the jobs it started may run on, orphaned: their
+//   tokens go back one by one as they end (orphans.ts).
 //
 // Without a usable jobserver above (outside make, `make -j` with no number),
 // CMD gets a jobserver of its own: --max slots, else one per CPU, and one line
@@ -30,9 +32,10 @@ import { reclaimImplicitSlot } from '../client/implicit-slot.js';
 import type { Jobserver } from '../posix/server.js';
 import { threadEnv } from '../threads.js';
 import { trace } from '../trace.js';
-import { exitLike, runChild } from './child.js';
+import { exitLike, runChild, type ChildExit } from './child.js';
 import { demandProbe } from './demand.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
+import { adoptOrphans, runningOrphans } from './orphans.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { describeCommand, reportReturns } from './words.js';
@@ -84,8 +87,11 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   const traced = tracePool(pool, { held: () => 1 + extra.length });
   const grower = growAndShrink(client, pool, extra, bounds);
 
+  const adopting = adoptOrphans();
   const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   grower.stop();
+  // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
+  if (adopting && killed(result)) await outliveOrphans(command, extra);
   traced.stop();
   const given = pool.tokens;
   const counts = pool.close();
@@ -96,6 +102,30 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
   client.close();
   reportReturns(counts, given, command);
   return exitLike(result);
+}
+
+/** CMD died of a signal, or is a shell saying its command did (128 + n): its jobs may live on. */
+function killed(result: ChildExit): boolean {
+  return result.signal !== null || (result.code !== null && result.code > 128);
+}
+
+/**
+ * The jobs CMD started run on without it: each still uses a slot, so each
+ * keeps one of our tokens (the first our own slot) until it ends. The
+ * sub-pool stays open meanwhile for those that speak the protocol.
+ */
+async function outliveOrphans(command: string[], extra: Token[]): Promise<void> {
+  let said = false;
+  for (;;) {
+    const running = runningOrphans().length;
+    while (extra.length > Math.max(0, running - 1)) extra.pop()!.release();
+    if (running === 0) return;
+    if (!said) {
+      said = true;
+      process.stderr.write(`jobslot run: ${describeCommand(command)} ended, and ${running} job${running === 1 ? '' : 's'} it started still run${running === 1 ? 's' : ''}: waiting for ${running === 1 ? 'it' : 'them'}, their slots still taken\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */

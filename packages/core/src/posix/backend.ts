@@ -110,14 +110,15 @@ export class PosixBackend implements Backend {
 
   take(): TakeResult {
     if (this.closed) return 'eof';
-    const { EINTR, EAGAIN } = this.libc.constants;
     if (!this.readIsPrivate && !this.readable(0)) return 'empty';
+    return this.escrow ? this.escrow.taking(() => this.readOne()) : this.readOne();
+  }
+
+  private readOne(): TakeResult {
+    const { EINTR, EAGAIN } = this.libc.constants;
     for (;;) {
       const n = this.libc.read(this.readFd, this.buf, 1);
-      if (n === 1) {
-        this.escrow?.add(this.buf[0]!);
-        return this.buf[0]!;
-      }
+      if (n === 1) return this.buf[0]!;
       if (n === 0) return 'eof';
       const errno = this.libc.errno();
       if (errno === EINTR) continue;
@@ -128,9 +129,12 @@ export class PosixBackend implements Backend {
 
   give(byte: number): void {
     this.ensureWriteFd();
-    // Drop the escrowed copy first: if the thread ends between the two, a
-    // token is lost rather than one made up.
-    this.escrow?.remove(byte);
+    // In a worker, the escrowed copy goes first, under the escrow's lock (escrow.ts).
+    if (this.escrow) this.escrow.giving(byte, () => this.writeOne(byte));
+    else this.writeOne(byte);
+  }
+
+  private writeOne(byte: number): void {
     const { EINTR, EAGAIN } = this.libc.constants;
     this.out[0] = byte;
     for (let attempt = 0; ; attempt++) {

@@ -3,9 +3,11 @@
 // flush; death by a signal runs no exit()). Registered with core's exit hooks
 // (exit.ts), which run it last, after every releaser.
 import { fs } from '../builtins.js';
-import { beforeSignalDeath } from '../exit.js';
+import { beforeSignalDeath, watchPendingSignals } from '../exit.js';
 import type { Libc } from '../ffi/libc.js';
 import { processRecord } from '../state.js';
+import { pendingSignalPeek } from './pending-signal.js';
+import { listenForWakeSignal } from './wake.js';
 
 const { constants: fsc, fstatSync, openSync, readdirSync } = fs;
 
@@ -30,6 +32,8 @@ export function onSignalDeath(libc: Libc, readFd: number): void {
   const { dev, ino } = fstatSync(readFd);
   readers.add(`${dev}:${ino}`);
   if (!first) return;
+  const peek = pendingSignalPeek(libc, listenForWakeSignal);
+  if (peek) watchPendingSignals(peek);
   beforeSignalDeath(() => {
     const { F_GETFL, O_ACCMODE, O_RDONLY } = libc.constants;
     const nothing = openSync('/dev/null', fsc.O_RDONLY);
