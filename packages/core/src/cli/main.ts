@@ -1,6 +1,6 @@
 // The `jobslot` command.
-//   jobslot -j N [--style pipe|fifo] -- CMD ...   run CMD under a new jobserver
-//   jobslot run [--max M] -- CMD ...              run CMD on a sub-pool of the jobserver above
+//   jobslot -j N [--style S] -- CMD ...           run CMD under a new jobserver
+//   jobslot run [--max M] [--style S] -- CMD ...  run CMD on a sub-pool of the jobserver above
 //   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from './report.js';
 import { runUnder } from './run.js';
 import { serve } from './serve.js';
+import type { StyleChoice } from './style.js';
 
 // So traces, ps and the report's timeline name us.
 process.title = 'jobslot';
@@ -21,6 +22,15 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const SUBCOMMANDS = ['run', 'report'];
 const HINT = '(see `jobslot --help`)';
 
+function styleOption(): Option {
+  return new Option(
+    '--style <style>',
+    'how MAKEFLAGS names the jobserver: pipe (R,W descriptors: every make, gcc and cargo; not ninja), fifo (a path: make 4.4+, ninja 1.13, cargo; not make 4.3 or gcc 12), or auto: fifo for ninja, pipe for make, else as the jobserver above (pipe without one)',
+  )
+    .choices(['auto', 'pipe', 'fifo'])
+    .default('auto');
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
@@ -33,9 +43,9 @@ const program = new Command('jobslot')
   .enablePositionalOptions()
   .passThroughOptions()
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs (inside one already: join it, at most N slots)', positiveInt)
-  .addOption(new Option('--style <style>', 'how MAKEFLAGS names the jobserver: pipe (R,W descriptors, read by every make, gcc and cargo) or fifo (a path, make 4.4+ only)').choices(['pipe', 'fifo']).default('pipe'))
+  .addOption(styleOption())
   .argument('[command...]', 'the command to run, after --')
-  .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
+  .action(async (command: string[], options: { jobs?: number; style: StyleChoice }) => {
     // A wrong command line gets one line saying what is wrong and where to look, not the whole help.
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
@@ -57,8 +67,9 @@ program
   )
   .passThroughOptions()
   .option('--max <m>', 'the most slots CMD and everything beneath it use at once, its own included (default: make\'s -jN, else the CPU count)', positiveInt)
+  .addOption(styleOption())
   .argument('<command...>', 'the command to run, after --')
-  .action(async (command: string[], options: { max?: number }) => {
+  .action(async (command: string[], options: { max?: number; style: StyleChoice }) => {
     await runUnder(command, options);
   });
 

@@ -7,8 +7,10 @@
 //   gcc -flto=jobserver, ninja, jobslot's own clients) takes them from there,
 //   so nothing beneath goes over the outer limit.
 // - The sub-pool is handed down as make 4.3 does (`--jobserver-auth=R,W`),
-//   which every client reads, and by path in JOBSLOT_POOL for jobslot clients
-//   whose descriptors node closed (npm run). See server.ts and pool.ts.
+//   or by path as make 4.4 does (`--jobserver-auth=fifo:PATH`) to ninja 1.13
+//   and beneath a fifo-style jobserver: style.ts chooses. JOBSLOT_POOL names
+//   the path too, for jobslot clients whose descriptors node closed (npm
+//   run). See server.ts and pool.ts.
 // - It starts with the tokens free now (up to --max), grows while CMD's
 //   clients empty it, and gives tokens that sit unused back to the outer pool,
 //   but never those it started with.
@@ -31,6 +33,7 @@ import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';
 import { serveCommand, startJobserver } from './serving.js';
+import { chooseStyle, type StyleChoice } from './style.js';
 import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
@@ -42,7 +45,13 @@ const STARTUP_MS = 1000;
 /** After giving back a token nobody took, wait this long (doubling, up to 16x) before growing again. */
 const BACKOFF_MS = 200;
 
-export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
+export interface RunOptions {
+  max?: number;
+  /** How the sub-pool is named in MAKEFLAGS; 'auto' (the default) looks at the command and the jobserver above (style.ts). */
+  style?: StyleChoice;
+}
+
+export async function runUnder(command: string[], options: RunOptions): Promise<never> {
   const warnings: string[] = [];
   const client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
   if (!client.connected) return runAlone(command, options, client, warnings);
@@ -59,7 +68,8 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
     extra.push(token);
   }
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
-  const pool = startJobserver({ jobs: max, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
+  const style = chooseStyle(options.style ?? 'auto', command, client.style);
+  const pool = startJobserver({ jobs: max, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS });
   for (const token of extra) pool.add(token.byte);
   const grower = growAndShrink(client, pool, extra, max, extra.length);
 
@@ -87,12 +97,12 @@ async function ownSlot(client: JobClient): Promise<{ release(): void }> {
 }
 
 /** No jobserver above: serve one of our own, as `jobslot -j` would. */
-async function runAlone(command: string[], options: { max?: number }, client: JobClient, warnings: string[]): Promise<never> {
+async function runAlone(command: string[], options: RunOptions, client: JobClient, warnings: string[]): Promise<never> {
   // Under make without a usable jobserver (make -j1, a recipe without '+'),
   // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
   const jobs = client.fallbackSlots === 1 && client.errorKind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
   const why = warnings[0] ?? client.reason ?? 'no jobserver';
-  const pool = startJobserver({ jobs, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS }, why);
+  const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
   process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
   return serveCommand(command, pool, commandEnv(pool, jobs));

@@ -1,4 +1,5 @@
-// `jobslot -j N [--style pipe|fifo] -- CMD ...`: run CMD under a new jobserver.
+// `jobslot -j N [--style auto|pipe|fifo] -- CMD ...`: run CMD under a new
+// jobserver (the style: see style.ts).
 //
 // Inside a jobserver already (make -j above us), a second one would let CMD
 // run N jobs on top of make's limit. make says "-jN forced in submake:
@@ -10,9 +11,10 @@ import { trace } from '../trace.js';
 import { createSemaphoreJobserver } from '../windows-server.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';
+import { chooseStyle, type StyleChoice } from './style.js';
 import { describeCommand } from './words.js';
 
-export async function serve(command: string[], options: { jobs: number; style: 'fifo' | 'pipe' }): Promise<never> {
+export async function serve(command: string[], options: { jobs: number; style: StyleChoice }): Promise<never> {
   if (options.jobs > MAX_JOBS) {
     process.stderr.write(`jobslot: -j${options.jobs} is more than a jobserver can hold (at most ${MAX_JOBS}, a pipe's worth of tokens)\n`);
     process.exit(2);
@@ -27,9 +29,9 @@ export async function serve(command: string[], options: { jobs: number; style: '
     process.stderr.write(
       `jobslot: -j${options.jobs} inside a jobserver${outerJobs ? ` (-j${outerJobs})` : ''}: joining it, at most ${options.jobs} slots for ${describeCommand(command)} (as 'jobslot run --max ${options.jobs}')\n`,
     );
-    return runUnder(command, { max: options.jobs });
+    return runUnder(command, { max: options.jobs, style: options.style });
   }
-  const server = startJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
+  const server = startJobserver({ jobs: options.jobs, style: chooseStyle(options.style, command, undefined), baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
   return serveCommand(command, server, server.env(process.env));
 }
