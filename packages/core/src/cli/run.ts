@@ -16,7 +16,8 @@
 //   but never those it started with.
 // - Native pools read their size once, at start: the variables of
 //   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
-//   V8's --v8-pool-size are set to the slots held when CMD starts. Those
+//   V8's --v8-pool-size are set to the slots held when CMD starts, and so
+//   are task runners' (task-runners.ts: turbo, Nx, pnpm -r, moon, ...). Those
 //   threads take no token from the sub-pool (Go and rayon know nothing of
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
@@ -34,6 +35,7 @@ import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
+import { taskRunnerEnv } from './task-runners.js';
 import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
@@ -108,9 +110,9 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
   return serveCommand(command, pool, commandEnv(pool, jobs));
 }
 
-/** CMD's environment: the sub-pool in MAKEFLAGS, and native pools sized to `slots`. */
+/** CMD's environment: the sub-pool in MAKEFLAGS, native pools and task runners sized to `slots`. */
 function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...pool.env(process.env), ...threadEnv(slots) };
+  const env: NodeJS.ProcessEnv = { ...pool.env(process.env), ...threadEnv(slots), ...taskRunnerEnv(slots) };
   // V8's own helper threads (GC, compilation) in every node process CMD
   // starts: sized to the slots too, unless the user chose a size.
   if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {

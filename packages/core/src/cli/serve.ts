@@ -12,6 +12,7 @@ import { createSemaphoreJobserver } from '../windows-server.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
+import { taskRunnerEnv } from './task-runners.js';
 import { describeCommand } from './words.js';
 
 export async function serve(command: string[], options: { jobs: number; style: StyleChoice }): Promise<never> {
@@ -33,7 +34,8 @@ export async function serve(command: string[], options: { jobs: number; style: S
   }
   const server = startJobserver({ jobs: options.jobs, style: chooseStyle(options.style, command, undefined), baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, server.env(process.env));
+  // A task runner beneath (`jobslot -j N -- turbo run build`) runs at most N tasks.
+  return serveCommand(command, server, { ...server.env(process.env), ...taskRunnerEnv(server.jobs) });
 }
 
 function serveSemaphore(command: string[], jobs: number): Promise<never> {
