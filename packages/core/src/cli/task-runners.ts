@@ -6,14 +6,17 @@
 // Each runner reads its own variable once, at start (checked against the
 // real tool where it installs here, see test/task-runners.test.ts):
 // - TURBO_CONCURRENCY: turbo 2 (measured, 2.11).
-// - NX_PARALLEL: Nx (measured, 21), and Lerna 6+, whose `lerna run` is Nx's task
-//   runner, when `--concurrency` is not given (reasoned from its docs).
+// - NX_PARALLEL: Nx (measured, 21.6: 1 and 2 ran 1 and 2 tasks at once, its
+//   default 3). Lerna 6+ hands `lerna run` to Nx's task runner with Nx's
+//   default of 3 when `--concurrency` is not given: reasoned from Lerna's docs,
+//   not run here (lerna reads no variable of its own).
 // - pnpm_config_workspace_concurrency: pnpm -r (measured, 12.4: it reads
 //   pnpm_config_*, not npm_config_*; npm warns about an unknown
 //   npm_config_workspace_concurrency in every `npm run`, so that one is not set).
-// - MOON_CONCURRENCY: moon (measured where its binary installs).
-// - RUSH_PARALLELISM: rush (reasoned: its docs name it for --parallelism; rush
-//   needs its own install of pnpm and a rush.json, not tested here).
+// - MOON_CONCURRENCY: moon (measured, 2.5.5 from npm's @moonrepo/cli).
+// - RUSH_PARALLELISM: rush (reasoned from its docs, where it stands for
+//   --parallelism; rush installs its own package manager and wants a
+//   rush.json: not run here).
 // - WIREIT_PARALLEL: wireit (measured, 0.14).
 // A smaller value the user set is kept: it is their choice, and within the slots.
 export const TASK_RUNNER_VARIABLES = ['TURBO_CONCURRENCY', 'NX_PARALLEL', 'pnpm_config_workspace_concurrency', 'MOON_CONCURRENCY', 'RUSH_PARALLELISM', 'WIREIT_PARALLEL'] as const;
