@@ -42,15 +42,10 @@ const seconds = Number(arg('seconds', '30'));
 const ms = Number(arg('ms', '300'));
 const runs = Number(arg('runs', '1'));
 const make = arg('make', 'make');
-const which = (bin, fallbacks = []) => {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return fallbacks.find((f) => existsSync(f));
-  }
-};
-const cargo = which('cargo', [join(homedir(), '.cargo/bin/cargo')]);
-const gcc = which('gcc');
+const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim() || undefined;
+const cargoHome = join(homedir(), '.cargo/bin/cargo');
+const cargo = onPath('cargo') ?? (existsSync(cargoHome) ? cargoHome : undefined);
+const gcc = onPath('gcc');
 const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 function setup(deadline) {

@@ -2,13 +2,12 @@
 // style only) beneath `jobslot run` and `jobslot -j`, and the style policy
 // that serves it (packages/core/src/cli/style.ts). Concurrency is counted from
 // the edges' own start/end log.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir } from './support/index.js';
+import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir, which } from './support/index.js';
 
 const { available, skipped } = makeBins();
 for (const why of skipped) it.skip(`fifo-style make: ${why}`, () => {});
@@ -87,13 +86,6 @@ describe.skipIf(!NINJA)('ninja 1.13 beneath jobslot', () => {
 });
 
 const cargo = which('cargo', [join(homedir(), '.cargo/bin/cargo')]);
-function which(bin: string, fallbacks: string[] = []): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return fallbacks.find((f) => existsSync(f));
-  }
-}
 
 describe('the style beneath jobslot run follows the jobserver above for other commands', () => {
   const make44 = available.find((m) => m.style === 'fifo');
