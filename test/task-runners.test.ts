@@ -80,6 +80,16 @@ describe.skipIf(!existsSync(TURBO))('turbo beneath jobslot', () => {
     }, 120_000);
   });
 
+  it('jobslot -j 2 -- turbo run spin (no make at all): at most 2 tasks at once', async () => {
+    const { dir, log, env } = await monorepo();
+    const result = await run('node', [CLI, '-j', '2', '--', 'sh', '-c', turboRun('spin')], { cwd: dir, env: cleanEnv(env), timeoutMs: 120_000 });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stderr).not.toMatch(/not returned|more job tokens/);
+    const { peak: most, jobs } = peak(log);
+    expect(jobs).toBe(TASKS);
+    expect(most).toBeLessThanOrEqual(2);
+  }, 120_000);
+
   it('jobslot -j 2 -- turbo run work (no make at all): every task\'s tools within 2', async () => {
     const { dir, log, env } = await monorepo();
     const result = await run('node', [CLI, '-j', '2', '--', 'sh', '-c', turboRun('work')], { cwd: dir, env: cleanEnv(env), timeoutMs: 120_000 });
