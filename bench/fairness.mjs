@@ -19,7 +19,7 @@
 // waits for a token). Fair is 1/4 each; the goal: no side below half of that,
 // no wait longer than the longest job.
 //
-//   node bench/fairness.mjs [--jobs 6] [--units 8] [--ms 300] [--seconds 30] [--make PATH] [--runs 1]
+//   node bench/fairness.mjs [--jobs 6] [--units 8] [--ms 300] [--seconds 30] [--make PATH] [--runs 1] [--only jobslot,make,cargo,gcc]
 // Run small on a shared machine; its figures say how loaded the machine was.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ const seconds = Number(arg('seconds', '30'));
 const ms = Number(arg('ms', '300'));
 const runs = Number(arg('runs', '1'));
 const make = arg('make', 'make');
+/** --only jobslot,make: a subset of the sides. */
+const only = arg('only', 'jobslot,make,cargo,gcc').split(',');
 const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim() || undefined;
 const cargoHome = join(homedir(), '.cargo/bin/cargo');
 const cargo = onPath('cargo') ?? (existsSync(cargoHome) ? cargoHome : undefined);
@@ -63,7 +65,7 @@ function setup(deadline) {
     join(dir, 'make-side.mk'),
     `all: ${names.join(' ')}\n${names.join(' ')}:\n\t@${before} || exit 0; echo start $@ $$(date +%s.%N) >> ${q(logs.make)}; sleep ${ms / 1000}; echo end $@ $$(date +%s.%N) >> ${q(logs.make)}\n`,
   );
-  if (cargo) {
+  if (cargo && only.includes('cargo')) {
     const ws = join(dir, 'ws');
     const crates = Array.from({ length: 16 }, (_, i) => `c${i}`);
     mkdirSync(ws);
@@ -98,7 +100,7 @@ fn main() {
       `cargo:\n\t+@cd ${q(ws)} && i=0; while ${before}; do i=$$((i+1)); SIDE_LOG=${q(logs.cargo)} RUSTC_WRAPPER=${q(join(HERE, 'fairness/log-job.sh'))} CARGO_TARGET_DIR=${q(join(dir, 'target'))}$$i PATH=${q(dirname(cargo))}:$$PATH cargo build --offline -q || exit 1; done`,
     );
   }
-  if (gcc) {
+  if (gcc && only.includes('gcc')) {
     const objects = join(dir, 'lto');
     spawnSync('node', [join(PEERS, 'gen.mjs'), 'lto', objects]);
     spawnSync('sh', ['-c', `cd ${q(objects)} && for f in *.c; do gcc -O2 -flto -c "$f" || exit 1; done`]);
