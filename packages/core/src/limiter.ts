@@ -9,7 +9,6 @@ import { runInSlot, SlotHold } from './hold.js';
 import { releaseOnce } from './once.js';
 import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
 import { createSubPool } from './sub-pool.js';
-import { TokenTurns } from './token-turns.js';
 import { trace } from './trace.js';
 import type { Hold, HoldOptions, Limiter, LimiterOptions, Reservation, Slot, SubPool, SubPoolOptions, Token } from './types.js';
 
@@ -30,10 +29,6 @@ class SlotLimiter implements Limiter {
   private readonly label: string | undefined;
   private readonly waker = () => this.pump();
   private closed = false;
-  /** Fairness with make's own jobs: tokens take turns (token-turns.ts). */
-  private readonly turns = new TokenTurns();
-  /** Set while a token just given back is left for others to take (token-turns.ts). */
-  private yieldTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
     readonly client: JobClient,
@@ -82,19 +77,14 @@ class SlotLimiter implements Limiter {
       this.processHeld++;
       return true;
     }
-    if (this.mayTakeTokens && !this.yielding) {
+    if (this.mayTakeTokens) {
       const token = this.client.tryAcquire();
       if (token) {
         this.tokens.push(token);
-        this.turns.took(token);
         return true;
       }
     }
     return false;
-  }
-
-  private get yielding(): boolean {
-    return this.yieldTimer !== undefined;
   }
 
   private note(ev: 'slot-start' | 'slot-end'): void {
@@ -109,34 +99,8 @@ class SlotLimiter implements Limiter {
   private endOne(): void {
     this.running--;
     this.note('slot-end');
-    if (this.giveTurn()) return;
     this.pump();
     this.shrink();
-  }
-
-  /**
-   * Jobs are queued and a token has been ours RECONTEST_MS: it goes back to
-   * the jobserver, and the queue takes none until the event loop has turned
-   * once (token-turns.ts).
-   */
-  private giveTurn(): boolean {
-    if (this.queue.length === 0 || this.closed || this.yieldTimer) return false;
-    const token = this.turns.due(this.tokens);
-    if (!token) return false;
-    // Our own wait would be woken by our own write: stop it first.
-    this.tokenWait?.abort();
-    this.tokenWait = undefined;
-    this.tokens.splice(this.tokens.indexOf(token), 1);
-    this.turns.gave(token);
-    token.release();
-    this.yieldTimer = setImmediate(() => {
-      this.yieldTimer = undefined;
-      this.pump();
-      this.shrink();
-    });
-    // Other queued jobs may still start on slots held and free.
-    this.pump();
-    return true;
   }
 
   /** Gives back what no running or queued task needs: tokens first, they are other people's CPU. */
@@ -144,10 +108,7 @@ class SlotLimiter implements Limiter {
     if (this.queue.length > 0 && !this.closed) return;
     while (this.heldSlots > this.running) {
       const token = this.tokens.pop();
-      if (token) {
-        this.turns.gave(token);
-        token.release();
-      }
+      if (token) token.release();
       else {
         this.processHeld--;
         giveProcessSlot();
@@ -165,7 +126,7 @@ class SlotLimiter implements Limiter {
       this.startOne();
       next.start();
     }
-    if (this.queue.length > 0 && this.mayTakeTokens && this.heldSlots < this.max && !this.tokenWait && !this.closed && !this.yielding) {
+    if (this.queue.length > 0 && this.mayTakeTokens && this.heldSlots < this.max && !this.tokenWait && !this.closed) {
       const wait = new AbortController();
       this.tokenWait = wait;
       this.client.acquire({ signal: wait.signal }).then(
@@ -173,7 +134,6 @@ class SlotLimiter implements Limiter {
           if (this.tokenWait === wait) this.tokenWait = undefined;
           if (token) {
             this.tokens.push(token);
-            this.turns.took(token);
             this.pump();
             this.shrink();
           } else if (this.client.connected) {
@@ -266,12 +226,7 @@ class SlotLimiter implements Limiter {
     for (const entry of this.queue.splice(0)) entry.fail(new Error('limiter closed'));
     this.tokenWait?.abort();
     this.tokenWait = undefined;
-    if (this.yieldTimer) clearImmediate(this.yieldTimer);
-    this.yieldTimer = undefined;
-    for (const token of this.tokens.splice(0)) {
-      this.turns.gave(token);
-      token.release();
-    }
+    for (const token of this.tokens.splice(0)) token.release();
     for (; this.processHeld > 0; this.processHeld--) giveProcessSlot();
   }
 }
