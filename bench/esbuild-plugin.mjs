@@ -24,8 +24,9 @@
 // count, as Go does); resident memory. Plus wall time (median of --runs after a
 // warm-up), and for jobslot runs the trace's peak slots and unreturned tokens.
 //
-// Targets (from the issue): with jobslot, runnable esbuild threads at p95 <= N,
-// wall time within 10% of the run without it. The machine is shared: wall-time
+// Targets: with jobslot, runnable esbuild threads at p95 <= N (Go's threads
+// kept to the slots held), wall time within 10% of the run without it (jobslot
+// must not cost a build its speed). The machine is shared: wall-time
 // ratios are noisy. Build the packages first (npx turbo run build).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

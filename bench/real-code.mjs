@@ -28,26 +28,16 @@
 //   node bench/real-code.mjs [--runs 3] [--jobs 2] [--machines here,16] [--variants plain,readme,wrapped] [--from FILE]
 //
 // Needs `make build` (the packages' dist and bench/real's dependencies).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
-import { startThreadSampler } from './lib/threads.mjs';
+import { spawnSampled } from './lib/threads.mjs';
 import { table } from './lib/table.mjs';
+import { APPS, AS_ON_16, BIN, hashTree, REAL, requireBuilt, sh } from './lib/real-apps.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REAL = join(ROOT, 'bench/real');
-const BIN = join(REAL, 'node_modules/.bin');
-for (const need of [join(ROOT, 'packages/webpack-plugin/dist/index.cjs'), join(BIN, 'vite')]) {
-  if (!existsSync(need)) {
-    console.error(`${need} missing: run \`make build\` first`);
-    process.exit(1);
-  }
-}
+requireBuilt();
 
 const { values: args } = parseArgs({
   options: {
@@ -61,16 +51,6 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const JOBS = Number(args.jobs);
 
-// In make's order: the two longest first, so the run does not end on one of them alone.
-const APPS = [
-  { name: 'dates-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
-  { name: 'rxjs-webpack', tool: 'webpack', cmd: `${BIN}/webpack --config webpack.config.cjs` },
-  { name: 'mui-vite', tool: 'vite', cmd: `${BIN}/vite build` },
-  { name: 'three-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
-  { name: 'd3-vite', tool: 'vite', cmd: `${BIN}/vite build` },
-  { name: 'utils-esbuild', tool: 'esbuild', cmd: 'node build.mjs' },
-];
-
 const VARIANTS = {
   plain: { label: 'plain', env: { JOBSLOT_OFF: '1' }, wrap: () => false },
   readme: { label: 'jobslot, as the READMEs', env: {}, wrap: (app) => app.tool === 'vite' || app.tool === 'webpack' },
@@ -80,11 +60,9 @@ const MACHINES = {
   here: { label: `this machine (${availableParallelism()} CPUs)`, env: {} },
   16: {
     label: 'as on 16 CPUs',
-    env: { NODE_OPTIONS: `--require ${join(ROOT, 'test/support/cpus16.cjs')}`, FAKE_CORES: '16', GOMAXPROCS: '16', ROLLDOWN_WORKER_THREADS: '24', RAYON_NUM_THREADS: '16' },
+    env: AS_ON_16,
   },
 };
-
-const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function makefile(variant, out, log) {
   const lines = [`all: ${APPS.map((a) => a.name).join(' ')}`, `.PHONY: all ${APPS.map((a) => a.name).join(' ')}`];
@@ -103,19 +81,6 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-/** sha256 over every file under `dir`, by relative path. */
-function hashTree(dir) {
-  const h = createHash('sha256');
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(`${relative(dir, p)}\0`).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
 
 /** When work was queued: a recipe not yet started (its log), or a jobslot task waiting for a slot (the trace). */
 function queuedAt(log, events) {
@@ -154,18 +119,8 @@ async function runOnce(variant, machine, reference) {
   mkdirSync(out);
   writeFileSync(log, '');
   writeFileSync(join(dir, 'Makefile'), makefile(variant, out, log));
-  const started = Date.now();
-  const child = spawn('make', ['-s', `-j${JOBS}`], {
-    cwd: dir,
-    env: cleanEnv({ ...machine.env, ...variant.env, JOBSLOT_TRACE: trace }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const sampler = startThreadSampler(child.pid, { intervalMs: 20, cores: JOBS });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  const wallS = (Date.now() - started) / 1000;
+  const { done, sampler } = spawnSampled('make', ['-s', `-j${JOBS}`], { cwd: dir, env: cleanEnv({ ...machine.env, ...variant.env, JOBSLOT_TRACE: trace }) }, { cores: JOBS });
+  const { code, output, wallS } = await done;
   const events = existsSync(trace) ? readTrace(trace) : [];
   const s = sampler.stop(queuedAt(log, events));
   if (code !== 0) throw new Error(`make failed (${code}) in ${dir}:\n${output}`);
@@ -284,7 +239,8 @@ for (const { machine, rows } of results) {
       const cpu = r.cpuS / base.cpuS;
       const rss = r.rssMb / base.rssMb;
       console.log(`  ${r.variant.label} / plain: wall ×${fmt(wall)}, CPU ×${fmt(cpu)}, RSS ×${fmt(rss)}, runnable p95 ${base.p95} → ${r.p95}`);
-      // The issue's targets (#13), each with its figure.
+      // The targets, each with its figure: runnable threads within -jN + 1, and no slower or
+      // heavier than the plain build (on 16 cores, faster and lighter: what jobslot is for).
       const targets = [
         [`runnable p95 ${r.p95} ≤ N + 1 = ${JOBS + 1}`, r.p95 <= JOBS + 1],
         ...(sixteen

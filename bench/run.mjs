@@ -17,6 +17,7 @@ const benches = [
   ['speculative.mjs', quick ? ['--runs', '1'] : []],
   ['real-code.mjs', quick ? ['--runs', '1'] : []],
   ['fairness.mjs', quick ? ['--seconds', '15'] : ['--runs', '3']],
+  ['serve-fleet.mjs', quick ? ['--apps', 'utils-esbuild,d3-vite'] : []],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

@@ -78,7 +78,7 @@ function makefile(project: string, out: string, recipes: Record<string, string>,
   return `${lines.join('\n')}\n`;
 }
 
-/** The four builds of the issue: default minimizer (two), terser-webpack-plugin, a 4-compiler array. */
+/** The four shapes of webpack build that start pools: default minimizer (two), terser-webpack-plugin, a 4-compiler array. */
 const fourBuilds = Object.fromEntries(BUILDS.map((b) => [b, `+$(NODE) ${b} $(P) $(OUT)/${b}`]));
 
 interface Run {

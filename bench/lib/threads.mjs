@@ -3,6 +3,7 @@
 // memory, and the CPU time each process has used. Every runnable thread is
 // put in a class (the tool's main thread, V8's helper threads, esbuild's Go
 // threads, ...), so a benchmark can show what still runs above the tokens.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { percentile, processTree } from '../../test/support/procstat.mjs';
 
@@ -197,4 +198,20 @@ export function startThreadSampler(root, { intervalMs = 20, cores }) {
       };
     },
   };
+}
+
+/**
+ * Starts `command` with its output collected, and samples its tree
+ * (startThreadSampler) from the start: `done` resolves when it ends, with
+ * its exit code, output and wall time; stop the sampler then.
+ */
+export function spawnSampled(command, args, options, { intervalMs = 20, cores }) {
+  const started = Date.now();
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = startThreadSampler(child.pid, { intervalMs, cores });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, output, wallS: (Date.now() - started) / 1000 })));
+  return { done, sampler };
 }

@@ -5,6 +5,8 @@
 // process's share of it (the implicit slot, exit handlers, the trace).
 import type { Backend } from './backend.js';
 import { droppedJobserver } from './dropped-env.js';
+import { daemonSocketFor } from './daemon-endpoint.js';
+import { linkToDaemon } from './daemon-link.js';
 import { JobserverError } from './errors.js';
 import { makeflagsFromEnv, parseMakeflags, type JobserverAuth, type Makeflags } from './makeflags.js';
 import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, type PoolHint } from './pool.js';
@@ -108,6 +110,11 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
   } catch (error) {
     if (error instanceof JobserverError) return fail(error.kind, error.message, true);
     return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
+  }
+  // `jobslot serve`'s fifo: tell the daemon what we take, so it gets it back however we end.
+  if (flags.auth.kind === 'fifo' && !viaHint) {
+    const socket = daemonSocketFor(flags.auth.path);
+    if (socket) backend = linkToDaemon(backend, socket);
   }
   const isOurPool = hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
   return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined };

@@ -13,6 +13,7 @@ export { JobClient } from './client.js';
 export { JobserverError } from './errors.js';
 export { createLimiter } from './limiter.js';
 export { currentHold, lendSlotDuring } from './hold.js';
+export { reserveForRun } from './run-reservation.js';
 export { sharedClient, sharedLimiter } from './shared.js';
 export { resetProcessState } from './state.js';
 export { threadEnv, THREAD_VARIABLES } from './threads.js';

@@ -7,6 +7,7 @@ import type { JobClient } from './client.js';
 import { abortError } from './errors.js';
 import { runInSlot, SlotHold } from './hold.js';
 import { releaseOnce } from './once.js';
+import { runHeld, slotOnRunsAccount } from './run-reservation.js';
 import { giveProcessSlot, processSlots, reclaimImplicitSlot, takeProcessSlot } from './process-slots.js';
 import { createSubPool } from './sub-pool.js';
 import { trace } from './trace.js';
@@ -15,7 +16,7 @@ import type { Hold, HoldOptions, Limiter, LimiterOptions, Reservation, Slot, Sub
 export type { Limiter, LimiterOptions, Reservation, Slot } from './types.js';
 
 interface Queued {
-  start(): void;
+  start(slot: Slot): void;
   fail(error: unknown): void;
 }
 
@@ -96,6 +97,12 @@ class SlotLimiter implements Limiter {
     this.note('slot-start');
   }
 
+  /** A slot trySlot() just found, now in use. */
+  private takeSlot(): Slot {
+    this.startOne();
+    return { release: releaseOnce(() => this.endOne()) };
+  }
+
   private endOne(): void {
     this.running--;
     this.note('slot-end');
@@ -121,10 +128,11 @@ class SlotLimiter implements Limiter {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.trySlot()) {
-      const next = this.queue.shift()!;
-      this.startOne();
-      next.start();
+    while (this.queue.length > 0) {
+      if (this.trySlot()) this.queue.shift()!.start(this.takeSlot());
+      // The run rule (run-reservation.ts): while a run is held here, nothing waits.
+      else if (runHeld()) this.queue.shift()!.start(slotOnRunsAccount());
+      else break;
     }
     if (this.queue.length > 0 && this.mayTakeTokens && this.heldSlots < this.max && !this.tokenWait && !this.closed) {
       const wait = new AbortController();
@@ -150,19 +158,16 @@ class SlotLimiter implements Limiter {
   /** A slot if one is free right now (and nobody queued ahead), else undefined: for nested run(). */
   tryAcquire(): Slot | undefined {
     if (this.closed || this.queue.length > 0 || !this.trySlot()) return undefined;
-    this.startOne();
-    return { release: releaseOnce(() => this.endOne()) };
+    return this.takeSlot();
   }
 
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
     const { signal } = options;
     if (this.closed) return Promise.reject(new Error('limiter closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const makeSlot = (): Slot => ({ release: releaseOnce(() => this.endOne()) });
-    if (this.queue.length === 0 && this.trySlot()) {
-      this.startOne();
-      return Promise.resolve(makeSlot());
-    }
+    if (this.queue.length === 0 && this.trySlot()) return Promise.resolve(this.takeSlot());
+    // The run rule (run-reservation.ts): while a run is held here, nothing waits.
+    if (this.queue.length === 0 && runHeld()) return Promise.resolve(slotOnRunsAccount());
     return new Promise<Slot>((resolve, reject) => {
       const onAbort = () => {
         const index = this.queue.indexOf(entry);
@@ -172,9 +177,9 @@ class SlotLimiter implements Limiter {
         reject(abortError(signal!));
       };
       const entry: Queued = {
-        start: () => {
+        start: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(makeSlot());
+          resolve(slot);
         },
         fail: (error) => {
           signal?.removeEventListener('abort', onAbort);

@@ -40,6 +40,8 @@ interface ProcessState {
   holds: AsyncLocalStorage<SlotHold>;
   /** per-process records of the plugins (esbuild's services), by name */
   records: Map<string, unknown>;
+  /** runs held by reserveForRun() now: while any is, no job in this process waits for a slot (run-reservation.ts) */
+  heldRuns: number;
 }
 
 const KEY = Symbol.for('jobslot.state');
@@ -58,6 +60,7 @@ export function processState(): ProcessState {
     exit: { releasers: new Set(), beforeSignalDeath: new Set(), installed: false },
     holds: new AsyncLocalStorage(),
     records: new Map(),
+    heldRuns: 0,
   });
 }
 
@@ -85,4 +88,5 @@ export function resetProcessState(): void {
   state.client = undefined;
   state.slots = freshSlots();
   state.records.clear();
+  state.heldRuns = 0;
 }

@@ -7,7 +7,7 @@ import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
 import { poolConfig } from './pools.js';
 import { Sessions } from './sessions.js';
-import { isVitestServer, sizeVitestWorkers, type VitestLike } from './vitest.js';
+import { isVitestRootServer, isVitestServer, sizeInlineProjects, sizeVitestWorkers, unsizedRunMessage, type VitestLike, type VitestSizer } from './vitest.js';
 import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
 
 /** The most workers a pool of vite's is sized to here. */
@@ -39,6 +39,14 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
   /** Per environment: aborts the hook calls still waiting for a slot when its build ends. */
   const sessions = new Sessions();
   let inVite = false; // configResolved ran: vite's build, not rollup's or rolldown's alone
+  let vitestRoot = false; // configResolved ran in vitest's root server
+
+  // vitest (3.1 and later) calls this hook, which vite's Plugin type does not know.
+  const configureVitest = ({ vitest }: { vitest: VitestLike }) => {
+    if (opts.workerPools) sizeVitestWorkers(vitest, getLimiter());
+  };
+  /** What this plugin adds to a vitest config's inline projects: they do not inherit the root's plugins. */
+  const vitestSizer: VitestSizer = { name: `${NAME}:vitest`, configureVitest };
 
   const plugin: Plugin = {
     name: NAME,
@@ -46,6 +54,7 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     config(user) {
       const l = getLimiter();
       if (!l.limited || !opts.workerPools) return;
+      sizeInlineProjects((user as { test?: unknown }).test, vitestSizer);
       // The slots to be had right now: the implicit one and the free tokens
       // (under `jobslot run`, its sub-pool's), taken and given straight back.
       const probe = l.tryReserve(MAX_POOL);
@@ -62,7 +71,10 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       if (!l.limited) return; // without a jobserver nothing changes
       // vitest's server: its test workers hold the slots for the run (vitest.ts), and these hooks
       // transform modules for those workers; a hook waiting for a slot of its own could wait for ever.
-      if (isVitestServer(config.plugins)) return;
+      if (isVitestServer(config.plugins)) {
+        vitestRoot = isVitestRootServer(config.plugins);
+        return;
+      }
       // `jobslot run` (or the user) sets these before the process starts; if none is set,
       // rolldown and esbuild start a thread per core whatever the tokens say.
       // Only for `vite build`: a dev server is not a make build step, and the advice is for builds.
@@ -80,6 +92,14 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
         if (p.name && isExcluded(p.name, opts.exclude)) continue;
         wrapPlugin(p, opts.hooks, run);
       }
+    },
+
+    configureServer(server) {
+      // vitest's root server: its own configureServer (enforce: 'pre', awaited before this one)
+      // has set up every project and called their configureVitest hooks by now.
+      if (!vitestRoot || !opts.workerPools) return;
+      const message = unsizedRunMessage(getLimiter());
+      if (message) server.config.logger.warnOnce(message);
     },
 
     options: outsideViteCheck(() => inVite, getLimiter),
@@ -100,7 +120,5 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       sessions.end(environmentOf(this));
     },
   };
-  // vitest (3.1 and later) calls this hook, which vite's Plugin type does not know.
-  const configureVitest = ({ vitest }: { vitest: VitestLike }) => opts.workerPools && sizeVitestWorkers(vitest, getLimiter());
   return Object.assign(plugin, { configureVitest });
 }

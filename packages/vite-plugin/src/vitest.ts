@@ -16,8 +16,20 @@
 // override everything, `fileParallelism: false` and a project's own
 // `maxWorkers` included, and every vitest beneath (turbo runs several) would
 // take all the slots for itself.
+//
+// Which servers: vitest starts one vite server for its root config and one per
+// project (`test.projects`), and the browser mode one more per browser
+// project. Each runs the plugins of its own config, and vitest calls
+// `configureVitest` on the projects' plugins only; an inline project inherits
+// the root's plugins only with `extends: true`. So a plugin at the root of a
+// config with inline projects adds a sizing-only plugin to each of them
+// (`sizeInlineProjects`), and the root says plainly when no project sized the
+// run (`unsizedRunMessage`). None of these servers' hooks is governed: they
+// transform modules for the run's workers, which already hold the slots (and
+// core's run rule, reserveForRun, lets them through should one be missed).
 import { availableParallelism } from 'node:os';
-import type { Limiter, Reservation } from '@jobslot/core';
+import { reserveForRun, type Limiter, type Reservation } from '@jobslot/core';
+import { processRecord } from '@jobslot/core/plugin';
 
 /** What this module reads and writes of vitest's `Vitest` object (vitest 4's public API). */
 export interface VitestLike {
@@ -26,8 +38,17 @@ export interface VitestLike {
   onClose(fn: () => unknown): void;
 }
 
-/** Whether a resolved vite config is vitest's own server (its plugin is named 'vitest'). */
+/**
+ * Whether a resolved vite config is one of vitest's servers: the root's (its plugin is named
+ * 'vitest'), a project's ('vitest:project', 'vitest:project:name', ...) or the browser mode's
+ * ('vitest:browser...'). vitest names all its own plugins 'vitest' or 'vitest:*'.
+ */
 export function isVitestServer(plugins: ReadonlyArray<{ name?: string }>): boolean {
+  return plugins.some((p) => p.name === 'vitest' || (typeof p.name === 'string' && p.name.startsWith('vitest:')));
+}
+
+/** Whether a resolved vite config is vitest's root server (the one `configureVitest` is not called on when there are projects). */
+export function isVitestRootServer(plugins: ReadonlyArray<{ name?: string }>): boolean {
   return plugins.some((p) => p.name === 'vitest');
 }
 
@@ -40,8 +61,13 @@ export function vitestDefaultWorkers(watch: boolean): number {
 /**
  * One reporter per resolved vitest config: configureVitest runs once per project that has this
  * plugin, and again, with a config resolved anew, when a watcher restarts on a config change.
+ * Marked on the config itself, so that two copies of this plugin (configs that import it by
+ * path are bundled each with its own) still size a run once.
  */
-const sized = new WeakSet<object>();
+const SIZED = Symbol.for('jobslot.vitest.sized');
+
+/** Runs this process has sized, whichever copy of the plugin did it: for `unsizedRunMessage`. */
+const sizedRuns = () => processRecord('vite-plugin:vitest', () => ({ count: 0 }));
 
 /**
  * Registers, on `vitest`, a reporter that sizes each run's workers to
@@ -50,9 +76,11 @@ const sized = new WeakSet<object>();
  * VITEST_MAX_WORKERS) is kept as a ceiling, per project.
  */
 export function sizeVitestWorkers(vitest: VitestLike, limiter: Limiter): void {
-  if (sized.has(vitest.config)) return;
-  sized.add(vitest.config);
+  const config = vitest.config as VitestLike['config'] & { [SIZED]?: true };
+  if (config[SIZED]) return;
+  config[SIZED] = true;
   if (!limiter.limited) return; // without a jobserver vitest sizes itself
+  sizedRuns().count++;
   // The user's own values, before the first run overwrites them.
   const own = new Map<object, number | undefined>();
   const rootOwn = vitest.config.maxWorkers;
@@ -68,7 +96,9 @@ export function sizeVitestWorkers(vitest: VitestLike, limiter: Limiter): void {
       for (const p of vitest.projects) if (!own.has(p)) own.set(p, p.config.maxWorkers);
       const ceilings = vitest.projects.map((p) => own.get(p) ?? rootMax);
       const want = Math.min(Math.max(rootMax, ...ceilings), Math.max(1, specifications.length));
-      held = limiter.tryReserve(want);
+      // The workers' modules are transformed in this process while the run holds these slots:
+      // reserveForRun makes sure nothing here waits for them (core's run rule).
+      held = reserveForRun(limiter, want);
       // 0 when a sibling beneath the same `jobslot run` has the process slot: one worker, as make would run one job.
       const workers = Math.max(1, held.slots);
       vitest.config.maxWorkers = Math.min(rootMax, workers);
@@ -81,4 +111,41 @@ export function sizeVitestWorkers(vitest: VitestLike, limiter: Limiter): void {
   vitest.config.reporters.push(reporter);
   // A run interrupted by close (Ctrl+C in watch mode, a fatal error) gives back too.
   vitest.onClose(release);
+}
+
+/** A plugin that only sizes the run's workers: what a root plugin adds to inline projects. */
+export interface VitestSizer {
+  name: string;
+  configureVitest(context: { vitest: VitestLike }): void;
+}
+
+/**
+ * Adds `sizer` to each inline project of a vitest config (`test.projects` entries that are
+ * objects), in place: vitest reads those very objects when it creates the projects' servers,
+ * and an inline project inherits the root's plugins only with `extends: true`. Config files
+ * and globs in `test.projects` are left alone: their own configs name their plugins.
+ */
+export function sizeInlineProjects(test: unknown, sizer: VitestSizer): void {
+  const projects = (test as { projects?: unknown } | undefined)?.projects;
+  if (!Array.isArray(projects)) return;
+  for (const project of projects) {
+    if (typeof project !== 'object' || project === null || typeof (project as { then?: unknown }).then === 'function') continue;
+    const inline = project as { plugins?: unknown };
+    const plugins: unknown[] = Array.isArray(inline.plugins) ? inline.plugins : inline.plugins ? [inline.plugins] : [];
+    // A watcher reloads the config into fresh objects; the same objects seen twice get one sizer.
+    if (plugins.some((p) => (p as { name?: unknown } | null)?.name === sizer.name)) continue;
+    inline.plugins = [...plugins, sizer];
+  }
+}
+
+/**
+ * After vitest's root server set up every project: the line to warn with if a jobserver governs
+ * this process and no project's plugins sized the run (its workers then follow the core count).
+ */
+export function unsizedRunMessage(limiter: Limiter): string | undefined {
+  if (!limiter.limited || sizedRuns().count > 0) return undefined;
+  return (
+    "jobslot: vitest's test workers are not sized to make's job slots: none of its projects has the jobslot plugin. " +
+    'Add jobslot() to the plugins of each project config (or `extends: true` to inline projects).'
+  );
 }

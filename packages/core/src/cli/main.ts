@@ -2,13 +2,20 @@
 //   jobslot -j N [--style S] -- CMD ...           run CMD under a new jobserver
 //   jobslot run [--max M] [--style S] -- CMD ...  run CMD on a sub-pool of the jobserver above
 //   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
+//   jobslot serve -j N [--load-average L] [--min-memory SIZE]
+//                                                 one jobserver for every build of this user's (a daemon)
+//   jobslot env                                   the shell lines that join a shell to it
+//   jobslot status                                who holds what of it
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseSize, serveDaemon } from './daemon.js';
+import { printEnv } from './env.js';
 import { formatReport } from './report.js';
 import { runUnder } from './run.js';
 import { serve } from './serve.js';
 import type { StyleChoice } from './style.js';
+import { printStatus } from './status.js';
 
 // So traces, ps and the report's timeline name us.
 process.title = 'jobslot';
@@ -19,7 +26,7 @@ if (process.env.JOBSLOT_TRACE) process.env.JOBSLOT_TRACE = resolve(process.env.J
 
 // This file is dist/cli.js: the package's package.json is one directory up.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-const SUBCOMMANDS = ['run', 'report'];
+const SUBCOMMANDS = ['run', 'report', 'serve', 'env', 'status'];
 const HINT = '(see `jobslot --help`)';
 
 function styleOption(): Option {
@@ -34,6 +41,18 @@ function styleOption(): Option {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+function loadLimit(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a load average, a number of 0 or more (as make -l takes)');
+  return n;
+}
+
+function size(value: string): number {
+  const n = parseSize(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a size such as 4G, 512M or 1073741824 (K, M, G, T, P are powers of 1024)');
   return n;
 }
 
@@ -87,6 +106,35 @@ program
       process.stdout.write(report.text + '\n');
       process.exitCode = report.ok ? 0 : 1;
     }
+  });
+
+program
+  .command('serve')
+  .summary('serve one jobserver to every build this user starts (a per-user daemon, in the foreground)')
+  .description(
+    'serve N job tokens to every build of this user\'s on this machine, until SIGTERM: a fifo jobserver in $XDG_RUNTIME_DIR/jobslot/ (else $TMPDIR/jobslot-UID/, mode 700) that make 4.4, ninja 1.13, cargo and jobslot clients join (eval "$(jobslot env)"), and that `jobslot run` outside make joins by itself. ' +
+      'Tokens a jobslot process held come back when it ends, however it ends; tokens read by others come back when nobody holds the fifo open. Background it with & or a service manager.',
+  )
+  .requiredOption('-j, --jobs <n>', 'the most jobs all builds run at once', positiveInt)
+  .option('--load-average <l>', "hold tokens back while the 1-minute load average is above L (as make's -l); one stays in circulation", loadLimit)
+  .option('--min-memory <size>', 'hold tokens back while available memory is below SIZE (e.g. 4G); one stays in circulation', size)
+  .action(async (options: { jobs: number; loadAverage?: number; minMemory?: number }) => {
+    await serveDaemon(options);
+  });
+
+program
+  .command('env')
+  .description('print the shell lines that make builds started from this shell join the running `jobslot serve` (eval "$(jobslot env)"); exit 1, saying why, when none runs')
+  .action(async () => {
+    await printEnv();
+  });
+
+program
+  .command('status')
+  .description('who holds what of the running `jobslot serve`: pid, command, tokens and since when, one line each; tokens free; the limits in force')
+  .option('--json', 'the same as one JSON object, for scripts (times in ms since the epoch, sizes in bytes)')
+  .action(async (options: { json?: boolean }) => {
+    await printStatus(options);
   });
 
 await program.parseAsync(process.argv);

@@ -33,6 +33,7 @@ import { reclaimImplicitSlot } from '../process-slots.js';
 import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
 import { exitLike, runChild } from './child.js';
+import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
 import { taskRunnerEnv } from './task-runners.js';
@@ -55,14 +56,22 @@ export interface RunOptions {
 
 export async function runUnder(command: string[], options: RunOptions): Promise<never> {
   const warnings: string[] = [];
-  const client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
+  let client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
+  // Outside make, the user's `jobslot serve` (if one runs) is the pool above.
+  const joined = client.connected ? undefined : await joinDaemon((m) => warnings.push(m));
+  if (joined) client = joined;
   if (!client.connected) return runAlone(command, options, client, warnings);
 
   // Our own job slot for CMD: make's implicit one, unless a sibling beneath
   // the same pool owns it; then wait for a token (or for the implicit slot to
-  // come free), as make would before starting a job.
-  const own = await ownSlot(client);
-  const max = Math.max(1, options.max ?? client.jobs ?? availableParallelism());
+  // come free), as make would before starting a job. The daemon gives no
+  // implicit slot: there it is a token, and this build keeps at most its fair
+  // share of the daemon's slots while other builds run (join-daemon.ts).
+  const viaDaemon = joined !== undefined || namesDaemon(process.env);
+  const share = viaDaemon ? await daemonShare(!joined) : undefined;
+  const own = viaDaemon ? await daemonSlot(client) : await ownSlot(client);
+  const most = Math.max(1, options.max ?? client.jobs ?? availableParallelism());
+  const max = Math.min(most, share?.current ?? most);
   const extra: Token[] = [];
   while (1 + extra.length < max) {
     const token = client.tryAcquire();
@@ -71,9 +80,15 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   }
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
-  const pool = startJobserver({ jobs: max, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS });
+  const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS });
   for (const token of extra) pool.add(token.byte);
-  const grower = growAndShrink(client, pool, extra, max, extra.length);
+  const bounds = { max, floor: extra.length };
+  const startFloor = extra.length;
+  share?.onChange((k) => {
+    bounds.max = Math.min(most, k);
+    bounds.floor = Math.min(startFloor, bounds.max - 1);
+  });
+  const grower = growAndShrink(client, pool, extra, bounds);
 
   const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   grower.stop();
@@ -128,9 +143,10 @@ function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
  * pool for IDLE_MS goes back to the outer pool, and growth pauses a while, so
  * a pool nobody needs does not keep taking tokens others could use. The
  * first `floor` tokens, which CMD's native pools were sized to, never go back
- * before CMD ends.
+ * before CMD ends. `bounds` may change while CMD runs (jobslot serve's fair
+ * share): tokens above a lower max go back as they come free.
  */
-function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: number, floor: number): { stop(): void } {
+function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }): { stop(): void } {
   const started = Date.now();
   let wait: AbortController | undefined;
   let idleSince: number | undefined;
@@ -139,13 +155,14 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: 
   let added = false;
   const tick = () => {
     const now = Date.now();
+    while (extra.length > bounds.max - 1 && pool.remove()) extra.pop()!.release();
     const free = pool.free();
     if (free === 0) {
       idleSince = undefined;
       // The token we put in last was taken: demand is real, grow freely again.
       if (added) backoff = 0;
       added = false;
-      if (!wait && extra.length < max - 1 && now >= pausedUntil && client.connected) {
+      if (!wait && extra.length < bounds.max - 1 && now >= pausedUntil && client.connected) {
         const controller = new AbortController();
         wait = controller;
         client.acquire({ signal: controller.signal }).then(
@@ -170,7 +187,7 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], max: 
     idleSince ??= now;
     if (now - started < STARTUP_MS || now - idleSince < IDLE_MS) return;
     let gave = false;
-    while (extra.length > floor && pool.remove()) {
+    while (extra.length > bounds.floor && pool.remove()) {
       extra.pop()!.release();
       gave = true;
     }
