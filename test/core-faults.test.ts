@@ -387,7 +387,9 @@ describe('MAKEFLAGS that names a descriptor not the jobserver\'s', () => {
   it('fifo:/proc/PID/fd/N naming a non-ancestor\'s pipe is refused, its data untouched', async () => {
     // A process that is not our ancestor, with a pipe holding data of its own
     // on fd 3 (the read end; a subshell holds the write end).
-    const holder = spawn('bash', ['-c', 'exec 3< <(printf DATA; exec sleep 60); echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its own process group, killed whole at the end: the subshell's sleep, left
+    // alone, lived on for a minute holding vitest's output pipe ("close timed out").
+    const holder = spawn('bash', ['-c', 'exec 3< <(printf DATA; exec sleep 60); echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     try {
       const p = await probe({ MAKEFLAGS: ` -j3 --jobserver-auth=fifo:/proc/${holder.pid}/fd/3` });
@@ -401,7 +403,7 @@ describe('MAKEFLAGS that names a descriptor not the jobserver\'s', () => {
         closeSync(fd);
       }
     } finally {
-      holder.kill();
+      process.kill(-holder.pid!, 'SIGTERM');
     }
   });
 

@@ -13,7 +13,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, fileTree, makeBins, ROOT, sh } from './support/index.js';
+import { CLI, fileTree, makeBins, ROOT, sh, tempDir } from './support/index.js';
+import { expectRecipeReported, traceIn } from './support/slot-report.js';
 import { bundlerRun, FIXTURE } from './support/bundler-run.js';
 
 const ROLLDOWN = join(ROOT, 'test/node_modules/rolldown/bin/cli.mjs');
@@ -43,7 +44,10 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
   }, 90_000);
 
   it.each(available)(`make $version -j${JOBS}: threads and transforms within the slots, every token back, the same output`, async (make) => {
-    const r = await bundlerRun({ command: COMMAND, make, jobs: JOBS, prefix: `node ${sh(CLI)} run -- `, plugin: true, cores: 16 });
+    const { trace, env } = traceIn(tempDir('jobslot-rolldown-trace-'));
+    const started = Date.now();
+    const r = await bundlerRun({ command: COMMAND, make, jobs: JOBS, prefix: `node ${sh(CLI)} run -- `, plugin: true, cores: 16, env });
+    const wallMs = Date.now() - started;
     console.log(`jobslot run -- rolldown, 16 cores (sim.), make ${make.version} -j${JOBS}: heavy transforms ${r.heavy.peak}, runnable ${JSON.stringify(r.runnable)}`);
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
@@ -57,6 +61,7 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     expect(r.runnable.mean).toBeLessThanOrEqual(JOBS);
     expect(r.runnable.p95).toBeLessThanOrEqual(JOBS + 3);
     expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
+    expectRecipeReported(trace, JOBS, wallMs);
   }, 90_000);
 
   it('under make without jobslot run: the transforms still in slots, one warning that says to use jobslot run', async () => {

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, fileTree, makeBins, peakFromLog, processTree, ROOT, runSampled, simulatedCores, tempDir, type MakeBin } from './support/index.js';
+import { expectRecipeReported, traceIn } from './support/slot-report.js';
 
 const BIN = join(ROOT, 'test/node_modules/.bin');
 const RSPACK = join(BIN, 'rspack');
@@ -166,10 +167,14 @@ describe.skipIf(!ready)('rspack 2 beneath jobslot run, with @jobslot/webpack-plu
   it.each(available)(`make $version -j${JOBS}: jobslot run + the plugin keep rspack within the slots, every token back, the same output`, async (mk) => {
     const dir = tempDir('jobslot-rspack-');
     writeRspackProject(dir);
-    const r = await make(mk, dir, `+@node ${CLI} run -- ${RSPACK} build -c jobslot.config.mjs`, simulatedCores(16));
+    const { trace, env } = traceIn(dir);
+    const started = Date.now();
+    const r = await make(mk, dir, `+@node ${CLI} run -- ${RSPACK} build -c jobslot.config.mjs`, { ...simulatedCores(16), ...env });
+    const wallMs = Date.now() - started;
     console.log(`jobslot run -- rspack build, make ${mk.version} -j${JOBS}: runnable mean ${r.mean} ${JSON.stringify(r.stats.runnable)}, native threads ${r.native}`);
     expectWithinSlots(r);
     expect(outputs(dir)).toEqual(reference);
+    expectRecipeReported(trace, JOBS, wallMs);
   }, TIMEOUT);
 
   it.each(available)(`make $version -j${JOBS}, the plugin alone: an array config runs at most 1 + held compilers at once; it warns once about moduleBuilds and jobslot run`, async (mk) => {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, fileTree, makeBins, ROOT, runSampled, tempDir, type MakeBin } from './support/index.js';
+import { expectRecipeReported, traceIn } from './support/slot-report.js';
 
 const TSC = join(ROOT, 'test/node_modules/typescript7/bin/tsc');
 const { available } = makeBins();
@@ -37,13 +38,15 @@ function outputs(dir: string): Map<string, string> {
 }
 
 /** Runs make -jJOBS on `recipe` in a fresh copy of the project, sampling the tree. */
-async function build(make: MakeBin, recipe: string) {
+async function build(make: MakeBin, recipe: string, options: { traced?: boolean } = {}) {
   const dir = tempDir('jobslot-tsc-');
   writeProject(dir);
   writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}\n`);
+  const { trace, env } = traceIn(dir);
+  const started = Date.now();
   // A simulated 16-core machine: what Go's runtime would take there.
-  const { code, output, stats, leak } = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16' }) });
-  return { dir, code, output, stats, leak };
+  const { code, output, stats, leak } = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16', ...(options.traced ? env : {}) }) });
+  return { dir, code, output, stats, leak, trace, wallMs: Date.now() - started };
 }
 
 describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', () => {
@@ -63,7 +66,7 @@ describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', (
   }, 120_000);
 
   it.each(available)(`make $version -j${JOBS}: runnable threads within the slots, every token back, the same output`, async (make) => {
-    const r = await build(make, `+@node ${CLI} run -- ${TSC} -b`);
+    const r = await build(make, `+@node ${CLI} run -- ${TSC} -b`, { traced: true });
     console.log(`jobslot run -- tsc -b, make ${make.version} -j${JOBS}: runnable ${JSON.stringify(r.stats.runnable)}`);
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
@@ -73,5 +76,7 @@ describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', (
     // control reaches 7 and more.
     expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 2);
     expect(outputs(r.dir)).toEqual(reference);
+    // The report sees what jobslot run held for tsc (it said peak 0 and 0.01 s before).
+    expectRecipeReported(r.trace, JOBS, r.wallMs);
   }, 120_000);
 });

@@ -18,9 +18,11 @@ const common = {
 
 // JOBSLOT_OFF (the benchmark's baseline): plain esbuild.
 const run = process.env.JOBSLOT_OFF ? esbuild.build : build;
+// DIST: where to build (the demo builds several copies at once).
+const dist = process.env.DIST ?? 'dist';
 await Promise.all([
-  run({ ...common, entryPoints: ['src/app.jsx'], outdir: 'dist/app' }),
-  run({ ...common, entryPoints: ['src/admin.jsx'], outdir: 'dist/admin' }),
-  run({ ...common, entryPoints: ['src/app.jsx'], outdir: 'dist/legacy', target: 'es2017' }),
+  run({ ...common, entryPoints: ['src/app.jsx'], outdir: `${dist}/app` }),
+  run({ ...common, entryPoints: ['src/admin.jsx'], outdir: `${dist}/admin` }),
+  run({ ...common, entryPoints: ['src/app.jsx'], outdir: `${dist}/legacy`, target: 'es2017' }),
 ]);
-console.log('esbuild-app: built dist/app, dist/admin, dist/legacy');
+console.log(`esbuild-app: built ${dist}/app, ${dist}/admin, ${dist}/legacy`);

@@ -10,7 +10,8 @@ module.exports = {
   mode: 'production',
   context: __dirname,
   entry: { home: './src/home.js', report: './src/report.js', settings: './src/settings.js' },
-  output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', clean: true },
+  // DIST: where to build (the demo builds several copies at once).
+  output: { path: path.resolve(__dirname, process.env.DIST ?? 'dist'), filename: '[name].js', clean: true },
   module: { rules: [{ test: /\.css$/, use: [MiniCssExtractPlugin.loader, 'css-loader'] }] },
   optimization: { minimizer: ['...', new CssMinimizerPlugin()] },
   // JOBSLOT_OFF: the benchmark's baseline, the same build without jobslot.

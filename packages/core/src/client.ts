@@ -9,7 +9,7 @@ import { os } from './builtins.js';
 import type { Backend } from './backend.js';
 import { discoverJobserver } from './discover.js';
 import { abortError, type JobserverError, type JobserverErrorKind } from './errors.js';
-import { onProcessExit } from './exit.js';
+import { dieOfPendingSignal, onProcessExit } from './exit.js';
 import { contendForImplicitSlot, processSlots, reclaimImplicitSlot, wakeLimiters } from './process-slots.js';
 import { implicitSlotLock, sharesImplicitSlot, type PoolHint } from './pool.js';
 import { trace } from './trace.js';
@@ -135,6 +135,7 @@ export class JobClient {
       return;
     }
     this.backend = found.backend;
+    if (found.notice) this.warn(found.notice);
     if (found.pool) this.joinPool(found.pool);
     this._style = this.backend.style;
     this._connected = true;
@@ -223,7 +224,11 @@ export class JobClient {
       if (remaining <= 0) return null;
       if (this.tokens.size === 0) this.backend.idle();
       if (this.checkGone()) return null;
-      this.backend.waitSync(Math.min(remaining, 1000));
+      // A signal that came meanwhile never reaches our listener while we block here.
+      dieOfPendingSignal();
+      // A signal wakes the wait (EINTR) where it lands on this thread; a short
+      // wait bounds how late one is seen where it lands on another.
+      this.backend.waitSync(Math.min(remaining, 250));
     }
   }
 
@@ -251,6 +256,8 @@ export class JobClient {
     try {
       this.backend!.give(token.byte);
       trace('release', { byte: token.byte, held: this.tokens.size });
+      // The end of a long synchronous stretch, often: a signal that came during it dies here.
+      dieOfPendingSignal();
     } catch (error) {
       trace('lost', { byte: token.byte, held: this.tokens.size, message: (error as Error).message });
       this.warn(`could not give a token back: ${(error as Error).message}`);

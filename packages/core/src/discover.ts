@@ -9,7 +9,7 @@ import { daemonSocketFor } from './daemon-endpoint.js';
 import { linkToDaemon } from './daemon-link.js';
 import { JobserverError } from './errors.js';
 import { makeflagsFromEnv, parseMakeflags, type JobserverAuth, type Makeflags } from './makeflags.js';
-import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, type PoolHint } from './pool.js';
+import { checkPoolHint, isPool, parsePoolHint, POOL_VARIABLE, sharesImplicitSlot, type PoolHint } from './pool.js';
 import { PosixBackend } from './posix.js';
 import type { FromEnvOptions } from './types.js';
 import { WindowsBackend } from './windows.js';
@@ -23,6 +23,8 @@ export type Discovery =
       backend: Backend;
       /** The `jobslot run` pool this jobserver is, whose implicit slot its jobslot clients share. */
       pool: PoolHint | undefined;
+      /** Worth one warning though the jobserver is usable (we chose the pool over MAKEFLAGS'). */
+      notice?: string;
     }
   | {
       ok: false;
@@ -111,11 +113,30 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     if (error instanceof JobserverError) return fail(error.kind, error.message, true);
     return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
   }
+  const named = flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : '';
+  let isOurPool = hint && (viaHint || isPool(hint, named));
+  let notice: string | undefined;
+  // MAKEFLAGS' descriptors are open, but not the pool of the `jobslot run`
+  // above, and nothing that hands each job a slot (make, cargo, ninja) runs
+  // between: some command put a pipe of its own there. The run's pool is our
+  // budget (reading the other pipe, every sibling took the implicit slot for
+  // its own). A make between us would have made its own jobserver on purpose.
+  if (hint && !isOurPool && checkPoolHint(hint) === undefined && sharesImplicitSlot(hint)) {
+    try {
+      const pool = openBackend({ kind: 'fifo', path: hint.path }, waitMode);
+      backend.close();
+      backend = pool;
+      viaHint = true;
+      isOurPool = true;
+      notice = `the jobserver ${variable} names (${flags.rawAuth}) is not the pool ${POOL_VARIABLE} names (${hint.path}, served by the jobslot run above, pid ${hint.pid}), and no make, cargo or ninja runs between: using that pool`;
+    } catch {
+      // keep the one MAKEFLAGS named
+    }
+  }
   // `jobslot serve`'s fifo: tell the daemon what we take, so it gets it back however we end.
   if (flags.auth.kind === 'fifo' && !viaHint) {
     const socket = daemonSocketFor(flags.auth.path);
     if (socket) backend = linkToDaemon(backend, socket);
   }
-  const isOurPool = hint && (viaHint || isPool(hint, flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : ''));
-  return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined };
+  return { ok: true, flags, variable, backend, pool: isOurPool ? hint : undefined, notice };
 }

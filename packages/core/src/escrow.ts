@@ -8,7 +8,10 @@
 // value of a thread-specific key whose destructor is fclose(): when the
 // thread ends, however it ends, libc flushes the buffer, which writes the
 // held bytes back. At process exit, exit() flushes every stream the same way.
-// A byte given back the usual way is dropped from the buffer first.
+// A byte given back the usual way is dropped from the buffer first. Both
+// moves (jobserver to buffer, buffer to jobserver) happen under the stream's
+// own lock, which the flush at death takes too: a byte is never in neither
+// place, nor in both, when the flush runs.
 //
 // One path libc does not cover: the process dying of a signal (SIGTERM,
 // SIGINT, SIGHUP with no handler of the program's own) runs no exit(), so no
@@ -20,6 +23,7 @@
 //
 // Linux only (glibc or musl: __fpurge, pthread keys), and only in worker
 // threads: the main thread's own exit hooks give its tokens back.
+import type { TakeResult } from './backend.js';
 import type { Libc, Pointer, Stdio } from './ffi/libc.js';
 
 /** Room for more held tokens than any pipe has: the buffer must never flush by itself. */
@@ -30,6 +34,8 @@ export class Escrow {
   private readonly libc: Libc;
   private readonly held: number[] = [];
   private file: Pointer | undefined;
+  /** The process is dying of a signal and its flush wrote our copies back (see giving()). */
+  private flushed = false;
   private key: number | undefined;
 
   /** Throws if this libc lacks what it needs; the caller then goes without. */
@@ -42,28 +48,63 @@ export class Escrow {
     this.stdio = libc.stdio();
   }
 
-  /** A byte was read from the jobserver: keep a copy in the stream's buffer. */
-  add(byte: number): void {
-    if (this.held.length >= BUFFER) return;
-    if (this.file === undefined) {
-      try {
-        this.open();
-      } catch {
-        return; // the token is still ours, only without the safety net
+  /**
+   * Runs `read` (one byte from the jobserver, or none) holding the stream's
+   * lock, and keeps a copy of the byte it took. The flush at death
+   * (fflush(NULL), which takes each stream's lock in turn) then finds the
+   * byte either still in the jobserver or in the buffer, never in between,
+   * where it would die with the process.
+   */
+  taking(read: () => TakeResult): TakeResult {
+    if (!this.ready()) return read(); // the token is still ours, only without the safety net
+    const file = this.file;
+    this.stdio.lock(file);
+    try {
+      const result = read();
+      if (typeof result === 'number' && this.held.length < BUFFER) {
+        this.stdio.fputc(result, file);
+        this.held.push(result);
       }
+      return result;
+    } finally {
+      this.stdio.unlock(file);
     }
-    this.stdio.fputc(byte, this.file);
-    this.held.push(byte);
   }
 
-  /** A byte is about to be written back the usual way: drop its copy first. */
-  remove(byte: number): void {
+  /**
+   * Gives a byte back with `write`, dropping its copy first, both under the
+   * stream's lock: the flush at death cannot run between the two (the byte
+   * would be lost), and if it ran before, it wrote the copy back already, so
+   * `write` must not (the byte would go back twice).
+   */
+  giving(byte: number, write: () => void): void {
+    // The flush at death wrote back every byte held then; none can be taken since.
+    if (this.flushed) return;
     const index = this.held.lastIndexOf(byte);
-    if (index < 0 || this.file === undefined) return;
-    this.held.splice(index, 1);
-    if (this.held.length === 0) return this.close();
-    this.stdio.purge(this.file);
-    for (const b of this.held) this.stdio.fputc(b, this.file);
+    if (index < 0 || this.file === undefined) return write();
+    const file = this.file;
+    this.stdio.lock(file);
+    try {
+      // Fewer bytes waiting than held: the flush at death emptied the buffer, the byte is back.
+      if (this.stdio.pending(file) < this.held.length) {
+        this.flushed = true;
+        this.held.length = 0;
+        return;
+      }
+      this.held.splice(index, 1);
+      this.stdio.purge(file);
+      for (const b of this.held) this.stdio.fputc(b, file);
+      try {
+        write();
+      } catch (error) {
+        // Not given back: it is still ours, copy included.
+        this.stdio.fputc(byte, file);
+        this.held.push(byte);
+        throw error;
+      }
+    } finally {
+      this.stdio.unlock(file);
+    }
   }
 
   /** Drops every copy (the bytes went back, or the client closed) and the stream. */
@@ -77,6 +118,17 @@ export class Escrow {
     this.key = undefined;
     this.stdio.purge(file);
     this.stdio.fclose(file);
+  }
+
+  /** Opens the stream on first use; false if it cannot be had. */
+  private ready(): this is { file: Pointer } {
+    if (this.file !== undefined) return true;
+    try {
+      this.open();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private open(): void {

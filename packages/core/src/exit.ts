@@ -35,17 +35,38 @@ function callEach(fns: Set<() => void>): void {
   }
 }
 
+/** Marks our listener, whichever copy of this package (ESM or CJS) installed it. */
+const OURS = Symbol.for('jobslot.exit.onSignal');
+
 function onSignal(signal: NodeJS.Signals): void {
   // If the program listens for this signal itself, it decides what happens:
   // it may live on (then its tokens are still in use, and its waits must go
   // on) or exit (then the 'exit' hook gives everything back).
-  const others = process.listeners(signal).filter((l) => l !== onSignal);
+  const others = process.listeners(signal).filter((l) => !(OURS in l));
   if (others.length > 0) return;
+  // Giving a token back looks for a pending signal: once is enough.
+  const exit = registry();
+  if (exit.dying) return;
+  exit.dying = true;
   // Otherwise do what the default would have done, after the release: die of the signal.
   releaseAll();
   callEach(registry().beforeSignalDeath);
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (OURS in l) process.removeListener(s, l);
+  }
   process.kill(process.pid, signal);
+}
+
+Object.defineProperty(onSignal, OURS, { value: true });
+
+/**
+ * A signal that came while JavaScript was busy may still wait for the event
+ * loop, which will not turn again: die of it, as the process would have
+ * without our listener, rather than exit 0 (make would count it a success).
+ */
+function onExit(): void {
+  dieOfPendingSignal();
+  releaseAll();
 }
 
 /** The process dies of this exception unless the program catches it (then it lives on, tokens in use). */
@@ -58,7 +79,7 @@ function install(): void {
   const exit = registry();
   if (exit.installed) return;
   exit.installed = true;
-  process.on('exit', releaseAll);
+  process.on('exit', onExit);
   // The monitor runs before Node prints the error and exits; it changes nothing else.
   process.on('uncaughtExceptionMonitor', onUncaught);
   for (const s of SIGNALS) process.on(s, onSignal);
@@ -86,4 +107,24 @@ export function onProcessExit(release: Releaser): () => void {
 export function beforeSignalDeath(last: () => void): void {
   install();
   registry().beforeSignalDeath.add(last);
+}
+
+/**
+ * Registers how to see a termination signal that has reached the process but
+ * not yet its JavaScript (pending-signal.ts; the main thread on Linux).
+ */
+export function watchPendingSignals(peek: () => NodeJS.Signals | undefined): void {
+  install();
+  registry().pendingSignal ??= peek;
+}
+
+/**
+ * For the synchronous paths (a blocking wait, a token given back, the exit):
+ * if SIGINT, SIGTERM or SIGHUP came while JavaScript was busy and the program
+ * does not listen for it itself, give everything back and die of it now, as
+ * node's default action would have done when it came.
+ */
+export function dieOfPendingSignal(): void {
+  const signal = registry().pendingSignal?.();
+  if (signal) onSignal(signal);
 }

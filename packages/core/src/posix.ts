@@ -24,7 +24,8 @@ import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import { Escrow } from './escrow.js';
 import { openEmulatedFifo } from './emulated-fifo.js';
-import { beforeSignalDeath } from './exit.js';
+import { beforeSignalDeath, watchPendingSignals } from './exit.js';
+import { pendingSignalPeek } from './pending-signal.js';
 import type { JobserverAuth } from './makeflags.js';
 import { parentOf, statFields } from './proc.js';
 import { fs, os, workerThreads } from './builtins.js';
@@ -232,6 +233,8 @@ function onSignalDeath(libc: Libc, readFd: number): void {
   const { dev, ino } = fstatSync(readFd);
   jobservers.add(`${dev}:${ino}`);
   if (!first) return;
+  const peek = pendingSignalPeek(libc, listenForWakeSignal);
+  if (peek) watchPendingSignals(peek);
   beforeSignalDeath(() => {
     const { F_GETFL, O_ACCMODE, O_RDONLY } = libc.constants;
     const nothing = openSync('/dev/null', fsc.O_RDONLY);
@@ -325,14 +328,15 @@ export class PosixBackend implements Backend {
 
   take(): TakeResult {
     if (this.closed) return 'eof';
-    const { EINTR, EAGAIN } = this.libc.constants;
     if (!this.readIsPrivate && !this.readable(0)) return 'empty';
+    return this.escrow ? this.escrow.taking(() => this.readOne()) : this.readOne();
+  }
+
+  private readOne(): TakeResult {
+    const { EINTR, EAGAIN } = this.libc.constants;
     for (;;) {
       const n = this.libc.read(this.readFd, this.buf, 1);
-      if (n === 1) {
-        this.escrow?.add(this.buf[0]!);
-        return this.buf[0]!;
-      }
+      if (n === 1) return this.buf[0]!;
       if (n === 0) return 'eof';
       const errno = this.libc.errno();
       if (errno === EINTR) continue;
@@ -343,9 +347,12 @@ export class PosixBackend implements Backend {
 
   give(byte: number): void {
     this.ensureWriteFd();
-    // Drop the escrowed copy first: if the thread ends between the two, a
-    // token is lost rather than one made up.
-    this.escrow?.remove(byte);
+    // In a worker, the escrowed copy goes first, under the escrow's lock (escrow.ts).
+    if (this.escrow) this.escrow.giving(byte, () => this.writeOne(byte));
+    else this.writeOne(byte);
+  }
+
+  private writeOne(byte: number): void {
     const { EINTR, EAGAIN } = this.libc.constants;
     this.out[0] = byte;
     for (let attempt = 0; ; attempt++) {

@@ -29,6 +29,10 @@ export interface ExitRegistry {
   beforeSignalDeath: Set<() => void>;
   /** the process listeners are in place (they stay across resets) */
   installed: boolean;
+  /** names a termination signal that has come but not yet reached JavaScript (pending-signal.ts) */
+  pendingSignal: (() => NodeJS.Signals | undefined) | undefined;
+  /** the process is giving everything back before it dies of a signal */
+  dying: boolean;
 }
 
 interface ProcessState {
@@ -57,7 +61,7 @@ export function processState(): ProcessState {
     client: undefined,
     limiter: undefined,
     slots: freshSlots(),
-    exit: { releasers: new Set(), beforeSignalDeath: new Set(), installed: false },
+    exit: { releasers: new Set(), beforeSignalDeath: new Set(), installed: false, pendingSignal: undefined, dying: false },
     holds: new AsyncLocalStorage(),
     records: new Map(),
     heldRuns: 0,

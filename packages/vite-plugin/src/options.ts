@@ -52,8 +52,11 @@ export interface ResolvedOptions {
 const OPTIONS = ['limiter', 'hooks', 'exclude', 'workerPools', 'warnNativeThreads'];
 const HOOKS: GovernedHook[] = ['transform', 'load', 'renderChunk'];
 
-const check: OptionCheck = optionCheck('@jobslot/vite-plugin', OPTIONS);
-const { hasMethods, invalid } = check;
+/** Per entry: the /rollup entry has no `workerPools` (vite's own pools), and its messages name it. */
+const CHECKS: Record<'vite' | 'rollup', OptionCheck> = {
+  vite: optionCheck('@jobslot/vite-plugin', OPTIONS),
+  rollup: optionCheck('@jobslot/vite-plugin/rollup', OPTIONS.filter((o) => o !== 'workerPools')),
+};
 
 const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' || e instanceof RegExp;
 
@@ -61,7 +64,8 @@ const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' ||
  * Checks options as JavaScript callers pass them: a typo or a wrong type is a
  * TypeError naming the option, when the plugin is made, not a crash mid-build.
  */
-function validate(options: unknown): asserts options is JobslotViteOptions {
+function validate(options: unknown, check: OptionCheck): asserts options is JobslotViteOptions {
+  const { hasMethods, invalid } = check;
   check.object(options);
   const o = options;
   if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold'])) {
@@ -78,8 +82,8 @@ function validate(options: unknown): asserts options is JobslotViteOptions {
   }
 }
 
-export function resolveOptions(options: JobslotViteOptions): ResolvedOptions {
-  validate(options);
+export function resolveOptions(options: JobslotViteOptions, entry: 'vite' | 'rollup' = 'vite'): ResolvedOptions {
+  validate(options, CHECKS[entry]);
   const exclude = options.exclude ?? [];
   return {
     hooks: options.hooks ?? [...HOOKS],

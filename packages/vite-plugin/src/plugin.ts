@@ -5,6 +5,7 @@ import type { Plugin, ResolvedConfig } from 'vite';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
+import { viteApply } from './misplaced.js';
 import { poolConfig } from './pools.js';
 import { Sessions } from './sessions.js';
 import { isVitestRootServer, isVitestServer, sizeInlineProjects, sizeVitestWorkers, unsizedRunMessage, type VitestLike, type VitestSizer } from './vitest.js';
@@ -50,6 +51,8 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
 
   const plugin: Plugin = {
     name: NAME,
+    // vite's filter; webpack's entry point, where it says what to use there (misplaced.ts).
+    apply: viteApply,
 
     config(user) {
       const l = getLimiter();
@@ -95,11 +98,15 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
     },
 
     configureServer(server) {
-      // vitest's root server: its own configureServer (enforce: 'pre', awaited before this one)
-      // has set up every project and called their configureVitest hooks by now.
       if (!vitestRoot || !opts.workerPools) return;
-      const message = unsizedRunMessage(getLimiter());
-      if (message) server.config.logger.warnOnce(message);
+      // vitest sets up its projects and calls their configureVitest hooks in its own
+      // configureServer: before ours in vitest 4.1, after ours in 4.0 (order: 'post'). vite calls
+      // the function a configureServer hook returns once every such hook has run, so the check
+      // waits for that.
+      return () => {
+        const message = unsizedRunMessage(getLimiter());
+        if (message) server.config.logger.warnOnce(message);
+      };
     },
 
     options: outsideViteCheck(() => inVite, getLimiter),

@@ -12,6 +12,7 @@
 import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
+import { rollupEntryApply } from './misplaced.js';
 import { Sessions } from './sessions.js';
 import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
 
@@ -35,6 +36,8 @@ export interface PluginsOption {
  */
 export interface JobslotRollupPlugin {
   name: 'jobslot';
+  /** vite's filter and webpack's entry point: false, after one line naming the plugin to use there. */
+  apply(first: unknown): boolean;
   /** Governs the input plugins' hooks, after other plugins' `options` hooks. */
   options: { order: 'post'; handler(this: unknown, options: PluginsOption): Promise<null> };
   /** Governs the output plugins' hooks (`output.plugins`). */
@@ -92,7 +95,7 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
         "Remove it: @rollup/plugin-terser's workers follow the slots through its governed renderChunk hook.",
     );
   }
-  const opts = resolveOptions(options);
+  const opts = resolveOptions(options, 'rollup');
   let limiter: Limiter | undefined = options.limiter;
   // Created on first use: a plugin that is never used opens no jobserver.
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
@@ -114,6 +117,8 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
 
   const plugin: JobslotRollupPlugin = {
     name: NAME,
+    // Called by vite (a vite or vitest config) and by webpack, never by rollup or rolldown: says what to use there (misplaced.ts).
+    apply: rollupEntryApply,
     // 'post': after other plugins' options hooks, which may add plugins.
     options: {
       order: 'post',

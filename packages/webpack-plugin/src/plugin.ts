@@ -1,6 +1,7 @@
 import type { Compiler } from 'webpack';
 import { sharedLimiter } from '@jobslot/core';
 import { sizeMinimizerPools, wrapConfiguredMinimizers } from './minimizers.js';
+import { appliedOutsideWebpack, guardOptionsProperty, isCompiler } from './misplaced.js';
 import { gateModuleBuilds } from './module-builds.js';
 import { resolveOptions, type JobslotPluginOptions, type ResolvedOptions } from './options.js';
 import { RunScope } from './run-scope.js';
@@ -32,10 +33,12 @@ export class JobslotPlugin {
   readonly options: ResolvedOptions;
 
   constructor(options?: JobslotPluginOptions) {
-    this.options = resolveOptions(options);
+    this.options = guardOptionsProperty(resolveOptions(options));
   }
 
   apply(compilerLike: CompilerLike): void {
+    // vite calls `apply(config, env)` as its own filter: undefined drops us there.
+    if (!isCompiler(compilerLike)) return appliedOutsideWebpack();
     // rspack's Compiler implements the hooks used here under the same names (see rspack.ts).
     const compiler = compilerLike as Compiler;
     const limiter = this.options.limiter ?? sharedLimiter();

@@ -1,7 +1,8 @@
 // The `jobslot` command.
 //   jobslot -j N [--style S] -- CMD ...           run CMD under a new jobserver
 //   jobslot run [--max M] [--style S] -- CMD ...  run CMD on a sub-pool of the jobserver above
-//   jobslot report [--jobs N] [--svg OUT] TRACE   summarize a JOBSLOT_TRACE file
+//   jobslot report [--jobs N] [--svg OUT] [--html OUT] [--chrome-trace OUT] TRACE
+//                                                  summarize a JOBSLOT_TRACE file
 //   jobslot serve -j N [--load-average L] [--min-memory SIZE]
 //                                                 one jobserver for every build of this user's (a daemon)
 //   jobslot env                                   the shell lines that join a shell to it
@@ -69,6 +70,11 @@ const program = new Command('jobslot')
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
       const [word] = command;
+      // `jobslot help` and `jobslot help run`, as git and npm take them.
+      if (word === 'help') {
+        const topic = program.commands.find((c) => c.name() === command[1]);
+        if (command.length === 1 || topic) (topic ?? program).help();
+      }
       const near = SUBCOMMANDS.find((c) => c.startsWith(word!.slice(0, 2)));
       program.error(`jobslot: unknown command '${word}'${near ? ` (did you mean 'jobslot ${near}'?)` : ''}; to run a command under a new jobserver: jobslot -j N -- ${command.join(' ')} ${HINT}`);
     }
@@ -97,8 +103,10 @@ program
   .description('summarize a JOBSLOT_TRACE file: peak slots against -j, tokens not returned, idle waiting')
   .option('--jobs <n>', 'the -j to check against (default: from the trace)', positiveInt)
   .option('--svg <out>', 'also draw a timeline: one lane per process, and the total against -j')
+  .option('--html <out>', 'also write one self-contained HTML page: the summary, a table of processes, the slots and CPU over time, a lane per process')
+  .option('--chrome-trace <out>', 'also write the trace in Chrome Trace Event Format, for Perfetto or chrome://tracing')
   .argument('<trace>', 'the trace file')
-  .action((file: string, options: { jobs?: number; svg?: string }) => {
+  .action((file: string, options: { jobs?: number; svg?: string; html?: string; chromeTrace?: string }) => {
     const report = formatReport(file, options);
     if ('error' in report) {
       program.error(`jobslot report: ${report.error}`);

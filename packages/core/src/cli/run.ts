@@ -22,7 +22,9 @@
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
 //   has given to other jobs.
-// - When CMD ends, every token we took goes back, whatever CMD returned.
+// - When CMD ends, every token we took goes back, whatever CMD returned. If
+//   it died of a signal, the jobs it started may run on, orphaned: their
+//   tokens go back one by one as they end (orphans.ts).
 //
 // Without a usable jobserver above (outside make, `make -j` with no number),
 // CMD gets a jobserver of its own: --max slots, else one per CPU, and one line
@@ -32,8 +34,12 @@ import { JobClient, type Token } from '../client.js';
 import { reclaimImplicitSlot } from '../process-slots.js';
 import type { Jobserver } from '../server.js';
 import { threadEnv } from '../threads.js';
-import { exitLike, runChild } from './child.js';
+import { trace } from '../trace.js';
+import { exitLike, runChild, type ChildExit } from './child.js';
+import { demandProbe } from './demand.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
+import { adoptOrphans, runningOrphans } from './orphans.js';
+import { traceUnder, tracePool } from './pool-trace.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
 import { taskRunnerEnv } from './task-runners.js';
@@ -45,8 +51,10 @@ const TICK_MS = 20;
 const IDLE_MS = 200;
 /** CMD's start-up: tokens it has not taken yet are not idle. */
 const STARTUP_MS = 1000;
-/** After giving back a token nobody took, wait this long (doubling, up to 16x) before growing again. */
+/** After giving back a token nobody took, wait this long (doubling, up to 16x) before growing again (where /proc cannot tell who waits). */
 const BACKOFF_MS = 200;
+/** How often /proc is looked at for a process waiting on the empty sub-pool (about 1 ms of CPU a look). */
+const PROBE_MS = 100;
 
 export interface RunOptions {
   max?: number;
@@ -88,18 +96,48 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
     bounds.max = Math.min(most, k);
     bounds.floor = Math.min(startFloor, bounds.max - 1);
   });
+  const traced = tracePool(pool, { held: () => 1 + extra.length });
   const grower = growAndShrink(client, pool, extra, bounds);
 
+  const adopting = adoptOrphans();
   const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   grower.stop();
+  // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
+  if (adopting && killed(result)) await outliveOrphans(command, extra);
+  traced.stop();
   const given = pool.tokens;
   const counts = pool.close();
   // Everything we took goes back, also what CMD lost: it was ours to return.
   for (const token of extra) token.release();
   own.release();
+  trace('hold', { held: 0 });
   client.close();
   reportReturns(counts, given, command);
   return exitLike(result);
+}
+
+/** CMD died of a signal, or is a shell saying its command did (128 + n): its jobs may live on. */
+function killed(result: ChildExit): boolean {
+  return result.signal !== null || (result.code !== null && result.code > 128);
+}
+
+/**
+ * The jobs CMD started run on without it: each still uses a slot, so each
+ * keeps one of our tokens (the first our own slot) until it ends. The
+ * sub-pool stays open meanwhile for those that speak the protocol.
+ */
+async function outliveOrphans(command: string[], extra: Token[]): Promise<void> {
+  let said = false;
+  for (;;) {
+    const running = runningOrphans().length;
+    while (extra.length > Math.max(0, running - 1)) extra.pop()!.release();
+    if (running === 0) return;
+    if (!said) {
+      said = true;
+      process.stderr.write(`jobslot run: ${describeCommand(command)} ended, and ${running} job${running === 1 ? '' : 's'} it started still run${running === 1 ? 's' : ''}: waiting for ${running === 1 ? 'it' : 'them'}, their slots still taken\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */
@@ -122,12 +160,13 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
   const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
   process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
-  return serveCommand(command, pool, commandEnv(pool, jobs));
+  trace('server', { jobs, message: pool.style });
+  return serveCommand(command, pool, commandEnv(pool, jobs), tracePool(pool));
 }
 
 /** CMD's environment: the sub-pool in MAKEFLAGS, native pools and task runners sized to `slots`. */
 function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...pool.env(process.env), ...threadEnv(slots), ...taskRunnerEnv(slots) };
+  const env: NodeJS.ProcessEnv = { ...traceUnder(pool.env(process.env)), ...threadEnv(slots), ...taskRunnerEnv(slots) };
   // V8's own helper threads (GC, compilation) in every node process CMD
   // starts: sized to the slots too, unless the user chose a size.
   if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
@@ -137,12 +176,13 @@ function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
 }
 
 /**
- * Keeps the sub-pool sized to what CMD uses. A jobserver cannot see who waits
- * on it, so the sign of demand is an empty pool: then we wait for one more
- * outer token (up to max - 1 in all) and put it in. A token left unused in the
- * pool for IDLE_MS goes back to the outer pool, and growth pauses a while, so
- * a pool nobody needs does not keep taking tokens others could use. The
- * first `floor` tokens, which CMD's native pools were sized to, never go back
+ * Keeps the sub-pool sized to what CMD uses. When the pool is empty and
+ * something beneath waits on it (demand.ts looks in /proc), we wait for one
+ * more outer token (up to max - 1 in all) and put it in; once nothing waits,
+ * we stop waiting. Where /proc cannot tell, an empty pool is the sign of
+ * demand, and growth pauses a while after a token went back unused. A token
+ * left unused in the pool for IDLE_MS goes back to the outer pool. The first
+ * `floor` tokens, which CMD's native pools were sized to, never go back
  * before CMD ends. `bounds` may change while CMD runs (jobslot serve's fair
  * share): tokens above a lower max go back as they come free.
  */
@@ -153,6 +193,9 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
   let backoff = 0;
   let pausedUntil = 0;
   let added = false;
+  const waiting = demandProbe(pool.path);
+  let probedAt = 0;
+  let demand = false;
   const tick = () => {
     const now = Date.now();
     while (extra.length > bounds.max - 1 && pool.remove()) extra.pop()!.release();
@@ -160,9 +203,24 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
     if (free === 0) {
       idleSince = undefined;
       // The token we put in last was taken: demand is real, grow freely again.
-      if (added) backoff = 0;
+      if (added) {
+        backoff = 0;
+        // Its taker was served: look again (next probe) before taking one more for it.
+        demand = false;
+        probedAt = now;
+      }
       added = false;
-      if (!wait && extra.length < bounds.max - 1 && now >= pausedUntil && client.connected) {
+      if (waiting && extra.length < bounds.max - 1 && client.connected && now - probedAt >= PROBE_MS) {
+        probedAt = now;
+        demand = waiting();
+        // Whoever waited was served (a token came back beneath, or it gave up): stop asking above.
+        if (!demand && wait) {
+          wait.abort();
+          wait = undefined;
+        }
+      }
+      if (waiting && !demand) return;
+      if (!wait && extra.length < bounds.max - 1 && (waiting || now >= pausedUntil) && client.connected) {
         const controller = new AbortController();
         wait = controller;
         client.acquire({ signal: controller.signal }).then(
@@ -182,6 +240,7 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
       return;
     }
     // Tokens are waiting in the pool: whoever wanted one has it.
+    demand = false;
     wait?.abort();
     wait = undefined;
     idleSince ??= now;

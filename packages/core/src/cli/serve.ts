@@ -9,6 +9,7 @@ import { JobClient } from '../client.js';
 import { MAX_JOBS } from '../server.js';
 import { trace } from '../trace.js';
 import { createSemaphoreJobserver } from '../windows-server.js';
+import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
@@ -35,11 +36,11 @@ export async function serve(command: string[], options: { jobs: number; style: S
   const server = startJobserver({ jobs: options.jobs, style: chooseStyle(options.style, command, undefined), baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
   // A task runner beneath (`jobslot -j N -- turbo run build`) runs at most N tasks.
-  return serveCommand(command, server, { ...server.env(process.env), ...taskRunnerEnv(server.jobs) });
+  return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }
 
 function serveSemaphore(command: string[], jobs: number): Promise<never> {
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, server.env(process.env));
+  return serveCommand(command, server, traceUnder(server.env(process.env)));
 }

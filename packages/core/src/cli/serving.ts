@@ -3,6 +3,7 @@
 // what came back, and end as the command ended.
 import { createJobserver, type Jobserver, type JobserverOptions } from '../server.js';
 import { exitLike, runChild } from './child.js';
+import type { PoolTrace } from './pool-trace.js';
 import { ffiMissing, reportReturns } from './words.js';
 
 /** Starts a jobserver, or ends this process with one line saying why it cannot (`why` leads it). */
@@ -19,8 +20,9 @@ export function startJobserver(options: JobserverOptions, why?: string): Jobserv
 type Served = Pick<Jobserver, 'stdio' | 'tokens' | 'close'>;
 
 /** Runs `command` with `env` under `server`, says if tokens went missing or multiplied, and exits as the command did. */
-export async function serveCommand(command: string[], server: Served, env: NodeJS.ProcessEnv): Promise<never> {
+export async function serveCommand(command: string[], server: Served, env: NodeJS.ProcessEnv, traced?: PoolTrace): Promise<never> {
   const result = await runChild(command, { env, extraFds: server.stdio });
+  traced?.stop();
   const given = server.tokens;
   reportReturns(server.close(), given, command);
   return exitLike(result);

@@ -1,12 +1,16 @@
 // What the CLI's commands say, in one place.
 
 /**
- * The command as a user would recognize it in a message: the program by its
- * name, not the path it was found at (`node.exe`, not `Z:\\...\\node.exe`),
- * so a long install path cannot push the arguments out of a 60-character line.
+ * The command as a user would recognize it in a message: as typed, or, when
+ * that is long, the program by its name, not the path it was found at
+ * (`node.exe`, not `Z:\\...\\node.exe`), so a long install path cannot push
+ * the arguments out of a 60-character line.
  */
 export function describeCommand(command: string[]): string {
   const [program = '', ...args] = command;
+  // As typed when it fits (`/nonexistent/cmd` is not `cmd`); else by its name.
+  const typed = command.join(' ');
+  if (typed.length <= 60) return typed;
   const text = [program.split(/[\\/]/).pop() || program, ...args].join(' ');
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -17,6 +21,8 @@ export function ffiMissing(error: unknown): string | undefined {
   if (e?.code === 'MODULE_NOT_FOUND' && /koffi/.test(e.message)) {
     return "koffi, the native library jobslot uses to read and write the jobserver, is not installed (was it installed with --omit=optional?): reinstall @jobslot/core with its optional dependencies";
   }
+  // Already says the fix (ffi/load.ts).
+  if (/reinstall @jobslot\/core/.test(e?.message ?? '')) return e.message;
   if (/koffi/i.test(e?.message ?? '') && /binary|\.node|prebuilt/i.test(e?.message ?? '')) {
     return `koffi cannot load its native binary on this platform (${process.platform}-${process.arch}): ${e.message.split('\n')[0]}`;
   }

@@ -25,6 +25,12 @@ export interface Libc {
   flock(fd: number, operation: number): number;
   /** Bytes waiting in a pipe or fifo (ioctl FIONREAD), or -1. */
   pending(fd: number): number;
+  /** tee(2) (Linux), non-blocking: copies up to `count` bytes waiting in pipe `from` into pipe `to`, consuming none. */
+  tee(from: number, to: number, count: number): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) (Linux): orphaned descendants become our children, not init's. */
+  becomeSubreaper(): number;
+  /** waitpid(pid, NULL, WNOHANG): reaps that child if it has ended; its pid, 0, or -1. */
+  reap(pid: number): number;
   errno(): number;
   constants: typeof LINUX;
   /** C stdio and thread-specific data, for the worker-thread escrow (escrow.ts); loaded on first use. */
@@ -46,6 +52,11 @@ export interface Stdio {
   fclose(file: Pointer): number;
   /** fflush(NULL): writes out every stream's buffer, the escrows of all threads included. */
   flushAll(): number;
+  /** flockfile / funlockfile: the stream's own lock, which fflush(NULL) takes for each stream it flushes. */
+  lock(file: Pointer): void;
+  unlock(file: Pointer): void;
+  /** __fpending: bytes waiting in the stream's buffer. */
+  pending(file: Pointer): number;
   /** pthread_key_create with fclose as the destructor: run on the file when the thread ends. */
   createFcloseKey(): number;
   deleteKey(key: number): number;
@@ -121,6 +132,9 @@ function bindStdio(lib: KoffiLib): Stdio {
   const fpurge = lib.func('void __fpurge(void *file)');
   const fclose = lib.func('int fclose(void *file)');
   const fflush = lib.func('int fflush(void *file)');
+  const flockfile = lib.func('void flockfile(void *file)');
+  const funlockfile = lib.func('void funlockfile(void *file)');
+  const fpending = lib.func('size_t __fpending(void *file)');
   const dlsym = lib.func('void *dlsym(void *handle, const char *name)');
   const keyCreate = lib.func('int pthread_key_create(_Out_ uint32_t *key, void *destructor)');
   const keyDelete = lib.func('int pthread_key_delete(uint32_t key)');
@@ -137,6 +151,9 @@ function bindStdio(lib: KoffiLib): Stdio {
     purge: (file) => void fpurge(file),
     fclose: (file) => fclose(file) as number,
     flushAll: () => fflush(null) as number,
+    lock: (file) => void flockfile(file),
+    unlock: (file) => void funlockfile(file),
+    pending: (file) => Number(fpending(file)),
     createFcloseKey: () => {
       const key = [0];
       if ((keyCreate(key, fcloseAddress) as number) !== 0) throw new Error('pthread_key_create failed');
@@ -167,6 +184,9 @@ export function loadLibc(): Libc {
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const close = lib.func('int close(int fd)');
   const dup2 = lib.func('int dup2(int from, int to)');
+  let prctl: ((option: number, ...args: unknown[]) => unknown) | undefined;
+  let waitpid: ((pid: number, status: null, options: number) => unknown) | undefined;
+  let tee: ((from: number, to: number, count: number, flags: number) => unknown) | undefined;
   let gettid: (() => number) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
@@ -192,6 +212,12 @@ export function loadLibc(): Libc {
     },
     close: (fd) => close(fd) as number,
     dup2: (from, to) => dup2(from, to) as number,
+    // SPLICE_F_NONBLOCK (2): neither pipe may block us.
+    // PR_SET_CHILD_SUBREAPER is 36; prctl is variadic.
+    becomeSubreaper: () => (prctl ??= lib.func('int prctl(int option, ...)'))(36, 'unsigned long', 1) as number,
+    // WNOHANG is 1.
+    reap: (pid) => (waitpid ??= lib.func('int waitpid(int pid, void *status, int options)'))(pid, null, 1) as number,
+    tee: (from, to, count) => Number((tee ??= lib.func('long tee(int from, int to, size_t count, unsigned int flags)'))(from, to, count, 2)),
     errno: () => koffi.errno(),
     stdio: () => (stdio ??= bindStdio(lib)),
     constants: process.platform === 'linux' ? LINUX : BSD,

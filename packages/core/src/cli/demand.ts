@@ -1,0 +1,96 @@
+// Does anything beneath `jobslot run` wait for a token of its sub-pool?
+//
+// A jobserver cannot see its readers: an empty pool looks the same whether
+// a sub-make waits on it or the command (tsc, whose GOMAXPROCS was fixed at
+// start) will never read it. Taking an outer token on an empty pool alone
+// took one for nobody, gave it back 0.2 s later and took it again (5 times in
+// 1.8 s under tsc, 69 in 30 s under rollup). So on Linux we look in /proc at
+// the processes beneath us that hold the sub-pool's fifo open, and count
+// one as waiting when:
+// - it watches the fifo with O_ASYNC set: a jobslot client on its main thread
+//   waiting for a token (posix.ts, signal-driven I/O), or
+// - one of its threads is in read() on the fifo (cargo's jobserver crate,
+//   make's blocking read), or in poll/select (make 4.x's pselect, a
+//   jobslot client's poll() on the threadpool or in a worker).
+// Elsewhere (no /proc) there is no probe, and run.ts grows on an empty pool.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { canListChildren, descendants, threadsOf } from './proc-tree.js';
+
+const O_ASYNC = 0o20000;
+/** A process's fds open on the fifo are listed again after this long. */
+const FD_CACHE_MS = 1000;
+/** The processes beneath are listed again after this long (a new one waits at most this much longer). */
+const TREE_CACHE_MS = 500;
+
+/** Syscall numbers by architecture: the read, and the waits that name no fd in their first argument. */
+const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number; waits: number[] }>> = {
+  // read; poll, select, pselect6, ppoll
+  x64: { read: 0, waits: [7, 23, 270, 271] },
+  // read; pselect6, ppoll (arm64 has no poll or select)
+  arm64: { read: 63, waits: [72, 73] },
+};
+
+/** A probe saying whether something beneath this process waits on `fifo`; undefined where it cannot look. */
+export function demandProbe(fifo: string): (() => boolean) | undefined {
+  const calls = SYSCALLS[process.arch];
+  if (process.platform !== 'linux' || !calls || !canListChildren()) return undefined;
+  const cache = new Map<number, { at: number; fds: number[] }>();
+  const fdsOnFifo = (pid: number, now: number): number[] => {
+    const hit = cache.get(pid);
+    if (hit && now - hit.at < FD_CACHE_MS) return hit.fds;
+    const fds: number[] = [];
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo) fds.push(Number(fd));
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+    cache.set(pid, { at: now, fds });
+    return fds;
+  };
+  let tree: number[] = [];
+  let treeAt = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - treeAt >= TREE_CACHE_MS) {
+      // Walking the tree reads a file per thread: the costly part, so not on every look.
+      tree = descendants(process.pid);
+      treeAt = now;
+      const alive = new Set(tree);
+      for (const pid of cache.keys()) if (!alive.has(pid)) cache.delete(pid);
+    }
+    for (const pid of tree) {
+      const fds = fdsOnFifo(pid, now);
+      if (fds.length === 0) continue;
+      if (fds.some((fd) => asyncOn(pid, fd)) || threadsOf(pid).some((tid) => waitsIn(pid, tid, fds, calls))) return true;
+    }
+    return false;
+  };
+}
+
+function asyncOn(pid: number, fd: number): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+    return flags ? (parseInt(flags[1]!, 8) & O_ASYNC) !== 0 : false;
+  } catch {
+    return false;
+  }
+}
+
+function waitsIn(pid: number, tid: string, fds: number[], calls: { read: number; waits: number[] }): boolean {
+  let words: string[];
+  try {
+    // "NR ARG1 ARG2 ..." in a syscall, "running" or "-1 ..." otherwise.
+    words = readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').split(' ');
+  } catch {
+    return false;
+  }
+  const nr = Number(words[0]);
+  if (nr === calls.read) return fds.includes(Number.parseInt(words[1] ?? '', 16));
+  return calls.waits.includes(nr);
+}
