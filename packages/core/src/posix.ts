@@ -18,11 +18,12 @@
 // - Pipe style shows no end-of-file when make dies (every client holds a write
 //   end): watch the pipe's owner instead. In worker threads, held bytes also
 //   sit in an escrow (escrow.ts) that gives them back when the thread ends.
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import type { Backend, TakeResult } from './backend.js';
 import { JobserverError } from './errors.js';
 import { loadLibc, type Libc } from './ffi/libc.js';
 import { Escrow } from './escrow.js';
+import { openEmulatedFifo } from './emulated-fifo.js';
 import { beforeSignalDeath, watchPendingSignals } from './exit.js';
 import { pendingSignalPeek } from './pending-signal.js';
 import type { JobserverAuth } from './makeflags.js';
@@ -33,7 +34,7 @@ const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSyn
 
 const LINUX = process.platform === 'linux';
 
-function describe(stats: Stats, fd?: number): string {
+function describe(stats: Stats | BigIntStats, fd?: number): string {
   if (stats.isFile()) return 'a regular file';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice()) return 'a character device';
@@ -150,13 +151,15 @@ function validatePipe(libc: Libc, read: number, write: number): ProcessId | unde
   return undefined;
 }
 
-function openFifo(path: string): number {
-  let stats: Stats;
+/** The fifo at `path`, opened for reading; or an emulated fifo (a jobserver device, see emulated-fifo.ts), opened read-write. */
+function openFifo(path: string): { fd: number; device: boolean } {
+  let stats: BigIntStats;
   try {
-    stats = statSync(path);
+    stats = statSync(path, { bigint: true });
   } catch {
     throw new JobserverError('missing-fifo', `the jobserver fifo ${path} does not exist`);
   }
+  if (stats.isCharacterDevice()) return { fd: openEmulatedFifo(path, stats), device: true };
   if (!stats.isFIFO()) throw new JobserverError('not-a-fifo', `the jobserver path ${path} is ${describe(stats)}, not a fifo`);
   let fd: number;
   try {
@@ -180,7 +183,7 @@ function openFifo(path: string): number {
       throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
     }
   }
-  return fd;
+  return { fd, device: false };
 }
 
 type Watcher = { stop(): void };
@@ -271,7 +274,7 @@ export class PosixBackend implements Backend {
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
-    this.waitMode = options.waitMode ?? (LINUX && onMainThread() ? 'signal' : 'poll');
+    let device = false;
     if (auth.kind === 'pipe') {
       this.style = 'pipe';
       this.owner = validatePipe(this.libc, auth.read, auth.write);
@@ -290,11 +293,23 @@ export class PosixBackend implements Backend {
     } else {
       this.style = 'fifo';
       this.fifoPath = auth.path;
-      this.readFd = openFifo(auth.path);
+      const opened = openFifo(auth.path);
+      this.readFd = opened.fd;
       this.readIsPrivate = true;
-      this.writeIsPrivate = true;
+      device = opened.device;
+      if (device) {
+        // Tokens go back through the descriptor that read them, never a
+        // reopened one: a device server counts them per client.
+        this.writeFd = this.readFd;
+        this.writeIsPrivate = false;
+      } else {
+        this.writeIsPrivate = true;
+      }
     }
-    this.escrow = this.readIsPrivate ? this.openEscrow() : undefined;
+    // A device is waited on with poll(): its driver may not signal (fasync).
+    this.waitMode = options.waitMode ?? (LINUX && onMainThread() && !device ? 'signal' : 'poll');
+    // The escrow reopens the read side to write held bytes back: not for a device (see above).
+    this.escrow = this.readIsPrivate && !device ? this.openEscrow() : undefined;
     if (LINUX && onMainThread()) onSignalDeath(this.libc, this.readFd);
   }
 
