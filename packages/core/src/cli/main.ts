@@ -65,7 +65,8 @@ const program = new Command('jobslot')
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs (inside one already: join it, at most N slots)', positiveInt)
   .addOption(styleOption())
   .argument('[command...]', 'the command to run, after --')
-  .action(async (command: string[], options: { jobs?: number; style: StyleChoice }) => {
+  .action(async (operands: string[], options: { jobs?: number; style: StyleChoice }) => {
+    const command = afterDashes ?? operands;
     // A wrong command line gets one line saying what is wrong and where to look, not the whole help.
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
@@ -145,4 +146,14 @@ program
     await printStatus(options);
   });
 
-await program.parseAsync(process.argv);
+// `jobslot -j N -- env X=1 make`: everything after `--` is CMD, even a word that names one of our
+// subcommands (env, run, status): commander would otherwise dispatch it as ours. So with root
+// options first, the words after `--` are kept from commander and handed to the action.
+const args = process.argv.slice(2);
+const dashes = args.indexOf('--');
+let afterDashes: string[] | undefined;
+if (dashes > 0 && args[0]!.startsWith('-') && args[0] !== '--') {
+  afterDashes = args.slice(dashes + 1);
+  args.splice(dashes);
+}
+await program.parseAsync(args, { from: 'user' });
