@@ -16,6 +16,7 @@ const benches = [
   ['wrapper.mjs', quick ? ['--runs', '3'] : []],
   ['speculative.mjs', quick ? ['--runs', '1'] : []],
   ['real-code.mjs', quick ? ['--runs', '1'] : []],
+  ['fairness.mjs', quick ? ['--seconds', '15'] : ['--runs', '3']],
   ['serve-fleet.mjs', quick ? ['--apps', 'utils-esbuild,d3-vite'] : []],
 ];
 let failed = 0;

@@ -27,6 +27,20 @@ describe('jobslot command line', () => {
     expect(r.stderr.trim()).toMatch(message);
   });
 
+  it.each([['env'], ['status'], ['run'], ['report']])(
+    '`jobslot -j 2 -- %s ...` runs that program, not our subcommand of the same name',
+    async (word) => {
+      const dir = tempDir('cli-dashes-');
+      // A program of that name first on PATH: it says it ran, with its arguments and the jobserver.
+      writeFileSync(join(dir, word), '#!/bin/sh\necho "ran $0 $* MAKEFLAGS=$MAKEFLAGS"\n', { mode: 0o755 });
+      const env = { ...cleanEnv(), PATH: `${dir}:${process.env.PATH}` };
+      const r = await jobslot(['-j', '2', '--', word, 'X=1', 'true'], { env });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(new RegExp(`^ran .*/${word} X=1 true MAKEFLAGS=.*-j2 --jobserver-auth=`));
+      expect(r.code).toBe(0);
+    },
+  );
+
   it.each([
     [['-j', '2', '--', 'true']],
     [['run', '--', 'true']],

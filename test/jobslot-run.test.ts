@@ -47,8 +47,9 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     // libuv's pool does file I/O, not CPU work: never shrunk below node's 4.
     expect(child!.UV_THREADPOOL_SIZE).toBeUndefined();
     expect(child!.NODE_OPTIONS).toContain('--v8-pool-size=4');
-    // The pool is handed down as make 4.3 does: descriptors every client reads, no /proc path.
-    expect(child!.MAKEFLAGS).toMatch(/^ -j4 --jobserver-auth=3,4(?: -- .*)?$/);
+    // The pool is handed down in the style make itself hands down (cli/style.ts):
+    // descriptors under make 4.3, a fifo of ours under make 4.4; never a /proc path.
+    expect(child!.MAKEFLAGS).toMatch(make.style === 'pipe' ? /^ -j4 --jobserver-auth=3,4(?: -- .*)?$/ : /^ -j4 --jobserver-auth=fifo:\/\S*jobslot-\w+\/fifo(?: -- .*)?$/);
     expect(child!.connected).toBe(true);
     // All four slots in use (at least three: on a loaded machine the command may
     // start after its first tokens went back, and take them again one by one).

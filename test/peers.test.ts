@@ -7,21 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir } from './support/index.js';
+import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir, which } from './support/index.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/peers');
 const GEN = join(FIXTURES, 'gen.mjs');
 const LTRANS_GCC = join(FIXTURES, 'ltrans-gcc.sh');
 const { available } = makeBins();
 const make43 = available.find((m) => m.style === 'pipe');
-
-function which(bin: string, fallbacks: string[] = []): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return fallbacks.find((f) => existsSync(f));
-  }
-}
 
 const cargo = which('cargo', [join(homedir(), '.cargo/bin/cargo')]);
 const gcc = which('gcc');

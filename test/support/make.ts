@@ -138,6 +138,15 @@ export async function runSampled(
   return { code, output, stats, samples: sampler.samples, leak: /INTERNAL: Exiting with/.test(output) };
 }
 
+/** A program on PATH (or the first of `fallbacks` that exists), or undefined: for tests of peers that may be missing. */
+export function which(bin: string, fallbacks: string[] = []): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return fallbacks.find((f) => existsSync(f));
+  }
+}
+
 /** Quotes a string for a POSIX shell (Makefile recipes). */
 export function sh(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;

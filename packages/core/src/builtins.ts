@@ -11,3 +11,4 @@ export const fs = require('node:fs') as typeof import('node:fs');
 export const os = require('node:os') as typeof import('node:os');
 export const path = require('node:path') as typeof import('node:path');
 export const workerThreads = () => require('node:worker_threads') as typeof import('node:worker_threads');
+export const tty = () => require('node:tty') as typeof import('node:tty');

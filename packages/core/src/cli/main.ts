@@ -1,6 +1,6 @@
 // The `jobslot` command.
-//   jobslot -j N [--style pipe|fifo] -- CMD ...   run CMD under a new jobserver
-//   jobslot run [--max M] -- CMD ...              run CMD on a sub-pool of the jobserver above
+//   jobslot -j N [--style S] -- CMD ...           run CMD under a new jobserver
+//   jobslot run [--max M] [--style S] -- CMD ...  run CMD on a sub-pool of the jobserver above
 //   jobslot report [--jobs N] [--svg OUT] [--html OUT] [--chrome-trace OUT] TRACE
 //                                                  summarize a JOBSLOT_TRACE file
 //   jobslot serve -j N [--load-average L] [--min-memory SIZE]
@@ -15,6 +15,7 @@ import { printEnv } from './env.js';
 import { formatReport } from './report.js';
 import { runUnder } from './run.js';
 import { serve } from './serve.js';
+import type { StyleChoice } from './style.js';
 import { printStatus } from './status.js';
 
 // So traces, ps and the report's timeline name us.
@@ -28,6 +29,15 @@ if (process.env.JOBSLOT_TRACE) process.env.JOBSLOT_TRACE = resolve(process.env.J
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const SUBCOMMANDS = ['run', 'report', 'serve', 'env', 'status'];
 const HINT = '(see `jobslot --help`)';
+
+function styleOption(): Option {
+  return new Option(
+    '--style <style>',
+    'how MAKEFLAGS names the jobserver: pipe (R,W descriptors: every make, gcc and cargo; not ninja), fifo (a path: make 4.4+, ninja 1.13, cargo; not make 4.3 or gcc 12), or auto: fifo for ninja, pipe for make, else as the jobserver above (pipe without one)',
+  )
+    .choices(['auto', 'pipe', 'fifo'])
+    .default('auto');
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -53,9 +63,10 @@ const program = new Command('jobslot')
   .enablePositionalOptions()
   .passThroughOptions()
   .option('-j, --jobs <n>', 'run CMD under a new jobserver allowing N jobs (inside one already: join it, at most N slots)', positiveInt)
-  .addOption(new Option('--style <style>', 'how MAKEFLAGS names the jobserver: pipe (R,W descriptors, read by every make, gcc and cargo) or fifo (a path, make 4.4+ only)').choices(['pipe', 'fifo']).default('pipe'))
+  .addOption(styleOption())
   .argument('[command...]', 'the command to run, after --')
-  .action(async (command: string[], options: { jobs?: number; style: 'fifo' | 'pipe' }) => {
+  .action(async (operands: string[], options: { jobs?: number; style: StyleChoice }) => {
+    const command = afterDashes ?? operands;
     // A wrong command line gets one line saying what is wrong and where to look, not the whole help.
     if (!options.jobs) {
       if (command.length === 0) program.error(`jobslot: missing a command: jobslot -j N -- CMD, jobslot run -- CMD or jobslot report TRACE ${HINT}`);
@@ -77,13 +88,14 @@ program
   .summary('run CMD on a sub-pool of the jobserver above, its thread pools sized to it')
   .description(
     'serve CMD a jobserver of its own, carved out of the one above (make\'s): it starts with the tokens free now, keeps those (CMD\'s thread pools are sized to them), grows while CMD\'s jobs use them all and gives back the added tokens they leave unused; ' +
-      'GOMAXPROCS, ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, RSPACK_LOADER_WORKER_THREADS and V8\'s --v8-pool-size are set to the slots held when CMD starts; every token goes back when CMD ends. ' +
+      'GOMAXPROCS, ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, RSPACK_LOADER_WORKER_THREADS, V8\'s --v8-pool-size and task runners\' concurrency (TURBO_CONCURRENCY, NX_PARALLEL, ...) are set to the slots held when CMD starts; every token goes back when CMD ends. ' +
       'Without a jobserver above, CMD gets one of --max slots, else one per CPU.',
   )
   .passThroughOptions()
   .option('--max <m>', 'the most slots CMD and everything beneath it use at once, its own included (default: make\'s -jN, else the CPU count)', positiveInt)
+  .addOption(styleOption())
   .argument('<command...>', 'the command to run, after --')
-  .action(async (command: string[], options: { max?: number }) => {
+  .action(async (command: string[], options: { max?: number; style: StyleChoice }) => {
     await runUnder(command, options);
   });
 
@@ -134,4 +146,14 @@ program
     await printStatus(options);
   });
 
-await program.parseAsync(process.argv);
+// `jobslot -j N -- env X=1 make`: everything after `--` is CMD, even a word that names one of our
+// subcommands (env, run, status): commander would otherwise dispatch it as ours. So with root
+// options first, the words after `--` are kept from commander and handed to the action.
+const args = process.argv.slice(2);
+const dashes = args.indexOf('--');
+let afterDashes: string[] | undefined;
+if (dashes > 0 && args[0]!.startsWith('-') && args[0] !== '--') {
+  afterDashes = args.slice(dashes + 1);
+  args.splice(dashes);
+}
+await program.parseAsync(args, { from: 'user' });

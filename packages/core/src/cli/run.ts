@@ -7,14 +7,17 @@
 //   gcc -flto=jobserver, ninja, jobslot's own clients) takes them from there,
 //   so nothing beneath goes over the outer limit.
 // - The sub-pool is handed down as make 4.3 does (`--jobserver-auth=R,W`),
-//   which every client reads, and by path in JOBSLOT_POOL for jobslot clients
-//   whose descriptors node closed (npm run). See server.ts and pool.ts.
+//   or by path as make 4.4 does (`--jobserver-auth=fifo:PATH`) to ninja 1.13
+//   and beneath a fifo-style jobserver: style.ts chooses. JOBSLOT_POOL names
+//   the path too, for jobslot clients whose descriptors node closed (npm
+//   run). See server.ts and pool.ts.
 // - It starts with the tokens free now (up to --max), grows while CMD's
 //   clients empty it, and gives tokens that sit unused back to the outer pool,
 //   but never those it started with.
 // - Native pools read their size once, at start: the variables of
 //   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
-//   V8's --v8-pool-size are set to the slots held when CMD starts. Those
+//   V8's --v8-pool-size are set to the slots held when CMD starts, and so
+//   are task runners' (task-runners.ts: turbo, Nx, pnpm -r, moon, ...). Those
 //   threads take no token from the sub-pool (Go and rayon know nothing of
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
@@ -38,6 +41,8 @@ import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.
 import { adoptOrphans, runningOrphans } from './orphans.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { serveCommand, startJobserver } from './serving.js';
+import { chooseStyle, type StyleChoice } from './style.js';
+import { taskRunnerEnv } from './task-runners.js';
 import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
@@ -51,7 +56,13 @@ const BACKOFF_MS = 200;
 /** How often /proc is looked at for a process waiting on the empty sub-pool (about 1 ms of CPU a look). */
 const PROBE_MS = 100;
 
-export async function runUnder(command: string[], options: { max?: number }): Promise<never> {
+export interface RunOptions {
+  max?: number;
+  /** How the sub-pool is named in MAKEFLAGS; 'auto' (the default) looks at the command and the jobserver above (style.ts). */
+  style?: StyleChoice;
+}
+
+export async function runUnder(command: string[], options: RunOptions): Promise<never> {
   const warnings: string[] = [];
   let client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
   // Outside make, the user's `jobslot serve` (if one runs) is the pool above.
@@ -76,7 +87,8 @@ export async function runUnder(command: string[], options: { max?: number }): Pr
     extra.push(token);
   }
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
-  const pool = startJobserver({ jobs: most, tokens: 0, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS });
+  const style = chooseStyle(options.style ?? 'auto', command, client.style);
+  const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS });
   for (const token of extra) pool.add(token.byte);
   const bounds = { max, floor: extra.length };
   const startFloor = extra.length;
@@ -140,21 +152,21 @@ async function ownSlot(client: JobClient): Promise<{ release(): void }> {
 }
 
 /** No jobserver above: serve one of our own, as `jobslot -j` would. */
-async function runAlone(command: string[], options: { max?: number }, client: JobClient, warnings: string[]): Promise<never> {
+async function runAlone(command: string[], options: RunOptions, client: JobClient, warnings: string[]): Promise<never> {
   // Under make without a usable jobserver (make -j1, a recipe without '+'),
   // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
   const jobs = client.fallbackSlots === 1 && client.error?.kind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
   const why = warnings[0] ?? client.error?.message ?? 'no jobserver';
-  const pool = startJobserver({ jobs, style: 'pipe', baseMakeflags: process.env.MAKEFLAGS }, why);
+  const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
   process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
   trace('server', { jobs, message: pool.style });
   return serveCommand(command, pool, commandEnv(pool, jobs), tracePool(pool));
 }
 
-/** CMD's environment: the sub-pool in MAKEFLAGS, and native pools sized to `slots`. */
+/** CMD's environment: the sub-pool in MAKEFLAGS, native pools and task runners sized to `slots`. */
 function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...traceUnder(pool.env(process.env)), ...threadEnv(slots) };
+  const env: NodeJS.ProcessEnv = { ...traceUnder(pool.env(process.env)), ...threadEnv(slots), ...taskRunnerEnv(slots) };
   // V8's own helper threads (GC, compilation) in every node process CMD
   // starts: sized to the slots too, unless the user chose a size.
   if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {

@@ -1,4 +1,5 @@
-// `jobslot -j N [--style pipe|fifo] -- CMD ...`: run CMD under a new jobserver.
+// `jobslot -j N [--style auto|pipe|fifo] -- CMD ...`: run CMD under a new
+// jobserver (the style: see style.ts).
 //
 // Inside a jobserver already (make -j above us), a second one would let CMD
 // run N jobs on top of make's limit. make says "-jN forced in submake:
@@ -11,9 +12,11 @@ import { createSemaphoreJobserver } from '../windows/server.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';
+import { chooseStyle, type StyleChoice } from './style.js';
+import { taskRunnerEnv } from './task-runners.js';
 import { describeCommand } from './words.js';
 
-export async function serve(command: string[], options: { jobs: number; style: 'fifo' | 'pipe' }): Promise<never> {
+export async function serve(command: string[], options: { jobs: number; style: StyleChoice }): Promise<never> {
   if (options.jobs > MAX_JOBS) {
     process.stderr.write(`jobslot: -j${options.jobs} is more than a jobserver can hold (at most ${MAX_JOBS}, a pipe's worth of tokens)\n`);
     process.exit(2);
@@ -28,11 +31,12 @@ export async function serve(command: string[], options: { jobs: number; style: '
     process.stderr.write(
       `jobslot: -j${options.jobs} inside a jobserver${outerJobs ? ` (-j${outerJobs})` : ''}: joining it, at most ${options.jobs} slots for ${describeCommand(command)} (as 'jobslot run --max ${options.jobs}')\n`,
     );
-    return runUnder(command, { max: options.jobs });
+    return runUnder(command, { max: options.jobs, style: options.style });
   }
-  const server = startJobserver({ jobs: options.jobs, style: options.style, baseMakeflags: process.env.MAKEFLAGS });
+  const server = startJobserver({ jobs: options.jobs, style: chooseStyle(options.style, command, undefined), baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, traceUnder(server.env(process.env)), tracePool(server));
+  // A task runner beneath (`jobslot -j N -- turbo run build`) runs at most N tasks.
+  return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }
 
 function serveSemaphore(command: string[], jobs: number): Promise<never> {

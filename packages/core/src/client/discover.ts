@@ -5,7 +5,8 @@
 // process's share of it (the implicit slot, exit handlers, the trace).
 import { POOL_VARIABLE, type Backend, type PoolHint } from '../backend.js';
 import { JobserverError } from '../errors.js';
-import { makeflagsFromEnv, type JobserverAuth, type Makeflags } from '../makeflags.js';
+import { droppedJobserver } from '../dropped-env.js';
+import { makeflagsFromEnv, parseMakeflags, type JobserverAuth, type Makeflags } from '../makeflags.js';
 import type { FromEnvOptions } from '../types.js';
 import { daemonSocketFor } from './daemon-endpoint.js';
 import { linkToDaemon } from './daemon-link.js';
@@ -49,6 +50,18 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     warn,
   });
   if (!found || found.flags.rawAuth === undefined) {
+    // A task runner (turbo) may have dropped the variables on the way: see dropped-env.ts.
+    const dropped = found ? undefined : droppedJobserver(env);
+    if (dropped?.kind === 'lost') return fail('no-jobserver', dropped.message, true);
+    if (dropped?.kind === 'pool') {
+      try {
+        const backend = openBackend({ kind: 'fifo', path: dropped.hint.path }, waitMode);
+        const flags = { ...parseMakeflags(dropped.jobs ? `-j${dropped.jobs}` : ''), auth: { kind: 'fifo' as const, path: dropped.hint.path } };
+        return { ok: true, flags, variable: `${POOL_VARIABLE} (in ${dropped.runner}'s environment)`, backend, pool: dropped.hint };
+      } catch {
+        // fall through: as if nothing was found
+      }
+    }
     return fail('no-jobserver', found ? `${found.variable} names no jobserver (make -j1, or not run by make -j)` : 'no MAKEFLAGS: not run by make', false);
   }
   const { flags, variable } = found;

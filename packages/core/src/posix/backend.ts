@@ -68,7 +68,7 @@ export class PosixBackend implements Backend {
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
-    this.waitMode = options.waitMode ?? (LINUX && onMainThread() ? 'signal' : 'poll');
+    let device = false;
     if (auth.kind === 'pipe') {
       this.style = 'pipe';
       this.owner = validatePipe(this.libc, auth.read, auth.write);
@@ -87,11 +87,23 @@ export class PosixBackend implements Backend {
     } else {
       this.style = 'fifo';
       this.fifoPath = auth.path;
-      this.readFd = openFifo(auth.path);
+      const opened = openFifo(auth.path);
+      this.readFd = opened.fd;
       this.readIsPrivate = true;
-      this.writeIsPrivate = true;
+      device = opened.device;
+      if (device) {
+        // Tokens go back through the descriptor that read them, never a
+        // reopened one: a device server counts them per client.
+        this.writeFd = this.readFd;
+        this.writeIsPrivate = false;
+      } else {
+        this.writeIsPrivate = true;
+      }
     }
-    this.escrow = this.readIsPrivate ? this.openEscrow() : undefined;
+    // A device is waited on with poll(): its driver may not signal (fasync).
+    this.waitMode = options.waitMode ?? (LINUX && onMainThread() && !device ? 'signal' : 'poll');
+    // The escrow reopens the read side to write held bytes back: not for a device (see above).
+    this.escrow = this.readIsPrivate && !device ? this.openEscrow() : undefined;
     if (LINUX && onMainThread()) onSignalDeath(this.libc, this.readFd);
   }
 

@@ -4,17 +4,18 @@
 // node's own pipes. Check the type, the pair, the access modes, and (Linux)
 // that an ancestor holds the same pipe; each way it can be wrong is a typed
 // JobserverError that says the fix.
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import { fs } from '../builtins.js';
 import { JobserverError } from '../errors.js';
 import type { Libc } from '../ffi/libc.js';
+import { openEmulatedFifo } from './emulated-fifo.js';
 import { parentOf, statFields } from './proc.js';
 
 const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
 
 const LINUX = process.platform === 'linux';
 
-function describe(stats: Stats, fd?: number): string {
+function describe(stats: Stats | BigIntStats, fd?: number): string {
   if (stats.isFile()) return 'a regular file';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice()) return 'a character device';
@@ -131,13 +132,15 @@ export function validatePipe(libc: Libc, read: number, write: number): ProcessId
   return undefined;
 }
 
-export function openFifo(path: string): number {
-  let stats: Stats;
+/** The fifo at `path`, opened for reading; or an emulated fifo (a jobserver device, see emulated-fifo.ts), opened read-write. */
+export function openFifo(path: string): { fd: number; device: boolean } {
+  let stats: BigIntStats;
   try {
-    stats = statSync(path);
+    stats = statSync(path, { bigint: true });
   } catch {
     throw new JobserverError('missing-fifo', `the jobserver fifo ${path} does not exist`);
   }
+  if (stats.isCharacterDevice()) return { fd: openEmulatedFifo(path, stats), device: true };
   if (!stats.isFIFO()) throw new JobserverError('not-a-fifo', `the jobserver path ${path} is ${describe(stats)}, not a fifo`);
   let fd: number;
   try {
@@ -161,6 +164,6 @@ export function openFifo(path: string): number {
       throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
     }
   }
-  return fd;
+  return { fd, device: false };
 }
 
