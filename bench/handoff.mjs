@@ -18,7 +18,7 @@ let acquire;
 let give;
 if (mode === 'jobslot' || mode === 'jobslot-poll') {
   const client = JobClient.fromEnv({ waitMode: mode === 'jobslot-poll' ? 'poll' : undefined });
-  if (!client.connected) throw new Error(client.reason);
+  if (!client.connected) throw new Error(client.error?.message);
   acquire = () => client.acquire();
   give = (token) => token.release();
 } else {

@@ -103,7 +103,7 @@ describe('bad MAKEFLAGS', () => {
     const warnings: string[] = [];
     const client = JobClient.fromEnv({ env: { MAKEFLAGS: ` -j3 --jobserver-auth=${a.stdio[0]},${a.stdio[1]}` }, onWarning: (m) => warnings.push(m) });
     expect(client.connected).toBe(false);
-    expect(client.errorKind).toBe('foreign-pipe');
+    expect(client.error?.kind).toBe('foreign-pipe');
     expect(warnings).toHaveLength(1);
     expect(client.tryAcquire()).toBeNull();
     expect(a.close()).toMatchObject({ returned: 2, lost: 0 });

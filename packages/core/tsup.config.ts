@@ -1,23 +1,46 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 import { library } from '../../tsup.shared';
 
+const lib: Options = {
+  ...library,
+  // The runtime index and the subpath exports (package.json "exports").
+  entry: {
+    index: 'src/index.ts',
+    server: 'src/exports/server.ts',
+    trace: 'src/exports/trace.ts',
+    plugin: 'src/exports/plugin.ts',
+    testing: 'src/exports/testing.ts',
+  },
+  // One copy of each module across the entries, in CJS too (JobserverError
+  // stays one class whichever entry a caller loads).
+  splitting: true,
+  // The build script empties dist/ first: three configs build into it at once.
+  clean: false,
+  // import.meta.url in the CJS build (used to load koffi lazily)
+  shims: true,
+};
+
 export default defineConfig([
+  // ESM: client/platform.ts loads this platform's folder with a top-level
+  // await, into a chunk of its own: a process on Linux loads no Windows code.
+  { ...lib, format: ['esm'] },
   {
-    ...library,
-    // The runtime index and the subpath exports (package.json "exports").
-    entry: {
-      index: 'src/index.ts',
-      server: 'src/exports/server.ts',
-      trace: 'src/exports/trace.ts',
-      plugin: 'src/exports/plugin.ts',
-    },
-    // One copy of each module across the entries, in CJS too (JobserverError
-    // stays one class whichever entry a caller loads).
-    splitting: true,
-    // The build script empties dist/ first: two configs build into it at once.
-    clean: false,
-    // import.meta.url in the CJS build (used to load koffi lazily)
-    shims: true,
+    ...lib,
+    format: ['cjs'],
+    // CommonJS has no top-level await: client/platform.cjs.ts requires the folder instead.
+    esbuildPlugins: [
+      {
+        name: 'platform-cjs',
+        setup(build) {
+          build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
+            args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')
+              ? { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) }
+              : undefined,
+          );
+        },
+      },
+    ],
   },
   {
     // The `jobslot` command: ESM only, run by node.

@@ -17,8 +17,8 @@
 // they set.
 import { fs } from './builtins.js';
 import { parseMakeflags } from './makeflags.js';
-import { checkPoolHint, parsePoolHint, POOL_VARIABLE, type PoolHint } from './pool.js';
-import { parentOf } from './proc.js';
+import { checkPoolHint, parsePoolHint, POOL_VARIABLE, type PoolHint } from './posix/pool-hint.js';
+import { parentOf } from './posix/proc.js';
 
 const { readFileSync } = fs;
 

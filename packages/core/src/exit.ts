@@ -7,12 +7,26 @@
 // Process-wide on purpose: one set of handlers however many clients (and
 // however many copies of this package, ESM and CJS) a process has.
 
-import { processState, type ExitRegistry } from './state.js';
+import { processRecord } from './state.js';
 import { trace } from './trace.js';
 
-type Releaser = () => void;
+/** Gives back what its owner holds; called once, when the process goes. */
+export type Releaser = () => void;
 
-const registry = (): ExitRegistry => processState().exit;
+interface ExitRegistry {
+  releasers: Set<() => void>;
+  /** run last, after the releasers, when the process is about to die of a signal */
+  beforeSignalDeath: Set<() => void>;
+  /** the process listeners are in place (they stay for the process's life) */
+  installed: boolean;
+  /** names a termination signal that has come but not yet reached JavaScript (posix/pending-signal.ts) */
+  pendingSignal: (() => NodeJS.Signals | undefined) | undefined;
+  /** the process is giving everything back before it dies of a signal */
+  dying: boolean;
+}
+
+const registry = (): ExitRegistry =>
+  processRecord<ExitRegistry>('exit', () => ({ releasers: new Set(), beforeSignalDeath: new Set(), installed: false, pendingSignal: undefined, dying: false }), { keep: true });
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

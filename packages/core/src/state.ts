@@ -1,96 +1,60 @@
-// The process's jobslot state, in one place.
-//
-// A process has one implicit slot, one set of exit handlers, one shared client
-// and limiter, and one notion of "the hold this async context runs in",
-// however many copies of these packages it loads (ESM and CJS, or two
-// versions): so all of it lives behind one globalThis key, and tests can
-// start over with resetProcessState().
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { JobClient } from './client.js';
-import type { SlotHold } from './hold.js';
-import type { Limiter } from './limiter.js';
+// The process's registry: named records, one per process however many copies
+// of these packages it loads (ESM and CJS, or two versions), so all of it
+// lives behind one globalThis key. A leaf: it knows no record's type; each
+// module that keeps process-wide state (the implicit slot, the exit hooks,
+// the wake-up signal, the current hold, the shared client, the plugins'
+// records) names its own record and says whether a reset forgets it.
 
-export interface ProcessSlots {
-  /** slots not in use by any limiter (0 or 1) */
-  free: number;
-  /** this process has make's implicit slot (false: a sibling beneath the same `jobslot run` has it) */
-  implicit: boolean;
-  /** limiters to poke when a slot comes back */
-  wakers: Set<() => void>;
-  /** for a sibling: tries to take the implicit slot over (its owner may have ended) */
-  reclaim: (() => boolean) | undefined;
-  /** the implicit slot has been contended for (once per process) */
-  contended: boolean;
+interface Entry {
+  value: unknown;
+  /** Forgotten by resetProcessState(), after `reset` ran. */
+  resets: boolean;
+  reset: ((value: unknown) => void) | undefined;
 }
 
-export interface ExitRegistry {
-  releasers: Set<() => void>;
-  /** run last, after the releasers, when the process is about to die of a signal */
-  beforeSignalDeath: Set<() => void>;
-  /** the process listeners are in place (they stay across resets) */
-  installed: boolean;
-  /** names a termination signal that has come but not yet reached JavaScript (pending-signal.ts) */
-  pendingSignal: (() => NodeJS.Signals | undefined) | undefined;
-  /** the process is giving everything back before it dies of a signal */
-  dying: boolean;
+const KEY = Symbol.for('jobslot.registry');
+
+function registry(): Map<string, Entry> {
+  const g = globalThis as Record<symbol, Map<string, Entry> | undefined>;
+  return (g[KEY] ??= new Map());
 }
 
-interface ProcessState {
-  client: JobClient | undefined;
-  limiter: Limiter | undefined;
-  slots: ProcessSlots;
-  exit: ExitRegistry;
-  /** the hold each async context runs in (see hold.ts) */
-  holds: AsyncLocalStorage<SlotHold>;
-  /** per-process records of the plugins (esbuild's services), by name */
-  records: Map<string, unknown>;
-  /** runs held by reserveForRun() now: while any is, no job in this process waits for a slot (run-reservation.ts) */
-  heldRuns: number;
-}
-
-const KEY = Symbol.for('jobslot.state');
-
-function freshSlots(): ProcessSlots {
-  // One free slot: make counted this process when it started it (the implicit slot).
-  return { free: 1, implicit: true, wakers: new Set(), reclaim: undefined, contended: false };
-}
-
-export function processState(): ProcessState {
-  const g = globalThis as Record<symbol, ProcessState | undefined>;
-  return (g[KEY] ??= {
-    client: undefined,
-    limiter: undefined,
-    slots: freshSlots(),
-    exit: { releasers: new Set(), beforeSignalDeath: new Set(), installed: false, pendingSignal: undefined, dying: false },
-    holds: new AsyncLocalStorage(),
-    records: new Map(),
-    heldRuns: 0,
-  });
+export interface RecordOptions<T> {
+  /**
+   * What a reset does before the record is forgotten (close what it holds).
+   * A record without `reset` survives resets when `keep` is true (process
+   * listeners, the async context store), else it is just forgotten.
+   */
+  reset?: (value: T) => void;
+  /** The record lives as long as the process: resetProcessState() leaves it. Default: false. */
+  keep?: boolean;
 }
 
 /**
- * A per-process record of a plugin's (one per process whichever copy of the
- * plugin asks), made by `create` on first use.
+ * The process's record named `name`, made by `create` on first use: one per
+ * process whichever copy of a package asks.
  */
-export function processRecord<T>(name: string, create: () => T): T {
-  const { records } = processState();
-  if (!records.has(name)) records.set(name, create());
-  return records.get(name) as T;
+export function processRecord<T>(name: string, create: () => T, options: RecordOptions<T> = {}): T {
+  const records = registry();
+  let entry = records.get(name);
+  if (!entry) {
+    entry = { value: create(), resets: !options.keep, reset: options.reset as Entry['reset'] };
+    records.set(name, entry);
+  }
+  return entry.value as T;
 }
 
 /**
- * For tests: closes the shared limiter and client (their tokens go back) and
- * forgets the process slots and the plugins' records, so the next use starts
- * as a fresh process would. Exit handlers stay installed; those of clients
- * still open stay registered.
+ * For tests: runs each resettable record's reset (newest first) and then
+ * forgets those records, so the next
+ * use starts as a fresh process would. Records kept for the process's life
+ * (exit listeners, the hold store) stay.
  */
 export function resetProcessState(): void {
-  const state = processState();
-  state.limiter?.close();
-  state.client?.close();
-  state.limiter = undefined;
-  state.client = undefined;
-  state.slots = freshSlots();
-  state.records.clear();
-  state.heldRuns = 0;
+  const records = registry();
+  const resettable = [...records].filter(([, entry]) => entry.resets).reverse();
+  // Every reset first, then forget: a closing limiter gives its slots back to
+  // the implicit slot's record, which must still be the one it took them from.
+  for (const [, entry] of resettable) entry.reset?.(entry.value);
+  for (const [name] of resettable) records.delete(name);
 }

@@ -25,3 +25,27 @@ export function threadEnv(slots: number): Record<(typeof THREAD_VARIABLES)[numbe
   const n = String(Math.max(1, Math.floor(slots)));
   return { GOMAXPROCS: n, ROLLDOWN_WORKER_THREADS: n, RAYON_NUM_THREADS: n, TOKIO_WORKER_THREADS: n, RSPACK_LOADER_WORKER_THREADS: n };
 }
+
+/**
+ * Runs `fn` with process.env sizing every native pool to `slots` threads,
+ * then puts every touched variable back as it was. For a tool that starts
+ * its native process from a synchronous call with no `env` option (esbuild's
+ * Go service: spawn sees process.env at that instant and never again): the
+ * variables size it without leaking into other children the script starts.
+ */
+export function withThreadEnv<T>(slots: number, fn: () => T): T {
+  const saved = new Map<string, string | undefined>();
+  for (const [key, value] of Object.entries(threadEnv(slots))) {
+    saved.set(key, process.env[key]);
+    process.env[key] = value;
+  }
+  try {
+    return fn();
+  } finally {
+    for (const [key, value] of saved) {
+      // Assigning undefined would store the string "undefined".
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}

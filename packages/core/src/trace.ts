@@ -1,8 +1,9 @@
 // JOBSLOT_TRACE=FILE: every client appends one JSON line per event. A leaf:
-// the client and limiter write, `jobslot report` and the tests read.
+// the client and the pools write; `jobslot report` and the tests read it
+// back with report/read.ts (the tool's side, not loaded by a plugin).
 import { fs, path } from './builtins.js';
 
-const { openSync, readFileSync, writeSync } = fs;
+const { openSync, writeSync } = fs;
 const { basename } = path;
 
 export type TraceEventName =
@@ -127,18 +128,4 @@ function processName(): string {
   const script = process.argv[1];
   if (process.title && process.title !== 'node' && !process.title.includes('/')) return process.title;
   return script ? basename(script) : process.title;
-}
-
-/** Reads a trace file; lines that are not JSON (a torn last line) are skipped. */
-export function readTrace(path: string): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      events.push(JSON.parse(line) as TraceEvent);
-    } catch {
-      // skip
-    }
-  }
-  return events.sort((a, b) => a.t - b.t);
 }

@@ -2,11 +2,57 @@
 // lib/shared/types.ts is): the index exports these and the values that
 // implement them. docs/api/core.api.md is generated from it (api-extractor)
 // and checked in CI, so a change to the API is a visible diff.
-import type { JobClient } from './client.js';
+import type { JobserverError } from './errors.js';
 
 export type { JobserverErrorKind } from './errors.js';
 
-// The jobserver client (client.ts)
+// The jobserver client (client/client.ts: JobClient implements it)
+
+/**
+ * The jobserver as make's children see it: found in the environment
+ * (`JobClient.fromEnv()`), it hands out tokens (without waiting, with a
+ * timeout, with cancellation, or blocking) and gives back exactly what it took.
+ */
+export interface JobserverClient {
+  /** A usable jobserver was found. Turns false if it closes. */
+  readonly connected: boolean;
+  /**
+   * Why there is no usable jobserver (discovery found none, or it went away):
+   * a JobserverError whose `kind` is typed and whose `variable` says where it
+   * was named. undefined while connected.
+   */
+  readonly error: JobserverError | undefined;
+  readonly style: 'fifo' | 'pipe' | 'sem' | undefined;
+  /** The -jN hint, when make gave one. */
+  readonly jobs: number | undefined;
+  /**
+   * This process may run one job without a token (make's implicit slot).
+   * False while a sibling beneath the same `jobslot run` owns it (a runner
+   * such as turbo started both on one slot): then every job here needs a token.
+   */
+  readonly implicitSlot: boolean;
+  /**
+   * How many slots to use when there is no usable jobserver: 1 under make
+   * (make -j1, or a jobserver we cannot use: make itself says "jobserver
+   * unavailable: using -j1"), else (no make, or make -j without a limit) the
+   * CPU count.
+   */
+  readonly fallbackSlots: number;
+  /** Tokens held right now (the implicit one not counted). */
+  readonly held: number;
+  /** Takes a token if one is free right now; never waits. */
+  tryAcquire(): Token | null;
+  /**
+   * Waits for a token. Resolves null on timeout, or at once without a
+   * jobserver; rejects with an AbortError when `signal` aborts. The wait blocks
+   * neither the event loop nor a threadpool thread (on Linux).
+   */
+  acquire(options?: AcquireOptions): Promise<Token | null>;
+  /** Blocks this thread for a token, at most `timeout` ms (default: as long as it takes). */
+  acquireSync(options?: { timeout?: number }): Token | null;
+  /** Gives back every held token, ends every wait (null), and closes what it opened. */
+  close(): void;
+}
 
 export interface FromEnvOptions {
   /** Where to look for MAKEFLAGS. Default: `process.env`. */
@@ -89,7 +135,7 @@ export interface SlotPool {
 }
 
 export interface Limiter extends SlotPool {
-  readonly client: JobClient;
+  readonly client: JobserverClient;
   /** Tasks running in slots now (reservations included). */
   readonly active: number;
   /** Tasks waiting for a slot. */
@@ -156,27 +202,6 @@ export interface SubPool extends SlotPool {
   readonly active: number;
   /** Slots the pool has now: the base (if present) and the borrowed extras. */
   readonly capacity: number;
-  /** The base slot comes and goes with its owner (a build holds it from onStart to onEnd). */
-  setBase(present: boolean): void;
-  /**
-   * A slot now, even beyond `capacity`: for a job that lent its slot while it
-   * waited on nested work and must go on mid-way without waiting (webpack's
-   * loader callbacks). Bounded by the jobs that lent.
-   */
-  claim(): Slot;
-  /**
-   * Borrows extras without waiting (tokens only, never the process's
-   * implicit slot) until the pool has `target` slots, or as many as are free;
-   * returns the pool's capacity. Extras beyond `keep()`'s floor go back when
-   * no job uses them.
-   */
-  grow(target: number): number;
-  /**
-   * Keeps at least `floor` slots (base included) even when no job uses them:
-   * for threads sized to the slots held while work is in flight (esbuild's
-   * Go service). 0 (the default) keeps only what jobs use.
-   */
-  keep(floor: number): void;
   /**
    * Extra slots for a worker pool next to the base slot, without waiting:
    * tokens only, never the process's implicit slot (the base or another job

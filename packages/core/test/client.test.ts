@@ -2,8 +2,8 @@
 // parent holding the pipe, so it is covered by the end-to-end tests).
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobClient, type Token } from '../src/client.js';
-import { createJobserver, type Jobserver } from '../src/server.js';
+import { JobClient, type Token } from '../src/client/client.js';
+import { createJobserver, type Jobserver } from '../src/posix/server.js';
 
 let servers: Jobserver[] = [];
 let clients: JobClient[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSize, parseSize } from '../src/cli/daemon.js';
 import { formatStatus } from '../src/cli/status.js';
-import { daemonSocketFor, endpointDir, privateDirProblem } from '../src/daemon-endpoint.js';
+import { daemonSocketFor, endpointDir, privateDirProblem } from '../src/client/daemon-endpoint.js';
 import { loadLibc } from '../src/ffi/libc.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'jobslot-endpoint-'));

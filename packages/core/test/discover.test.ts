@@ -1,11 +1,11 @@
 // Discovery apart from ownership: what the environment names, and the typed
 // error with the variable it came from; and the process state's reset.
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobClient } from '../src/client.js';
-import { discoverJobserver } from '../src/discover.js';
-import { processSlots } from '../src/process-slots.js';
-import { createJobserver } from '../src/server.js';
-import { sharedClient, sharedLimiter } from '../src/shared.js';
+import { JobClient } from '../src/client/client.js';
+import { discoverJobserver } from '../src/client/discover.js';
+import { processSlots } from '../src/client/implicit-slot.js';
+import { createJobserver } from '../src/posix/server.js';
+import { sharedClient, sharedLimiter } from '../src/pool/shared.js';
 import { processRecord, resetProcessState } from '../src/state.js';
 
 afterEach(() => resetProcessState());

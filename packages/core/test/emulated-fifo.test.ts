@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobClient } from '../src/index.js';
-import { checkEmulatedFifo } from '../src/emulated-fifo.js';
+import { checkEmulatedFifo } from '../src/posix/emulated-fifo.js';
 
 const pts = existsSync('/dev/pts') ? readdirSync('/dev/pts').filter((n) => /^\d+$/.test(n)).map((n) => `/dev/pts/${n}`) : [];
 const devices: Array<[string, RegExp]> = (
@@ -33,7 +33,7 @@ const devices: Array<[string, RegExp]> = (
 function connect(path: string) {
   const warnings: string[] = [];
   const client = JobClient.fromEnv({ env: { MAKEFLAGS: ` -j4 --jobserver-auth=fifo:${path}` }, onWarning: (m) => warnings.push(m) });
-  const result = { connected: client.connected, kind: client.errorKind, warnings };
+  const result = { connected: client.connected, kind: client.error?.kind, warnings };
   client.close();
   return result;
 }

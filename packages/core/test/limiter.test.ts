@@ -1,9 +1,9 @@
 // The limiter against a real fifo jobserver in this process.
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobClient } from '../src/client.js';
-import { currentHold, lendSlotDuring } from '../src/hold.js';
-import { createLimiter, type Limiter } from '../src/limiter.js';
-import { createJobserver, type Jobserver } from '../src/server.js';
+import { JobClient } from '../src/client/client.js';
+import { currentHold, lendSlotDuring } from '../src/pool/hold.js';
+import { createLimiter, type Limiter } from '../src/pool/limiter.js';
+import { createJobserver, type Jobserver } from '../src/posix/server.js';
 
 let cleanup: Array<() => void> = [];
 afterEach(() => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../src/report.js';
-import { renderSvg } from '../src/svg.js';
+import { analyzeTrace } from '../src/report/analyze.js';
+import { renderSvg } from '../src/report/svg.js';
 import type { TraceEvent } from '../src/trace.js';
 
 const ev = (pid: number, t: number, e: TraceEvent['ev'], extra: Partial<TraceEvent> = {}): TraceEvent => ({ pid, ppid: 1, t, ev: e, ...extra });

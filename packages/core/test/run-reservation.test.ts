@@ -3,10 +3,10 @@
 // (vitest's module transforms, in plugin hooks governed by the limiter) runs
 // at once instead of waiting for the run's own slots.
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobClient } from '../src/client.js';
-import { createLimiter } from '../src/limiter.js';
-import { reserveForRun, runHeld } from '../src/run-reservation.js';
-import { createJobserver } from '../src/server.js';
+import { JobClient } from '../src/client/client.js';
+import { createLimiter } from '../src/pool/limiter.js';
+import { reserveForRun, runHeld } from '../src/pool/run-reservation.js';
+import { createJobserver } from '../src/posix/server.js';
 
 let cleanup: Array<() => void> = [];
 afterEach(() => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel32 } from '../src/ffi/kernel32.js';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
-import { createSemaphoreJobserver } from '../src/windows-server.js';
+import { createSemaphoreJobserver } from '../src/windows/server.js';
 
 /** Named semaphores: `taken` names exist already (someone else's). */
 function scriptedKernel32(taken: string[] = []) {

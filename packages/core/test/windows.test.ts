@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel32 } from '../src/ffi/kernel32.js';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
-import { WindowsBackend } from '../src/windows.js';
+import { WindowsBackend } from '../src/windows/backend.js';
 
 /**
  * Semaphores by handle: the jobserver's (`count` units) and the backend's

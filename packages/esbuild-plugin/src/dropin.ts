@@ -4,11 +4,11 @@
 // held. The plugin alone cannot: by the time a plugin runs, the service does.
 import { currentHold } from '@jobslot/core';
 import type { BuildContext, BuildOptions, BuildResult, Plugin, ServeOptions, ServeResult, WatchOptions } from 'esbuild';
-import { Handoff, internalOf, jobslot, type Internal } from './plugin.js';
+import { internalOf, jobslot, type Handoff, type Internal } from './plugin.js';
 import { serviceFor, type EsbuildService } from './service.js';
 
 type Esbuild = typeof import('esbuild');
-type SameShape<Out, In extends Out> = In & { [Key in Exclude<keyof In, keyof Out>]: never };
+/** esbuild's own: options of exactly the BuildOptions shape. */ export type SameShape<Out, In extends Out> = In & { [Key in Exclude<keyof In, keyof Out>]: never };
 
 interface Call {
   internal: Internal;
@@ -43,20 +43,15 @@ export async function build<T extends BuildOptions>(options: SameShape<BuildOpti
   const call = prepare(options);
   if (call.passThrough) return call.esbuild.build(options) as Promise<BuildResult<T>>;
   // Inside a governed callback: the build runs in that callback's slot, on the running service.
-  if (currentHold()) return call.esbuild.build(call.withPlugin(jobslotOf(call))) as Promise<BuildResult<T>>;
+  if (currentHold()) return call.esbuild.build(call.withPlugin(call.internal.derive({}))) as Promise<BuildResult<T>>;
   const lease = await serviceFor(call.esbuild).begin(call.internal.resolved.limiter(), call.internal.resolved.ceiling());
-  const handoff = new Handoff();
-  handoff.give(lease);
+  const handoff: Handoff = { lease };
   try {
     return (await call.esbuild.build(call.withPlugin(call.internal.derive(handoff)))) as BuildResult<T>;
   } finally {
     // Only now: esbuild has sent the result, so nothing of this call needs the service any more.
     lease.end();
   }
-}
-
-function jobslotOf(call: Call): Plugin {
-  return call.internal.derive(new Handoff());
 }
 
 /**
@@ -77,7 +72,7 @@ export async function context<T extends BuildOptions>(options: SameShape<BuildOp
 }
 
 class JobslotContext<T extends BuildOptions> implements BuildContext<T> {
-  private readonly handoff = new Handoff();
+  private readonly handoff: Handoff = {};
   private readonly plugin: Plugin;
   private inner: BuildContext<T> | undefined;
   /** The service start the inner context was made on. */
@@ -125,10 +120,10 @@ class JobslotContext<T extends BuildOptions> implements BuildContext<T> {
     const lease = await this.lease();
     try {
       const inner = await this.current();
-      this.handoff.give(lease);
+      this.handoff.lease = lease;
       return await inner.rebuild();
     } finally {
-      this.handoff.take();
+      this.handoff.lease = undefined;
       lease.end();
     }
   }

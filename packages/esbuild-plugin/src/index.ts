@@ -1,5 +1,4 @@
 // @jobslot/esbuild-plugin: esbuild builds share GNU make's job tokens.
 export { jobslot, type JobslotPlugin } from './plugin.js';
-export { build, context } from './dropin.js';
+export { build, context, type SameShape } from './dropin.js';
 export type { JobslotEsbuildOptions } from './options.js';
-export { serviceState, type ServiceState, type EsbuildModule } from './service.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createLimiter, sharedClient, sharedLimiter, type JobClient, type Limiter } from '@jobslot/core';
-import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
+import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 import type { Plugin } from 'esbuild';
 import { defaultEsbuild, type EsbuildModule } from './service.js';
 
@@ -43,7 +43,7 @@ export interface JobslotEsbuildOptions {
    * this package resolves.
    * @defaultValue `require('esbuild')` resolved from this package (the peer dependency)
    */
-  esbuild?: EsbuildModule;
+  esbuild?: typeof import('esbuild');
 }
 
 export interface Resolved {
@@ -78,7 +78,7 @@ function validate(options: unknown): asserts options is JobslotEsbuildOptions {
   if (o.max !== undefined && !(typeof o.max === 'number' && Number.isInteger(o.max) && o.max >= 1)) {
     throw invalid('max', 'a whole number of at least 1', o.max);
   }
-  if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold', 'tryReserve'])) {
+  if (o.limiter !== undefined && !isLimiter(o.limiter)) {
     throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", o.limiter);
   }
   if (o.plugins !== undefined) {
@@ -101,6 +101,6 @@ export function resolveOptions(options: JobslotEsbuildOptions): Resolved {
     },
     ceiling: () => max ?? gomaxprocsCeiling() ?? availableParallelism(),
     plugins: options.plugins ?? [],
-    esbuild: () => options.esbuild ?? defaultEsbuild(),
+    esbuild: () => (options.esbuild as EsbuildModule | undefined) ?? defaultEsbuild(),
   };
 }

@@ -1,6 +1,7 @@
 // The esbuild plugin: each build (and rebuild) that uses it runs in a slot,
 // from onStart to onEnd, and the plugins it governs run their callbacks in slots.
 import { currentHold } from '@jobslot/core';
+import { childPool } from '@jobslot/core/plugin';
 import type { Plugin, PluginBuild } from 'esbuild';
 import { resolveOptions, type JobslotEsbuildOptions, type Resolved } from './options.js';
 import { serviceFor, type EsbuildModule, type Lease } from './service.js';
@@ -15,16 +16,8 @@ export interface JobslotPlugin extends Plugin {
  * A lease that this package's `build`/`context` took before the call reached
  * esbuild, for the next onStart of the setup they made to adopt.
  */
-export class Handoff {
-  private lease: Lease | undefined;
-  give(lease: Lease): void {
-    this.lease = lease;
-  }
-  take(): Lease | undefined {
-    const lease = this.lease;
-    this.lease = undefined;
-    return lease;
-  }
+export interface Handoff {
+  lease?: Lease;
 }
 
 const INTERNAL = Symbol.for('jobslot.esbuild-plugin.internal');
@@ -48,7 +41,7 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
       // setup runs in the async context of the esbuild call; the callbacks do not.
       const parent = currentHold();
       // The build's slot, shared by its callbacks while it holds it (see wrap.ts).
-      const pool = limiter.subPool({ base: false });
+      const pool = childPool(limiter, { base: false });
       const service = serviceFor(build.esbuild as unknown as EsbuildModule);
       // A setup this package did not make (esbuild.build/context called directly)
       // would break if the service restarted under it.
@@ -69,13 +62,14 @@ function makePlugin(resolved: Resolved, handoff: Handoff | undefined): JobslotPl
         // Without a jobserver: nothing to share, no waiting.
         if (!limiter.limited) return;
         finish();
-        let next = handoff?.take();
+        let next = handoff?.lease;
+        if (handoff) handoff.lease = undefined;
         adopted = next !== undefined;
-        if (!next && parent && !parent.ended) next = service.borrow();
+        if (!next && parent && !parent.ended) next = service.lease();
         if (!next) {
           waiting = new AbortController();
           try {
-            next = await service.join(limiter, waiting.signal);
+            next = await service.begin(limiter, undefined, waiting.signal);
           } finally {
             waiting = undefined;
           }

@@ -12,34 +12,20 @@
 //   no CPU), and the next build may restart the service with a GOMAXPROCS
 //   that fits the slots it can have then.
 //
-// Slots are borrowed from the limiter (waiting) for builds, and without waiting
-// (the pool's grow(), tokens only) for the threads: a process that waits for more
-// tokens while holding some can deadlock with another one doing the same.
+// The pool is a child of the limiter with a floor (core's pool.ts): builds
+// borrow slots waiting, the threads' floor without waiting (grow(), tokens
+// only): a process that waits for more tokens while holding some can
+// deadlock with another one doing the same.
 import { createRequire } from 'node:module';
-import { threadEnv, type Limiter, type Slot, type SubPool } from '@jobslot/core';
-import { onProcessExit, outsideHolds, processRecord, releaseOnce } from '@jobslot/core/plugin';
+import type { Limiter, Slot } from '@jobslot/core';
+import { childPool, onProcessExit, outsideHolds, processRecord, releaseOnce, withThreadEnv, type ChildPool } from '@jobslot/core/plugin';
 import { esbuildServiceChildren, gomaxprocsOf, isChildAlive } from './children.js';
-import { withEnv } from './env.js';
 
 /** The parts of the esbuild module this package calls. */
 export interface EsbuildModule {
   build: (...args: never[]) => unknown;
   formatMessages(messages: [], options: { kind: 'error' | 'warning' }): Promise<string[]>;
   stop(): Promise<void> | void;
-}
-
-/** What this package knows about an esbuild module's service. */
-export interface ServiceState {
-  /** GOMAXPROCS the running service was started with, when this package started it (or /proc shows it). */
-  readonly threads: number | undefined;
-  /** Pid of the service, where /proc shows it (Linux) and this package started it. */
-  readonly pid: number | undefined;
-  /** Job slots held now for builds and threads of this service (0 when idle). */
-  readonly slots: number;
-  /** Builds in flight on it that this package knows of. */
-  readonly inFlight: number;
-  /** Times this package (re)started the service. */
-  readonly starts: number;
 }
 
 /** A build's claim on the service: its slot, and a say in when the service may restart. */
@@ -53,9 +39,9 @@ export class EsbuildService {
   private pidValue: number | undefined;
   private startsValue = 0;
   /** Per limiter, the slots of builds and threads: core's sub-pool (no base; every slot borrowed). */
-  private readonly pools = new Map<Limiter, SubPool>();
+  private readonly pools = new Map<Limiter, ChildPool>();
   /** The pool whose floor keeps the service's threads in slots while builds are in flight. */
-  private threadsPool: SubPool | undefined;
+  private threadsPool: ChildPool | undefined;
   private inFlightValue = 0;
   /** Setups that a restart would break: plain esbuild.context()/build() with the plugin, contexts in watch/serve mode. */
   private pinsValue = 0;
@@ -65,7 +51,8 @@ export class EsbuildService {
 
   constructor(readonly esbuild: EsbuildModule) {}
 
-  get state(): ServiceState {
+  /** What this package knows of it: GOMAXPROCS and pid (where it started it or /proc shows them), slots held, builds in flight, (re)starts. */
+  get state() {
     return Object.freeze({
       threads: this.threads,
       pid: this.pidValue,
@@ -99,55 +86,35 @@ export class EsbuildService {
    * `context`, `rebuild`): waits for a slot, then, if no build is in flight,
    * takes free tokens up to `ceiling` without waiting and, if the service runs
    * with another GOMAXPROCS (or is not running), starts it with GOMAXPROCS =
-   * the slots now held (at most `ceiling`).
+   * the slots now held (at most `ceiling`). Without `ceiling` (a build that
+   * already runs on the service: a plain esbuild.build() with the plugin, a
+   * watch-mode rebuild) it only tops up to the service's threads.
    */
-  async begin(limiter: Limiter, ceiling: number, signal?: AbortSignal): Promise<Lease> {
+  async begin(limiter: Limiter, ceiling?: number, signal?: AbortSignal): Promise<Lease> {
     const slot = await this.poolOf(limiter).acquire({ signal });
     // From here on, synchronous: nothing else can start or stop the service in between.
-    this.inFlightValue++;
-    if (this.inFlightValue === 1) this.size(limiter, ceiling);
+    if (++this.inFlightValue === 1 && ceiling !== undefined) this.size(limiter, ceiling);
     else this.topUp(limiter, this.threads ?? 0);
     return this.lease(slot);
   }
 
-  /**
-   * For a build that already runs on the service (a plain esbuild.build() with
-   * the plugin, a watch-mode rebuild): waits for a slot; tops up to the
-   * service's threads without waiting. It cannot restart the service.
-   */
-  async join(limiter: Limiter, signal?: AbortSignal): Promise<Lease> {
-    const slot = await this.poolOf(limiter).acquire({ signal });
-    this.inFlightValue++;
-    this.topUp(limiter, this.threads ?? 0);
-    return this.lease(slot);
-  }
-
-  /** For a build started from inside a callback that holds a slot: it runs in that slot. */
-  borrow(): Lease {
-    this.inFlightValue++;
-    return {
-      end: releaseOnce(() => {
-        this.inFlightValue--;
-        this.trim();
-      }),
-    };
-  }
-
-  private lease(slot: Slot): Lease {
+  /** A build's claim: without `slot`, a build started inside a callback, in the callback's slot. */
+  lease(slot?: Slot): Lease {
+    if (!slot) this.inFlightValue++;
     return {
       end: releaseOnce(() => {
         this.inFlightValue--;
         // The floor first: with no build in flight, the slot and the threads' extras go back together.
         this.trim();
-        slot.release();
+        slot?.release();
       }),
     };
   }
 
   /** The builds' and threads' slots of `limiter`: a free one at once, else one borrowed (waiting) from the limiter. */
-  private poolOf(limiter: Limiter): SubPool {
+  private poolOf(limiter: Limiter): ChildPool {
     let pool = this.pools.get(limiter);
-    if (!pool) this.pools.set(limiter, (pool = limiter.subPool({ base: false })));
+    if (!pool) this.pools.set(limiter, (pool = childPool(limiter, { base: false })));
     return pool;
   }
 
@@ -185,16 +152,11 @@ export class EsbuildService {
     // Builds already holding slots may outnumber the ceiling; the threads never do.
     const want = Math.min(this.slotsHeld, ceiling);
     const threads = this.threads;
-    if (threads === want) return this.trim();
-    // More threads would help, but a restart costs idle contexts their incremental state.
-    if (threads !== undefined && want > threads && this.contextsValue > 0) return this.trim();
-    if (this.pinsValue > 0) {
-      // A setup a restart would kill (a plain esbuild.context with this plugin,
-      // a context in watch or serve mode): the service keeps its threads.
-      this.trim();
-      return;
-    }
-    this.start(want);
+    // No restart: when the threads fit; when more would help but a restart
+    // costs idle contexts their incremental state; when a setup would die of
+    // it (a plain esbuild.context with this plugin, a context in watch or serve mode).
+    const keep = threads === want || (threads !== undefined && want > threads && this.contextsValue > 0) || this.pinsValue > 0;
+    if (!keep) this.start(want);
     this.trim();
   }
 
@@ -205,7 +167,7 @@ export class EsbuildService {
     void Promise.resolve(this.esbuild.stop()).catch(() => {});
     const before = esbuildServiceChildren();
     outsideHolds(() =>
-      withEnv(threadEnv(threads), () => {
+      withThreadEnv(threads, () => {
         // Any async API call starts the service synchronously; this one does no work.
         void this.esbuild.formatMessages([], { kind: 'error' }).catch(() => {});
       }),
@@ -235,15 +197,6 @@ export function serviceFor(esbuild: EsbuildModule): EsbuildService {
     services.set(esbuild.build, service);
   }
   return service;
-}
-
-/**
- * What this package knows about an esbuild module's service: GOMAXPROCS it
- * started it with, slots held now, builds in flight.
- * @param esbuild default: the esbuild this package resolves
- */
-export function serviceState(esbuild: EsbuildModule = defaultEsbuild()): ServiceState {
-  return serviceFor(esbuild).state;
 }
 
 export function defaultEsbuild(): EsbuildModule {

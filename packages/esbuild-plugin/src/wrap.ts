@@ -2,10 +2,9 @@
 // run in slots.
 //
 // A build in flight holds one slot. Its callbacks share it through the build's
-// sub-pool (core's `limiter.subPool()`): the build's slot is the pool's base
-// while the build holds it, and callbacks beyond that one borrow slots from
-// the limiter while they wait. That is what keeps a build from deadlocking on
-// itself when it holds the only slot there is.
+// child pool (core's `limiter.subPool()`, the build's slot its base while the
+// build holds it; callbacks beyond it borrow while they wait), so a build
+// never deadlocks on itself when it holds the only slot there is.
 //
 // Two ways of nesting must not deadlock either:
 // - a callback that awaits `build.resolve()` waits for other callbacks of the

@@ -11,7 +11,7 @@
 // use once jest has planned it, and everything when it completes.
 import { fileURLToPath } from 'node:url';
 import { sharedLimiter, type Limiter } from '@jobslot/core';
-import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
+import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 import { heldSlots, keepSlots } from './slots.js';
 import { jestWorkers, workersFlag } from './workers.js';
 
@@ -52,7 +52,7 @@ export function withJobslot<T extends JestConfigLike>(config: T | (() => T | Pro
   }
   const given = options.limiter;
   check.object(options as unknown);
-  if (given !== undefined && !check.hasMethods(given, ['tryReserve'])) {
+  if (given !== undefined && !isLimiter(given)) {
     throw check.invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", given);
   }
   return async () => {

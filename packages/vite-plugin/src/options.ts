@@ -1,5 +1,5 @@
 import type { Limiter } from '@jobslot/core';
-import { optionCheck, type OptionCheck } from '@jobslot/core/plugin';
+import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 
 /** The plugin hooks jobslot governs. */
 export type GovernedHook = 'transform' | 'load' | 'renderChunk';
@@ -65,10 +65,10 @@ const isPattern = (e: unknown): e is string | RegExp => typeof e === 'string' ||
  * TypeError naming the option, when the plugin is made, not a crash mid-build.
  */
 function validate(options: unknown, check: OptionCheck): asserts options is JobslotViteOptions {
-  const { hasMethods, invalid } = check;
+  const { invalid } = check;
   check.object(options);
   const o = options;
-  if (o.limiter !== undefined && !hasMethods(o.limiter, ['acquire', 'run', 'hold'])) {
+  if (o.limiter !== undefined && !isLimiter(o.limiter)) {
     throw invalid('limiter', "a limiter from @jobslot/core's createLimiter() or sharedLimiter()", o.limiter);
   }
   if (o.hooks !== undefined && !(Array.isArray(o.hooks) && o.hooks.every((h) => HOOKS.includes(h as GovernedHook)))) {

@@ -1,6 +1,7 @@
 // The vite plugin: governs the other plugins' hooks with a jobslot limiter and
 // sizes vite's worker pools. Without a jobserver it changes nothing at all.
-import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
+import { sharedLimiter, type Limiter } from '@jobslot/core';
+import { nativeThreadsWarning } from '@jobslot/core/plugin';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
@@ -9,12 +10,10 @@ import { viteApply } from './misplaced.js';
 import { poolConfig } from './pools.js';
 import { Sessions } from './sessions.js';
 import { isVitestRootServer, isVitestServer, sizeInlineProjects, sizeVitestWorkers, unsizedRunMessage, type VitestLike, type VitestSizer } from './vitest.js';
-import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
+import { governPlugin, NAME, type PluginLike } from './wrap.js';
 
 /** The most workers a pool of vite's is sized to here. */
 const MAX_POOL = 64;
-
-const NAME = 'jobslot';
 
 /** The environment a hook runs for (vite 6+ builds several); one name before that. */
 function environmentOf(ctx: unknown): string {
@@ -81,20 +80,11 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       // `jobslot run` (or the user) sets these before the process starts; if none is set,
       // rolldown and esbuild start a thread per core whatever the tokens say.
       // Only for `vite build`: a dev server is not a make build step, and the advice is for builds.
-      if (opts.warnNativeThreads && config.command === 'build' && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
-        config.logger.warnOnce(
-          'jobslot: vite runs under a make jobserver, but its native threads (rolldown, esbuild) ' +
-            'were sized to the machine when the process started. Run it as `jobslot run -- vite build` ' +
-            'to size them to the tokens.',
-        );
-      }
+      const advice = opts.warnNativeThreads && config.command === 'build' ? nativeThreadsWarning(l.client, { tool: 'vite', threads: 'threads (rolldown, esbuild)', command: 'vite build' }) : undefined;
+      if (advice) config.logger.warn(advice);
       const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
         callInSlot(l, original, ctx, args, sessions.signal(environmentOf(ctx)));
-      for (const p of config.plugins as readonly PluginLike[]) {
-        if (p === (plugin as unknown) || p.name === NAME || isNative(p)) continue;
-        if (p.name && isExcluded(p.name, opts.exclude)) continue;
-        wrapPlugin(p, opts.hooks, run);
-      }
+      for (const p of config.plugins as readonly PluginLike[]) governPlugin(p, plugin, opts, run);
     },
 
     configureServer(server) {

@@ -9,14 +9,14 @@
 // when it hands the plugins to Rust, after these hooks. Nothing here imports
 // vite, rollup or rolldown, not even their types: a rollup user need not have
 // vite installed, nor a rolldown user rollup.
-import { sharedLimiter, THREAD_VARIABLES, type Limiter } from '@jobslot/core';
+import { sharedLimiter, type Limiter } from '@jobslot/core';
+import { nativeThreadsWarning } from '@jobslot/core/plugin';
 import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { rollupEntryApply } from './misplaced.js';
 import { Sessions } from './sessions.js';
-import { isExcluded, isNative, wrapPlugin, type PluginLike } from './wrap.js';
+import { governPlugin, NAME, type PluginLike } from './wrap.js';
 
-const NAME = 'jobslot';
 /** rollup and rolldown build one environment: one session, under this name. */
 const BUILD = '';
 
@@ -25,10 +25,6 @@ export type { GovernedHook, JobslotViteOptions } from './options.js';
 /** Options of the rollup/rolldown {@link jobslot}: those of the vite plugin but `workerPools`, which sizes vite's own pools. */
 export type JobslotRollupOptions = Omit<JobslotViteOptions, 'workerPools'>;
 
-/** What `options` and `outputOptions` receive: here only `plugins` is read. */
-export interface PluginsOption {
-  plugins?: unknown;
-}
 
 /**
  * The plugin object, typed without rollup's or rolldown's types (so neither
@@ -39,9 +35,9 @@ export interface JobslotRollupPlugin {
   /** vite's filter and webpack's entry point: false, after one line naming the plugin to use there. */
   apply(first: unknown): boolean;
   /** Governs the input plugins' hooks, after other plugins' `options` hooks. */
-  options: { order: 'post'; handler(this: unknown, options: PluginsOption): Promise<null> };
+  options: { order: 'post'; handler(this: unknown, options: { plugins?: unknown }): Promise<null> };
   /** Governs the output plugins' hooks (`output.plugins`). */
-  outputOptions: { order: 'post'; handler(this: unknown, options: PluginsOption): null };
+  outputOptions: { order: 'post'; handler(this: unknown, options: { plugins?: unknown }): null };
   /** Starts the build's session; warns once if rolldown's native threads were not sized by `jobslot run`. */
   buildStart(this: unknown): void;
   /** A failed build cancels the hook calls still waiting for a slot. */
@@ -100,7 +96,6 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
   // Created on first use: a plugin that is never used opens no jobserver.
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
   const sessions = new Sessions();
-  let warned = false;
 
   const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
     callInSlot(getLimiter(), original, ctx, args, sessions.signal(BUILD));
@@ -108,11 +103,7 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
   /** Wraps the hooks of the plugins in `option`; the result settles when those behind promises are wrapped too. */
   function govern(option: unknown): Promise<unknown> | undefined {
     if (!getLimiter().limited) return undefined; // without a jobserver nothing changes
-    return eachPlugin(option, (p) => {
-      if (p === (plugin as unknown) || p.name === NAME || isNative(p)) return;
-      if (p.name && isExcluded(p.name, opts.exclude)) return;
-      wrapPlugin(p, opts.hooks, run);
-    });
+    return eachPlugin(option, (p) => governPlugin(p, plugin, opts, run));
   }
 
   const plugin: JobslotRollupPlugin = {
@@ -142,13 +133,8 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
       const ctx = this as HookContext | undefined;
       const l = getLimiter();
       // rolldown's thread pools (Rust) were sized when the process started; rollup has none.
-      if (opts.warnNativeThreads && !warned && ctx?.meta?.rolldownVersion && l.limited && l.client.connected && !THREAD_VARIABLES.some((v) => process.env[v])) {
-        warned = true;
-        ctx.warn?.(
-          'jobslot: rolldown runs under a make jobserver, but its native threads were sized to the machine ' +
-            'when the process started. Run it as `jobslot run -- rolldown -c` to size them to the tokens.',
-        );
-      }
+      const advice = opts.warnNativeThreads && ctx?.meta?.rolldownVersion && l.limited ? nativeThreadsWarning(l.client, { tool: 'rolldown', threads: 'threads', command: 'rolldown -c' }) : undefined;
+      if (advice) ctx!.warn?.(advice);
     },
     buildEnd(error?: Error) {
       // On error, hook calls may still be queued for a slot: cancel them, so a

@@ -4,7 +4,7 @@
 // copies these objects for each environment it builds afterwards, so every
 // environment sees the wrapped hooks. Hook objects keep their `filter` and
 // `order` (a filtered hook is still skipped without calling into JS at all).
-import type { GovernedHook } from './options.js';
+import type { GovernedHook, ResolvedOptions } from './options.js';
 
 /** The original handler behind a wrapped one; shared by every copy of this package. */
 const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
@@ -62,4 +62,18 @@ export function wrapPlugin(plugin: PluginLike, hooks: GovernedHook[], run: Runne
     }
   }
   return wrapped;
+}
+
+/** Every jobslot plugin object is named so; another copy of it is never governed. */
+export const NAME = 'jobslot';
+
+/**
+ * Governs one of the other plugins of a build (vite's resolved plugins,
+ * rollup's and rolldown's input and output plugins): its `opts.hooks` run
+ * through `run`, unless it is jobslot itself, a native plugin, or excluded.
+ */
+export function governPlugin(p: PluginLike, self: unknown, opts: Pick<ResolvedOptions, 'hooks' | 'exclude'>, run: Runner): void {
+  if (p === self || p.name === NAME || isNative(p)) return;
+  if (p.name && isExcluded(p.name, opts.exclude)) return;
+  wrapPlugin(p, opts.hooks, run);
 }

@@ -21,7 +21,7 @@ function connectedLimiter() {
   const client = JobClient.fromEnv({ env: { MAKEFLAGS: server.makeflags } });
   const limiter = createLimiter(client);
   cleanup.push(() => server.close(), () => client.close(), () => limiter.close());
-  expect(client.connected, client.reason).toBe(true);
+  expect(client.connected, client.error?.message).toBe(true);
   return limiter;
 }
 

@@ -1,2 +1,2 @@
 export { JobslotPlugin, type CompilerLike } from './plugin.js';
-export type { JobslotPluginOptions } from './options.js';
+export type { JobslotPluginOptions, ResolvedOptions } from './options.js';

@@ -11,8 +11,8 @@
 // (loadModule, importModule) lends its slot while it waits and claims one back
 // without waiting (it is mid-build), and a child compilation has a pool of its
 // own, whose base slot is the parent build's.
-import type { Slot, SubPool } from '@jobslot/core';
-import { releaseOnce } from '@jobslot/core/plugin';
+import type { Slot } from '@jobslot/core';
+import { childPool, releaseOnce, type ChildPool } from '@jobslot/core/plugin';
 import type { Compilation } from 'webpack';
 import type { RunScope } from './run-scope.js';
 
@@ -28,8 +28,8 @@ interface NestingContext {
   importModule?: (request: string, options?: unknown, callback?: Callback) => unknown;
 }
 
-export function gateModuleBuilds(compilation: Compilation, scope: RunScope): SubPool {
-  const pool = scope.limiter.subPool();
+export function gateModuleBuilds(compilation: Compilation, scope: RunScope): ChildPool {
+  const pool = childPool(scope.limiter);
   const closeEarly = scope.keep(() => pool.close());
   // Builds holding a slot of the pool now, and the slot (released once, however the build ends).
   const inGate = new WeakMap<object, Slot>();

@@ -1,4 +1,5 @@
 import type { Limiter } from '@jobslot/core';
+import { isLimiter } from '@jobslot/core/plugin';
 import { validate, type Schema } from 'schema-utils';
 
 /** Options of {@link JobslotPlugin}. Every part is on by default except `moduleBuilds`. */
@@ -65,21 +66,16 @@ export const schema: Schema = {
     threadLoader: { type: 'boolean', description: "Size thread-loader's pools to the job slots held (default true)." },
     moduleBuilds: { type: 'boolean', description: 'Run each module build in a job slot (default false; webpack only).' },
     warnNativeThreads: { type: 'boolean', description: "On rspack: warn when its native pools were not sized by `jobslot run` (default true)." },
-    limiter: {
-      description: "A limiter from @jobslot/core's createLimiter() or sharedLimiter().",
-      type: 'object',
-      required: ['acquire', 'run', 'tryReserve'],
-      properties: {
-        acquire: { instanceof: 'Function' },
-        run: { instanceof: 'Function' },
-        tryReserve: { instanceof: 'Function' },
-      },
-    },
+    // The shape is checked here; that it is a limiter, by core's one check (resolveOptions).
+    limiter: { description: "A limiter from @jobslot/core's createLimiter() or sharedLimiter().", type: 'object' },
   },
 };
 
 export function resolveOptions(options: JobslotPluginOptions = {}): ResolvedOptions {
   validate(schema, options, { name: 'JobslotPlugin', baseDataPath: 'options' });
+  if (options.limiter !== undefined && !isLimiter(options.limiter)) {
+    throw new TypeError("Invalid options object. JobslotPlugin has been initialized using an options object that does not match the API schema.\n - options.limiter should be a limiter from @jobslot/core's createLimiter() or sharedLimiter().");
+  }
   return {
     minimizers: options.minimizers ?? true,
     threadLoader: options.threadLoader ?? true,

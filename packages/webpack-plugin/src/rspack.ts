@@ -19,26 +19,13 @@
 //   and says so once instead of failing the build.
 import type { Compiler } from 'webpack';
 import type { Limiter } from '@jobslot/core';
+import { nativeThreadsWarning, oncePerProcess } from '@jobslot/core/plugin';
 import type { ResolvedOptions } from './options.js';
-
-/** The variables rspack's native pools read (see core's threads.ts; `jobslot run` sets them). */
-const RSPACK_POOL_VARIABLES = ['TOKIO_WORKER_THREADS', 'RAYON_NUM_THREADS'];
 
 /** Whether `compiler` is rspack's (its exports name their version; webpack's do not). */
 export function isRspack(compiler: Compiler): boolean {
   const api = (compiler as { webpack?: { rspackVersion?: unknown } }).webpack;
   return typeof api?.rspackVersion === 'string';
-}
-
-// Once per process: every compiler of an array config (and the ESM and CJS
-// copies of this package) would otherwise repeat the same advice.
-const SAID = Symbol.for('jobslot.webpack-plugin.rspack-warned');
-function once(key: string): boolean {
-  const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
-  const said = (g[SAID] ??= new Set());
-  if (said.has(key)) return false;
-  said.add(key);
-  return true;
 }
 
 // On stderr, as core does: rsbuild quiets rspack's infrastructure logger, where a plugin would log.
@@ -48,7 +35,9 @@ function warn(message: string): void {
 
 /** The warnings that apply to rspack's compiler, given once per process. */
 export function warnForRspack(options: ResolvedOptions, limiter: Limiter): void {
-  if (options.moduleBuilds && once('moduleBuilds')) {
+  // Once per process: every compiler of an array config (and the ESM and CJS
+  // copies of this package) would otherwise repeat the same advice.
+  if (options.moduleBuilds && oncePerProcess('webpack-plugin:rspack-moduleBuilds')) {
     warn(
       '@jobslot/webpack-plugin: moduleBuilds does nothing on rspack: its module builds run in its native core, not in JS. ' +
         'Remove the option, and run rspack as `jobslot run -- rspack build` to size that core to the job slots.',
@@ -56,10 +45,13 @@ export function warnForRspack(options: ResolvedOptions, limiter: Limiter): void 
   }
   // `jobslot run` (or the user) sets these before the process starts; if none is set,
   // rspack's core runs a thread per core whatever the tokens say.
-  if (options.warnNativeThreads && limiter.client.connected && !RSPACK_POOL_VARIABLES.some((v) => process.env[v]) && once('native')) {
-    warn(
-      "@jobslot/webpack-plugin: rspack runs under a make jobserver, but its native thread pools (tokio, rayon) were sized to the machine when the process started. " +
-        'Run it as `jobslot run -- rspack build` (or `jobslot run -- rsbuild build`) to size them to the job slots.',
-    );
-  }
+  const advice = options.warnNativeThreads
+    ? nativeThreadsWarning(limiter.client, {
+        tool: 'rspack',
+        threads: 'thread pools (tokio, rayon)',
+        command: 'rspack build',
+        variables: ['TOKIO_WORKER_THREADS', 'RAYON_NUM_THREADS'],
+      })
+    : undefined;
+  if (advice) warn(advice);
 }

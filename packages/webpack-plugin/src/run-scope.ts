@@ -1,12 +1,12 @@
-// What one compiler run holds: the slot the run itself occupies, and anything
-// taken for it meanwhile (thread-loader reservations, module-build tokens).
-// Everything goes back when the run ends, however it ends.
-import type { Limiter, Reservation, Slot, SubPool } from '@jobslot/core';
+// What one compiler run holds: the slot the run itself occupies (a hold of
+// core's limiter), and anything taken for it meanwhile (thread-loader
+// reservations, module-build pools: children of the limiter). Everything goes
+// back when the run ends, however it ends.
+import type { Hold, Limiter, Reservation, SubPool } from '@jobslot/core';
 import { releaseOnce } from '@jobslot/core/plugin';
 
 export class RunScope {
-  private slot: Slot | undefined;
-  private waiting: AbortController | undefined;
+  private hold: Hold | undefined;
   private readonly held = new Set<() => void>();
   /** Extra slots for pools next to the run's own slot: tokens only, never the implicit slot, which the run holds. */
   readonly extras: SubPool;
@@ -22,19 +22,11 @@ export class RunScope {
    */
   async begin(): Promise<void> {
     this.end();
-    const waiting = new AbortController();
-    this.waiting = waiting;
-    try {
-      const slot = await this.limiter.acquire({ signal: waiting.signal });
-      // Ended (watcher closed, compiler shut down) while the token was on its way.
-      if (waiting.signal.aborted) slot.release();
-      else this.slot = slot;
-    } catch (error) {
-      // Ended while waiting: the run is being torn down; let it finish without a slot.
-      if (!waiting.signal.aborted) throw error;
-    } finally {
-      if (this.waiting === waiting) this.waiting = undefined;
-    }
+    const hold = this.limiter.hold();
+    this.hold = hold;
+    // Ended (watcher closed, compiler shut down) while waiting: the hold resolves
+    // without a slot and the run is torn down without one.
+    await hold.ready;
   }
 
   /** Registers something to give back when the run ends; returns a function that gives it back now. */
@@ -60,10 +52,8 @@ export class RunScope {
 
   /** Gives back everything this run holds and stops waiting for its slot. Idempotent. */
   end(): void {
-    this.waiting?.abort();
-    this.waiting = undefined;
     for (const release of [...this.held]) release();
-    this.slot?.release();
-    this.slot = undefined;
+    this.hold?.end();
+    this.hold = undefined;
   }
 }

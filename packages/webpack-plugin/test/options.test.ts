@@ -31,6 +31,6 @@ describe('JobslotPlugin options', () => {
 
   it('a limiter that is not one is an error, not a plugin that turns itself off', () => {
     expect(make({ limiter: 5 })).toThrow(/options\.limiter should be an object/);
-    expect(make({ limiter: {} })).toThrow(/options\.limiter misses the property/);
+    expect(make({ limiter: {} })).toThrow(/options\.limiter should be a limiter from @jobslot\/core/);
   });
 });

@@ -35,7 +35,7 @@ function jobserver(jobs: number): TestJobserver & { other: JobClient } {
     other.close();
     expect(served.close().lost, 'tokens lost').toBe(0);
   });
-  expect(served.client.connected, served.client.reason).toBe(true);
+  expect(served.client.connected, served.client.error?.message).toBe(true);
   return { ...served, other };
 }
 

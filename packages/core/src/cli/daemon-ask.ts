@@ -1,7 +1,7 @@
 // Asking a running `jobslot serve` what it serves (`info`) or who holds what
 // (`status`): one request line on its socket, one JSON line back.
 import { connect } from 'node:net';
-import { endpointDir, findEndpoint } from '../daemon-endpoint.js';
+import { endpointDir, findEndpoint } from '../client/daemon-endpoint.js';
 
 export interface DaemonClientInfo {
   pid: number;

@@ -39,9 +39,9 @@ import { chmodSync, closeSync, constants as fsc, fstatSync, ftruncateSync, lstat
 import { createServer, type Socket } from 'node:net';
 import { freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, endpointDir, ensureEndpointDir } from '../daemon-endpoint.js';
+import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, endpointDir, ensureEndpointDir } from '../client/daemon-endpoint.js';
 import { loadLibc } from '../ffi/libc.js';
-import { MAX_JOBS } from '../server.js';
+import { MAX_JOBS } from '../posix/server.js';
 import type { DaemonClientInfo, DaemonInfo } from './daemon-ask.js';
 import { ffiMissing } from './words.js';
 

@@ -5,8 +5,8 @@
 // pool above as any make's would be, with one difference: the daemon gives
 // nobody an implicit slot, so the command's own slot is a token too.
 import { connect } from 'node:net';
-import { JobClient } from '../client.js';
-import { daemonSocketFor, findEndpoint } from '../daemon-endpoint.js';
+import { JobClient } from '../client/client.js';
+import { daemonSocketFor, findEndpoint } from '../client/daemon-endpoint.js';
 import { escapeMakeflagsWord, MAKEFLAGS_VARIABLES, makeflagsFromEnv, withJobserver } from '../makeflags.js';
 import { askDaemon } from './daemon-ask.js';
 

@@ -9,7 +9,7 @@
 // Only processes still in our session count: a daemon the command started
 // (turbo's, a build server) leaves the session with setsid() and is not a job.
 import { loadLibc } from '../ffi/libc.js';
-import { statFields } from '../proc.js';
+import { statFields } from '../posix/proc.js';
 import { fs } from '../builtins.js';
 
 const { readdirSync, readFileSync } = fs;

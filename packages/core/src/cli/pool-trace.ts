@@ -10,7 +10,7 @@
 // The command learns whose pool it runs on from JOBSLOT_TRACE_UNDER, and its
 // own trace lines say so, so the report counts its slots once.
 import { readFileSync } from 'node:fs';
-import { commOf, statFields } from '../proc.js';
+import { commOf, statFields } from '../posix/proc.js';
 import { trace, TRACE_UNDER_VARIABLE, tracing } from '../trace.js';
 import { canListChildren, descendants } from './proc-tree.js';
 

@@ -2,11 +2,12 @@
 // what a JOBSLOT_TRACE file says.
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { renderChromeTrace } from '../chrome-trace.js';
-import { analyzeTrace } from '../report.js';
-import { renderHtml } from '../report-html.js';
-import { renderSvg } from '../svg.js';
-import { readTrace, type TraceEvent } from '../trace.js';
+import { analyzeTrace } from '../report/analyze.js';
+import { renderChromeTrace } from '../report/chrome-trace.js';
+import { renderHtml } from '../report/html.js';
+import { readTrace } from '../report/read.js';
+import { renderSvg } from '../report/svg.js';
+import type { TraceEvent } from '../trace.js';
 
 /** A trace event as the client writes it: anything else in the file is not one. */
 const isEvent = (e: unknown): boolean =>

@@ -30,9 +30,9 @@
 // CMD gets a jobserver of its own: --max slots, else one per CPU, and one line
 // says so.
 import { availableParallelism } from 'node:os';
-import { JobClient, type Token } from '../client.js';
-import { reclaimImplicitSlot } from '../process-slots.js';
-import type { Jobserver } from '../server.js';
+import { JobClient, type Token } from '../client/client.js';
+import { reclaimImplicitSlot } from '../client/implicit-slot.js';
+import type { Jobserver } from '../posix/server.js';
 import { threadEnv } from '../threads.js';
 import { trace } from '../trace.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
@@ -155,8 +155,8 @@ async function ownSlot(client: JobClient): Promise<{ release(): void }> {
 async function runAlone(command: string[], options: RunOptions, client: JobClient, warnings: string[]): Promise<never> {
   // Under make without a usable jobserver (make -j1, a recipe without '+'),
   // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
-  const jobs = client.fallbackSlots === 1 && client.errorKind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
-  const why = warnings[0] ?? client.reason ?? 'no jobserver';
+  const jobs = client.fallbackSlots === 1 && client.error?.kind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
+  const why = warnings[0] ?? client.error?.message ?? 'no jobserver';
   const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
   process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);

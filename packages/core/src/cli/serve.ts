@@ -5,10 +5,10 @@
 // run N jobs on top of make's limit. make says "-jN forced in submake:
 // resetting jobserver mode" and does it anyway; we join the outer pool
 // instead, as `jobslot run --max N` does, and say so in one line.
-import { JobClient } from '../client.js';
-import { MAX_JOBS } from '../server.js';
+import { JobClient } from '../client/client.js';
+import { MAX_JOBS } from '../posix/server.js';
 import { trace } from '../trace.js';
-import { createSemaphoreJobserver } from '../windows-server.js';
+import { createSemaphoreJobserver } from '../windows/server.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
 import { serveCommand, startJobserver } from './serving.js';

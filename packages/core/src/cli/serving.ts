@@ -1,7 +1,7 @@
 // What `jobslot -j` and `jobslot run` do alike with a jobserver of their own:
 // start it (or say in one line why not), run the command under it, count
 // what came back, and end as the command ended.
-import { createJobserver, type Jobserver, type JobserverOptions } from '../server.js';
+import { createJobserver, type Jobserver, type JobserverOptions } from '../posix/server.js';
 import { exitLike, runChild } from './child.js';
 import type { PoolTrace } from './pool-trace.js';
 import { ffiMissing, reportReturns } from './words.js';

@@ -24,7 +24,7 @@
 //   without one (`jobslot -j`): 'pipe', what every make and gcc read.
 // `--style pipe|fifo` overrides it.
 import { basename } from 'node:path';
-import type { JobserverOptions } from '../server.js';
+import type { JobserverOptions } from '../posix/server.js';
 
 type JobserverStyle = NonNullable<JobserverOptions['style']>;
 export type StyleChoice = JobserverStyle | 'auto';

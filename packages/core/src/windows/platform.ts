@@ -1,0 +1,13 @@
+// The Windows platform, as client/platform.ts loads it (on Windows only):
+// make's semaphore jobserver. `jobslot run` pools are POSIX-only.
+import type { Platform } from '../backend.js';
+import { JobserverError } from '../errors.js';
+import { WindowsBackend } from './backend.js';
+
+export const platform: Platform = {
+  open(auth) {
+    if (auth.kind !== 'sem') throw new JobserverError('unsupported', `a ${auth.kind} jobserver is not usable on Windows`);
+    return new WindowsBackend(auth.name);
+  },
+  pools: undefined,
+};

@@ -1,0 +1,66 @@
+// A jobserver of our own on Windows, as GNU make for Windows runs one: a named
+// semaphore holding N-1 units (the Nth job is the implicit slot of the command
+// it serves), passed as `--jobserver-auth=NAME`. Windows has no pipe or fifo
+// to hand on, and make, cargo's jobserver crate and our client all open a
+// semaphore by name. At the end it counts what came back. A leaf, like
+// server.ts (its POSIX counterpart): `jobslot -j N` uses it on Windows.
+import { type Kernel32, loadKernel32, WAIT_OBJECT_0 } from '../ffi/kernel32.js';
+import type { Jobserver } from '../posix/server.js';
+
+/**
+ * What `jobslot -j` needs of server.ts's POSIX jobserver, so it serves either
+ * the same way. (A semaphore is not grown or shrunk: `jobslot run` is POSIX-only.)
+ */
+export interface SemaphoreJobserver extends Pick<Jobserver, 'jobs' | 'tokens' | 'makeflags' | 'stdio' | 'env' | 'close'> {
+  readonly style: 'sem';
+  /** The semaphore's name: `jobslot_semaphore_<pid>`. `stdio` is empty: it is found by name. */
+  readonly name: string;
+}
+
+export function createSemaphoreJobserver(options: { jobs: number }, kernel32?: Kernel32): SemaphoreJobserver {
+  const jobs = Math.floor(options.jobs);
+  if (!(jobs >= 1)) throw new RangeError(`jobs must be at least 1, got ${options.jobs}`);
+  const tokens = jobs - 1;
+  const k32 = kernel32 ?? loadKernel32();
+
+  // A name no one else uses: CreateSemaphoreW hands back whatever object
+  // already has the name, and sharing someone else's pool would mix the counts.
+  let name = '';
+  let handle: unknown;
+  for (let attempt = 0; !handle; attempt++) {
+    if (attempt === 100) throw new Error(`cannot create a jobserver semaphore: every name up to ${name} is taken`);
+    name = attempt === 0 ? `jobslot_semaphore_${process.pid}` : `jobslot_semaphore_${process.pid}_${attempt}`;
+    // At most `tokens` units: a client that gives back more than it took gets
+    // an error instead of growing the pool. (The maximum must be at least 1.)
+    const created = k32.createSemaphore(name, tokens, Math.max(tokens, 1));
+    if (!created.handle) throw new Error(`cannot create the jobserver semaphore ${name} (error ${k32.lastError()})`);
+    if (created.existed) k32.close(created.handle);
+    else handle = created.handle;
+  }
+  const makeflags = ` -j${jobs} --jobserver-auth=${name}`;
+
+  let closed: { returned: number; lost: number; extra: number } | undefined;
+  return {
+    style: 'sem',
+    jobs,
+    tokens,
+    name,
+    makeflags,
+    stdio: [],
+    env(base = process.env) {
+      const env: NodeJS.ProcessEnv = { ...base, MAKEFLAGS: makeflags };
+      delete env.MFLAGS;
+      delete env.CARGO_MAKEFLAGS;
+      return env;
+    },
+    close() {
+      if (closed) return closed;
+      let returned = 0;
+      while (returned < jobs && k32.wait(handle, 0) === WAIT_OBJECT_0) returned++;
+      k32.close(handle);
+      // The semaphore's maximum is `tokens`: more can never come back.
+      closed = { returned, lost: Math.max(0, tokens - returned), extra: 0 };
+      return closed;
+    },
+  };
+}
