@@ -26,7 +26,7 @@ export function loadKoffi(): KoffiModule {
  */
 function explainLoadError(error: unknown): unknown {
   const e = error as NodeJS.ErrnoException;
-  const said = String(e?.message ?? error).split('\n')[0];
+  const said = String(e?.message ?? error).split('\n')[0] ?? '';
   const fix = 'reinstall @jobslot/core without --omit=optional or --ignore-scripts (koffi comes with a prebuilt binary per platform as an optional dependency)';
   if (e?.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(said)) {
     return Object.assign(new Error(`koffi, the native library jobslot reads the jobserver with, is not installed: ${fix}`), { code: e.code, cause: error });

@@ -56,8 +56,8 @@ export class Escrow {
    * where it would die with the process.
    */
   taking(read: () => TakeResult): TakeResult {
-    if (!this.ready()) return read(); // the token is still ours, only without the safety net
-    const file = this.file;
+    const file = this.stream();
+    if (!file) return read(); // the token is still ours, only without the safety net
     this.stdio.lock(file);
     try {
       const result = read();
@@ -120,14 +120,14 @@ export class Escrow {
     this.stdio.fclose(file);
   }
 
-  /** Opens the stream on first use; false if it cannot be had. */
-  private ready(): this is { file: Pointer } {
-    if (this.file !== undefined) return true;
+  /** The stream, opened on first use; undefined if it cannot be had. */
+  private stream(): Pointer | undefined {
+    if (this.file !== undefined) return this.file;
     try {
       this.open();
-      return true;
+      return this.file;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
