@@ -3,7 +3,10 @@
 // starts 16 jobslot clients. JOBSLOT_POOL still names the run's pool and the
 // run is their ancestor: that pool is their budget. Reading the command's
 // fifo instead, each believed it owned an implicit slot, and 16 ran at once.
-// Counted from the clients' own start/end logs.
+// Counted from the clients' own start/end logs. `--style pipe`: beneath make
+// 4.4.1, `jobslot run` would otherwise hand its command the fifo style (a path
+// in MAKEFLAGS, as make 4.4.1 did), and fds 3/4 would not be where MAKEFLAGS
+// says the jobserver is.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +20,7 @@ describe.each(makeBins().available)('make $version ($style)', (make) => {
     const log = join(dir, 'tasks.log');
     const fifo = join(dir, 'other');
     const script = `mkfifo ${fifo}; exec 3<>${fifo} 4<>${fifo}; for i in $$(seq 16); do node ${CHILD} 2 & done; wait`;
-    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${CLI} run --max 3 -- sh -c '${script}'\n`, env: { TASK_LOG: log }, timeoutMs: 60_000 });
+    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${CLI} run --max 3 --style pipe -- sh -c '${script}'\n`, env: { TASK_LOG: log }, timeoutMs: 60_000 });
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(0);
     const { peak, jobs } = peakFromLog(existsSync(log) ? readFileSync(log, 'utf8') : '');
