@@ -35,12 +35,13 @@
 // SIGTERM, SIGINT and SIGHUP end it with exit code 0, its fifo, socket, lock
 // and directory removed. A second daemon for the same user finds the lock
 // taken and exits 1, saying which pid runs.
-import { chmodSync, closeSync, constants as fsc, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsc, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, endpointDir, ensureEndpointDir } from '../client/daemon-endpoint.js';
 import { loadLibc } from '../ffi/libc.js';
+import { fdsLinkedTo } from '../posix/proc.js';
 import { MAX_JOBS } from '../posix/server.js';
 import type { DaemonClientInfo, DaemonInfo } from './daemon-ask.js';
 import { ffiMissing } from './words.js';
@@ -149,24 +150,9 @@ function fifoHolders(fifo: string, firstOnly: boolean): { pid: number; command: 
 
 let lastHolder: number | undefined;
 
-/** Whether process `pid` has `fifo` open (by the path /proc shows for each descriptor). */
+/** Whether process `pid` has `fifo` open (by the path /proc shows for each descriptor, unlinked or not). */
 function holdsOpen(pid: string, fifo: string): boolean {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  for (const fd of fds) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    if (target === fifo || target === `${fifo} (deleted)`) return true;
-  }
-  return false;
+  return fdsLinkedTo(pid, [fifo, `${fifo} (deleted)`]).length > 0;
 }
 
 /** One line on stderr (a service manager's journal): what the daemon did on its own. */

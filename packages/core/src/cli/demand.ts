@@ -13,7 +13,8 @@
 //   make's blocking read), or in poll/select (make 4.x's pselect, a
 //   jobslot client's poll() on the threadpool or in a worker).
 // Elsewhere (no /proc) there is no probe, and run.ts grows on an empty pool.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { fdFlags, fdsLinkedTo } from '../posix/proc.js';
 import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 
 const O_ASYNC = 0o20000;
@@ -38,18 +39,7 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
   const fdsOnFifo = (pid: number, now: number): number[] => {
     const hit = cache.get(pid);
     if (hit && now - hit.at < FD_CACHE_MS) return hit.fds;
-    const fds: number[] = [];
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo) fds.push(Number(fd));
-        } catch {
-          // closed meanwhile
-        }
-      }
-    } catch {
-      // gone, or not ours to read
-    }
+    const fds = fdsLinkedTo(pid, [fifo]);
     cache.set(pid, { at: now, fds });
     return fds;
   };
@@ -74,12 +64,7 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
 }
 
 function asyncOn(pid: number, fd: number): boolean {
-  try {
-    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-    return flags ? (parseInt(flags[1]!, 8) & O_ASYNC) !== 0 : false;
-  } catch {
-    return false;
-  }
+  return ((fdFlags(pid, fd) ?? 0) & O_ASYNC) !== 0;
 }
 
 function waitsIn(pid: number, tid: string, fds: number[], calls: { read: number; waits: number[] }): boolean {

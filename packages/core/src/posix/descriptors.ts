@@ -9,9 +9,9 @@ import { fs } from '../builtins.js';
 import { JobserverError } from '../errors.js';
 import type { Libc } from '../ffi/libc.js';
 import { openEmulatedFifo } from './emulated-fifo.js';
-import { parentOf, statFields } from './proc.js';
+import { fdFlags, parentOf, statFields } from './proc.js';
 
-const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } = fs;
+const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readlinkSync, statSync } = fs;
 
 const LINUX = process.platform === 'linux';
 
@@ -40,12 +40,8 @@ function fstatOrThrow(fd: number, role: string): Stats {
 
 /** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
 function accessMode(pid: number, fd: string): number | undefined {
-  try {
-    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
-    return flags === undefined ? undefined : parseInt(flags, 8) & 3;
-  } catch {
-    return undefined;
-  }
+  const flags = fdFlags(pid, fd);
+  return flags === undefined ? undefined : flags & 3;
 }
 
 /** A process, told apart from a later one that reuses its pid by its start time. */
