@@ -168,6 +168,8 @@ export async function makeBuild(o: {
   /** what counts as a jobslot warning; the default, a warning that the jobserver went unused */
   warning?: RegExp;
   env?: Record<string, string>;
+  /** the most tokens the build may take from its jobserver (acquire events): a bound on churn */
+  maxAcquired?: number;
 }): Promise<Built> {
   const { make, dir } = o;
   const trace = join(dir, 'jobslot-trace.jsonl');
@@ -185,6 +187,7 @@ export async function makeBuild(o: {
   const events = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { ev: string }) : [];
   const acquired = events.filter((e) => e.ev === 'acquire').length;
   expect.soft(acquired, "tokens taken from make's jobserver (acquire events in the trace)").toBeGreaterThan(0);
+  if (o.maxAcquired !== undefined) expect.soft(acquired, 'tokens taken: not one per hook call').toBeLessThanOrEqual(o.maxAcquired);
   const report = await userRun(join(dir, 'node_modules/.bin/jobslot'), ['report', '--jobs', '2', trace], dir);
   expect.soft(report.code, report.output).toBe(0);
   expect.soft(report.output, 'jobslot report: every token back').toMatch(/tokens returned +all/);
@@ -216,7 +219,7 @@ export function strictTsc(dir: string, file: string): Promise<{ code: number | n
  * under make 4.4.1 (a fifo) and without make, where the files built must be
  * the ones the first make built.
  */
-export function buildTests(o: { dir: () => string; target: string; recipe: string; outputs: string[]; newest: boolean; shows?: RegExp; warning?: RegExp }): void {
+export function buildTests(o: { dir: () => string; target: string; recipe: string; outputs: string[]; newest: boolean; shows?: RegExp; warning?: RegExp; maxAcquired?: number }): void {
   const { available } = makeBins();
   const makes = o.newest ? available : available.slice(0, 1);
   let first: Built | undefined;

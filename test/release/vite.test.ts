@@ -39,7 +39,9 @@ describe.each([newest, oldest])(`vite %s (peer range ${range}), installed with n
   beforeAll(async () => {
     dir = await viteApp(`vite-${version}`, version, 'npm');
   });
-  buildTests({ dir: () => dir, target: 'web', recipe, outputs: OUTPUTS, newest: version === newest });
+  // vite 5.4.0 took 246-265 tokens in one build (a token read and written back per hook call) before
+  // hook calls shared the slots they end (vite-plugin's warm.ts); vite 8 takes 2.
+  buildTests({ dir: () => dir, target: 'web', recipe, outputs: OUTPUTS, newest: version === newest, maxAcquired: 40 });
 
   // The plugin is ESM only, as vite is: strict TypeScript with node16 resolution and skipLibCheck off
   // compiles an ES module that imports it, and a CommonJS one fails at its own import line (TS1479),

@@ -30,6 +30,8 @@ function jobserver(jobs: number) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: slots no hook call uses go back by then (warm.ts). */
+const turn = () => new Promise((r) => setImmediate(r));
 const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
 
 /** Calls from outside any slot's async context, as rolldown's Rust side calls JS hooks. */
@@ -54,11 +56,44 @@ describe('hook calls in slots', () => {
     return { gate, hook, peak: () => peak };
   }
 
+  it('a slot one call ends is the next call\'s: tokens are not read and written back per hook call', async () => {
+    // rollup 4 (vite 5 to 7) calls the next module's hooks as soon as the one before ends: two
+    // lanes of 30 calls each, overlapping. Each call taking a token of its own read 30 tokens
+    // (and wrote them back) where one does.
+    const { limiter, client, server } = jobserver(2);
+    let taken = 0;
+    const tryAcquire = client.tryAcquire.bind(client);
+    vi.spyOn(client, 'tryAcquire').mockImplementation(() => {
+      const token = tryAcquire();
+      if (token) taken++;
+      return token;
+    });
+    const gate = hookGate(limiter);
+    let running = 0;
+    let peak = 0;
+    const hook: Hook = async function () {
+      peak = Math.max(peak, ++running);
+      await sleep(1);
+      running--;
+    };
+    const lane = async () => {
+      for (let i = 0; i < 30; i++) await gate.call(hook, {}, []);
+    };
+    await Promise.all([lane(), lane()]);
+    expect(peak).toBe(2);
+    expect(taken).toBeLessThanOrEqual(3);
+    await turn();
+    expect(client.held).toBe(0);
+    client.close();
+    expect(server.close()).toMatchObject({ returned: 1, lost: 0 });
+  });
+
   it('runs at most 1 + tokens hook calls at once', async () => {
     const { limiter, client, server } = jobserver(3);
     const { gate, hook, peak } = counting(limiter);
     await Promise.all(Array.from({ length: 12 }, () => gate.call(hook, {}, [])));
     expect(peak()).toBe(3);
+    await turn();
     expect(client.held).toBe(0);
     client.close();
     expect(server.close()).toMatchObject({ returned: 2, lost: 0 });
@@ -83,6 +118,7 @@ describe('hook calls in slots', () => {
     const result = await Promise.race([gate.call(outer, ctx, []), sleep(2000).then(() => 'deadlock')]);
     expect(result).toBe('inner done');
     expect(order).toEqual(['outer start', 'inner', 'outer end']);
+    await turn();
     expect(limiter.active).toBe(0);
   });
 
@@ -130,6 +166,7 @@ describe('hook calls in slots', () => {
     release();
     await running;
     expect(ran).toBe(false);
+    await turn();
     expect(limiter.active).toBe(0);
     expect(limiter.pending).toBe(0);
     expect(client.held).toBe(0);
