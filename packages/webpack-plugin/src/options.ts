@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { Limiter } from '@jobslot/core';
 import { isLimiter } from '@jobslot/core/plugin';
-import { validate, type Schema } from 'schema-utils';
+import type { Schema } from 'schema-utils';
 
 /** Options of {@link JobslotPlugin}. Every part is on by default except `moduleBuilds`. */
 export interface JobslotPluginOptions {
@@ -71,8 +72,34 @@ export const schema: Schema = {
   },
 };
 
+const BOOLEANS = ['minimizers', 'threadLoader', 'moduleBuilds', 'warnNativeThreads'];
+
+/**
+ * Whether `options` plainly matches the schema: an object of known keys,
+ * booleans where it says boolean, an object for `limiter`. The common case,
+ * decided without schema-utils: loading it and compiling the schema with ajv
+ * took about 0.1 s of CPU in every build (webpack itself checks a valid
+ * config with precompiled functions and loads ajv only for an invalid one;
+ * rspack never loads it), most of the plugin's cost in a build alone.
+ */
+function plainlyValid(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return false;
+  for (const [key, value] of Object.entries(options)) {
+    if (BOOLEANS.includes(key)) {
+      if (typeof value !== 'boolean') return false;
+    } else if (key === 'limiter') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    } else return false;
+  }
+  return true;
+}
+
 export function resolveOptions(options: JobslotPluginOptions = {}): ResolvedOptions {
-  validate(schema, options, { name: 'JobslotPlugin', baseDataPath: 'options' });
+  // Anything else gets schema-utils' own check and message, as webpack's plugins give.
+  if (!plainlyValid(options)) {
+    const { validate } = createRequire(import.meta.url)('schema-utils') as typeof import('schema-utils');
+    validate(schema, options, { name: 'JobslotPlugin', baseDataPath: 'options' });
+  }
   if (options.limiter !== undefined && !isLimiter(options.limiter)) {
     throw new TypeError("Invalid options object. JobslotPlugin has been initialized using an options object that does not match the API schema.\n - options.limiter should be a limiter from @jobslot/core's createLimiter() or sharedLimiter().");
   }
