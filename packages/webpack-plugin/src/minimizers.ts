@@ -16,10 +16,13 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Compiler } from 'webpack';
-import type { SubPool } from '@jobslot/core';
+import type { Reservation, SubPool } from '@jobslot/core';
 
-/** Where a pool's extra slots come from: the run's sub-pool (tokens only; the run holds its own slot). */
-type Extras = Pick<SubPool, 'tryReserve'>;
+/**
+ * Where a pool's extra slots come from: the run's sub-pool (tokens only; the
+ * run holds its own slot), and, when that comes up short, `topUp` (top-up.ts).
+ */
+type Extras = Pick<SubPool, 'tryReserve'> & { topUp?(want: number): Promise<Reservation> };
 
 /** The shape the minimizer family shares. */
 interface PoolMinimizer {
@@ -85,10 +88,13 @@ export function wrapMinimizer(minimizer: PoolMinimizer, extras: Extras): void {
     // One worker runs on the slot the compiler run holds (this thread only
     // waits for the pool meanwhile); the others need tokens of their own.
     const reservation = extras.tryReserve(Math.max(0, wanted - 1));
+    const short = Math.max(0, wanted - 1 - reservation.slots);
+    const more = short > 0 && extras.topUp ? await extras.topUp(short) : undefined;
     try {
-      return await optimize.call(this, compiler, compilation, assets, { ...optimizeOptions, availableNumberOfCores: 1 + reservation.slots }, ...rest);
+      return await optimize.call(this, compiler, compilation, assets, { ...optimizeOptions, availableNumberOfCores: 1 + reservation.slots + (more?.slots ?? 0) }, ...rest);
     } finally {
       reservation.release();
+      more?.release();
     }
   };
 }

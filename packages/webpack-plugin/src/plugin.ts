@@ -7,6 +7,7 @@ import { resolveOptions, type JobslotPluginOptions, type ResolvedOptions } from 
 import { RunScope } from './run-scope.js';
 import { isRspack, warnForRspack } from './rspack.js';
 import { sizeThreadLoaderPools } from './thread-loader.js';
+import { topUp } from './top-up.js';
 
 const NAME = 'JobslotPlugin';
 
@@ -63,11 +64,16 @@ export class JobslotPlugin {
     compiler.hooks.shutdown.tap(NAME, end);
 
     if (this.options.minimizers) {
+      // Slots for a minimizer pass's workers: free ones now, then a short wait for more (top-up.ts).
+      const poolSlots = {
+        tryReserve: (want: number) => scope.extras.tryReserve(want),
+        topUp: (want: number) => topUp(limiter, want, (more) => scope.extras.tryReserve(more)),
+      };
       // Instances already in the config can be wrapped now (this also covers a
       // plugin applied after webpack() returned); the default minimizer exists
       // only once webpack has applied its defaults, which afterEnvironment follows.
-      wrapConfiguredMinimizers(compiler, scope.extras);
-      compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, scope.extras));
+      wrapConfiguredMinimizers(compiler, poolSlots);
+      compiler.hooks.afterEnvironment.tap(NAME, () => sizeMinimizerPools(compiler, poolSlots));
     }
 
     // rspack builds modules natively: nothing of theirs to hold in a slot (see rspack.ts).
