@@ -14,10 +14,10 @@
 //    does that for any call made where a hold holds its slot.
 // 3. A build that ends (buildEnd with an error) aborts the calls still
 //    waiting for a slot, so nothing queued holds or takes a token afterwards.
-// 4. Calls run in the limiter's warm pool (warm.ts): a slot one call ends is
-//    the next one's, not a token given back and read again a moment later.
+// 4. A slot a call ends while none waits stays until the event loop turns
+//    (warm.ts): the next call's, not a token written back and read again.
 import { currentHold, type Hold, type Limiter } from '@jobslot/core';
-import { warmPool } from './warm.js';
+import { warmRun } from './warm.js';
 
 /** Context methods during which a hook gives its slot back. */
 const WAITING_METHODS = new Set<PropertyKey>(['load', 'resolve']);
@@ -56,7 +56,7 @@ export type Hook = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Calls `hook` with `ctx` and `args` in a slot of `limiter`. `signal` aborts the wait for one. */
 export function callInSlot(limiter: Limiter, hook: Hook, ctx: unknown, args: unknown[], signal?: AbortSignal): Promise<unknown> {
-  return warmPool(limiter).run(() => hook.apply(wrapContext(ctx, currentHold()), args), { signal });
+  return warmRun(limiter)(() => hook.apply(wrapContext(ctx, currentHold()), args), { signal });
 }
 
 function wrapContext(ctx: unknown, hold: Hold | undefined): unknown {
