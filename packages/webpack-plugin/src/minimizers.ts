@@ -22,7 +22,7 @@ import type { Reservation, SubPool } from '@jobslot/core';
  * Where a pool's extra slots come from: the run's sub-pool (tokens only; the
  * run holds its own slot), and, when that comes up short, `topUp` (top-up.ts).
  */
-type Extras = Pick<SubPool, 'tryReserve'> & { topUp?(want: number): Promise<Reservation> };
+type Extras = Pick<SubPool, 'tryReserve'> & { topUp?(want: number, have: number): Promise<Reservation> };
 
 /** The shape the minimizer family shares. */
 interface PoolMinimizer {
@@ -89,7 +89,7 @@ export function wrapMinimizer(minimizer: PoolMinimizer, extras: Extras): void {
     // waits for the pool meanwhile); the others need tokens of their own.
     const reservation = extras.tryReserve(Math.max(0, wanted - 1));
     const short = Math.max(0, wanted - 1 - reservation.slots);
-    const more = short > 0 && extras.topUp ? await extras.topUp(short) : undefined;
+    const more = short > 0 && extras.topUp ? await extras.topUp(short, reservation.slots) : undefined;
     try {
       return await optimize.call(this, compiler, compilation, assets, { ...optimizeOptions, availableNumberOfCores: 1 + reservation.slots + (more?.slots ?? 0) }, ...rest);
     } finally {

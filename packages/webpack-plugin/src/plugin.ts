@@ -67,7 +67,7 @@ export class JobslotPlugin {
       // Slots for a minimizer pass's workers: free ones now, then a short wait for more (top-up.ts).
       const poolSlots = {
         tryReserve: (want: number) => scope.extras.tryReserve(want),
-        topUp: (want: number) => topUp(limiter, want, (more) => scope.extras.tryReserve(more)),
+        topUp: (want: number, have: number) => topUp(limiter, want, have, (more) => scope.extras.tryReserve(more)),
       };
       // Instances already in the config can be wrapped now (this also covers a
       // plugin applied after webpack() returned); the default minimizer exists

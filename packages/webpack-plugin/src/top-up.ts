@@ -22,11 +22,15 @@ function beneathJobslotRun(): boolean {
 }
 
 /**
- * Up to `want` more slots, waiting at most TOP_UP_MS for each; none where
- * waiting cannot help (no `jobslot run` above). Given back by `release()`.
+ * Up to `want` more slots beside the run's own and the `have` extras taken
+ * already, waiting at most TOP_UP_MS for each; none where waiting cannot help:
+ * no `jobslot run` above, or -jN slots held already (a build alone beneath
+ * `jobslot run` has them all in its sub-pool, and would wait for nothing).
+ * Given back by `release()`.
  */
-export async function topUp(limiter: Limiter, want: number, free: (want: number) => Reservation): Promise<Reservation> {
+export async function topUp(limiter: Limiter, want: number, have: number, free: (want: number) => Reservation): Promise<Reservation> {
   const slots: Array<Slot | Reservation> = [];
+  want = Math.min(want, (limiter.client.jobs ?? Infinity) - 1 - have);
   let count = 0;
   while (count < want && beneathJobslotRun()) {
     let slot: Slot | undefined;
