@@ -1,0 +1,13 @@
+// A test suite written against real libraries' CommonJS builds (lodash,
+// date-fns, rxjs with its TestScheduler), configured as jest users configure
+// it: node environment, babel-jest's default transform, default workers.
+// OUT: where the JSON results go (the recipe's --outputFile). JOBSLOT_OFF: the baseline, without withJobslot.
+const { withJobslot } = require('@jobslot/jest');
+
+const config = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.js'],
+};
+
+module.exports = process.env.JOBSLOT_OFF ? config : withJobslot(config);
