@@ -37,7 +37,7 @@ export const APPS = [
   { name: 'd3-vite', tool: 'vite', cmd: `${BIN}/vite build`, wrap: true },
   { name: 'utils-esbuild', tool: 'esbuild', cmd: 'node build.mjs', wrap: false },
   // The tools added since.
-  { name: 'zod-vitest', tool: 'vitest', cmd: `${BIN}/vitest run`, wrap: false, pinArgs: workers, results: 'vitest' },
+  { name: 'zod-vitest', tool: 'vitest', pre: 'mkdir -p "$OUT" && ', cmd: `${BIN}/vitest run`, wrap: false, pinArgs: workers, results: 'vitest' },
   { name: 'charts-rollup', tool: 'rollup', cmd: `${BIN}/rollup -c`, wrap: true },
   {
     name: 'zod-tsc',
@@ -46,7 +46,7 @@ export const APPS = [
     cmd: `${BIN}/tsc -b`,
     wrap: true,
   },
-  { name: 'libs-jest', tool: 'jest', cmd: `${BIN}/jest --json --outputFile="$OUT/results.json"`, wrap: false, pinArgs: workers, results: 'jest' },
+  { name: 'libs-jest', tool: 'jest', pre: 'mkdir -p "$OUT" && ', cmd: `${BIN}/jest --json --outputFile="$OUT/results.json"`, wrap: false, pinArgs: workers, results: 'jest' },
   { name: 'antd-rspack', tool: 'rspack', cmd: `${BIN}/rspack build`, wrap: true },
   { name: 'three-rolldown', tool: 'rolldown', cmd: `${BIN}/rolldown -c`, wrap: true },
 ];
