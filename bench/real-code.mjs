@@ -45,8 +45,8 @@
 //   node bench/real-code.mjs                       all apps under one make -j2, plain/readme/pinned, here and as on 16, 3 rounds
 //   node bench/real-code.mjs --alone               each app alone under make -j2, plain vs readme (issue 24 item 2)
 //   node bench/real-code.mjs --variants readme,untraced --runs 5    tracing's cost (issue 22)
-//   node bench/real-code.mjs --runs 1 --machines here --apps rspack,tsc     one round of two apps (by name or tool)
-//   options: --runs N (3) --jobs N (2) --machines here,16 --variants LIST --apps LIST (--only LIST)
+//   node bench/real-code.mjs --runs 1 --warmup 0 --machines here --apps rspack,tsc     one round of two apps (by name or tool)
+//   options: --runs N (3) --warmup N (1: unrecorded rounds first) --jobs N (2) --machines here,16 --variants LIST --apps LIST (--only LIST)
 //            --alone --make PATH (make) --from FILE (print a saved run again)
 //
 // Needs `make build` (the packages' dist and bench/real's dependencies) and gcc (the 16-core shim).
@@ -64,6 +64,7 @@ requireBuilt();
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     jobs: { type: 'string', default: '2' },
     machines: { type: 'string', default: 'here,16' },
     variants: { type: 'string' },
@@ -276,6 +277,9 @@ if (args.from) {
     for (const group of groups) {
       const reference = {};
       const runs = variantKeys.map(() => []);
+      // Unrecorded rounds first: the tools' caches (vite's deps, jest's transforms, vitest's
+      // file order) and the page cache would otherwise favour every variant but the first.
+      for (let w = 0; w < Number(args.warmup); w++) for (const v of variantKeys) await runOnce(group, v, machine, {});
       for (let r = 0; r < RUNS; r++) {
         // Interleaved, so drift in the machine's load hits every variant alike.
         for (let v = 0; v < variantKeys.length; v++) {
