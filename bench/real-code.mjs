@@ -272,34 +272,46 @@ if (args.from) {
   measured = JSON.parse(readFileSync(args.from, 'utf8'), unmaps);
 } else {
   measured = [];
+  // Written after each machine and app group, so a long run is not lost to a failure or the printing.
+  const file = join(tmpdir(), `jobslot-bench-real-${Date.now()}.json`);
   for (const m of args.machines.split(',')) {
     const machine = MACHINES[m];
     for (const group of groups) {
       const reference = {};
       const runs = variantKeys.map(() => []);
+      const failures = variantKeys.map(() => 0);
       // Unrecorded rounds first: the tools' caches (vite's deps, jest's transforms, vitest's
       // file order) and the page cache would otherwise favour every variant but the first.
-      for (let w = 0; w < Number(args.warmup); w++) for (const v of variantKeys) await runOnce(group, v, machine, {});
+      for (let w = 0; w < Number(args.warmup); w++) {
+        for (const v of variantKeys) await runOnce(group, v, machine, {}).catch((e) => process.stderr.write(`  warm-up ${VARIANTS[v].label} failed: ${String(e.message).slice(-500)}\n`));
+      }
       for (let r = 0; r < RUNS; r++) {
         // Interleaved, so drift in the machine's load hits every variant alike.
         for (let v = 0; v < variantKeys.length; v++) {
-          const res = await runOnce(group, variantKeys[v], machine, reference);
-          runs[v].push(res);
           const what = ALONE ? `${group[0].name} alone, ` : '';
+          let res;
+          try {
+            res = await runOnce(group, variantKeys[v], machine, reference);
+          } catch (e) {
+            // One failed build (a test timing out on a loaded machine) costs that run, not the whole benchmark.
+            failures[v]++;
+            process.stderr.write(`  ${machine.label}, ${what}${VARIANTS[variantKeys[v]].label}, round ${r + 1}: FAILED, left out: ${String(e.message).slice(-1500)}\n`);
+            continue;
+          }
+          runs[v].push(res);
           process.stderr.write(`  ${machine.label}, ${what}${VARIANTS[variantKeys[v]].label}, round ${r + 1}: ${res.wallS.toFixed(2)} s, CPU ${res.cpuS.toFixed(1)} s, p95 ${res.runnable.p95}, RSS ${(res.peakRssKb / 1024).toFixed(0)} MB${res.differ.length ? `, differ: ${res.differ.join(' ')}` : ''}\n`);
         }
       }
-      measured.push({ machine: m, apps: group.map((a) => a.name), variants: variantKeys.map((v, i) => ({ key: v, runs: runs[i] })) });
+      measured.push({ machine: m, apps: group.map((a) => a.name), variants: variantKeys.map((v, i) => ({ key: v, runs: runs[i], failures: failures[i] })) });
+      writeFileSync(file, JSON.stringify(measured, maps));
     }
   }
-  const file = join(tmpdir(), `jobslot-bench-real-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(measured, maps));
   console.log(`figures of every run: ${file}`);
 }
 const results = measured.map(({ machine, apps: names, variants }) => ({
   machine: MACHINES[machine],
   names: names ?? APPS.slice(0, 6).map((a) => a.name),
-  rows: variants.map(({ key, runs }) => ({ variant: { key, ...VARIANTS[key] }, ...summarize(runs) })),
+  rows: variants.filter(({ runs }) => runs.length > 0).map(({ key, runs, failures }) => ({ variant: { key, ...VARIANTS[key] }, failures: failures ?? 0, ...summarize(runs) })),
 }));
 
 const fmt = (x, d = 2) => x.toFixed(d);
@@ -347,7 +359,7 @@ if (results.some((r) => r.names.length === 1)) {
         r.threads,
         fmt(r.rssMb, 0),
         fmt(r.idle, 1),
-        r.differ.length ? `differ: ${r.differ.join(' ')}` : 'identical',
+        `${r.differ.length ? `differ: ${r.differ.join(' ')}` : 'identical'}${r.failures ? `; ${r.failures} run(s) failed` : ''}`,
         r.slots,
         r.churn,
         `${r.unreturned}${r.traced ? '' : ' (make only)'}`,
