@@ -337,6 +337,10 @@ if (results.some((r) => r.names.length === 1)) {
         ];
       }),
     );
+    if (keys.includes('readme') && keys.includes('untraced')) {
+      const cost = mine.map(({ names, rows }) => `${names[0]} ×${ratio(rows.find((r) => r.variant.key === 'readme').wallS, rows.find((r) => r.variant.key === 'untraced').wallS)}`);
+      console.log(`  tracing's cost, traced / untraced wall (issue 22: within 1.02): ${cost.join(', ')}`);
+    }
     if (keys.includes('plain')) {
       for (const k of others) {
         const over = mine.filter(({ rows }) => rows.find((r) => r.variant.key === k).wallS > 1.03 * rows.find((r) => r.variant.key === 'plain').wallS).map((r) => r.names[0]);
