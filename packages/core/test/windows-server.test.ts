@@ -19,6 +19,11 @@ function scriptedKernel32(taken: string[] = []) {
       const s = sems.get(h.name)!;
       return s.count > 0 ? (s.count--, WAIT_OBJECT_0) : WAIT_TIMEOUT;
     },
+    release: (h: { name: string }) => {
+      const s = sems.get(h.name)!;
+      return s.count < s.max ? (s.count++, true) : false;
+    },
+    free: (h: { name: string }) => sems.get(h.name)?.count,
     close: (h: { name: string }) => void closed.push(h.name),
     lastError: () => 0,
   } as unknown as Kernel32;
@@ -58,5 +63,34 @@ describe('createSemaphoreJobserver', () => {
     expect(sems.get(server.name)).toEqual({ count: 0, max: 1 });
     expect(server.close()).toMatchObject({ returned: 0, lost: 0 });
     expect(() => createSemaphoreJobserver({ jobs: 0 }, k32)).toThrow(RangeError);
+  });
+
+  it('a sub-pool (`jobslot run`): -jN in MAKEFLAGS, as many units as the tokens it holds, and never more', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 4, tokens: 1 }, k32);
+    expect(server.makeflags).toBe(` -j4 --jobserver-auth=${server.name}`);
+    expect(sems.get(server.name)).toEqual({ count: 1, max: 1 });
+    expect(server.tokens).toBe(1);
+    // A client giving back one it never took cannot grow it beyond what is held.
+    expect(k32.release({ name: server.name })).toBe(false);
+    expect(() => createSemaphoreJobserver({ jobs: 2, tokens: 2 }, k32)).toThrow(RangeError);
+    expect(() => createSemaphoreJobserver({ jobs: 2, tokens: -1 }, k32)).toThrow(RangeError);
+  });
+
+  it('free(): units in the semaphore now, read without taking one (the pool trace)', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 3 }, k32);
+    expect(server.free()).toBe(2);
+    sems.get(server.name)!.count = 0;
+    expect(server.free()).toBe(0);
+    server.close();
+    expect(server.free()).toBe(0);
+  });
+
+  it('close() says when one more came back than was handed out (none served, a maximum of 1)', () => {
+    const { k32, sems } = scriptedKernel32();
+    const server = createSemaphoreJobserver({ jobs: 3, tokens: 0 }, k32);
+    sems.get(server.name)!.count = 1;
+    expect(server.close()).toEqual({ returned: 1, lost: 0, extra: 1 });
   });
 });
