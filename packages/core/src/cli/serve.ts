@@ -42,5 +42,6 @@ export async function serve(command: string[], options: { jobs: number; style: S
 function serveSemaphore(command: string[], jobs: number): Promise<never> {
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, traceUnder(server.env(process.env)));
+  // The pool it serves, in the trace as on POSIX: tokens out and back, whoever holds them.
+  return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }
