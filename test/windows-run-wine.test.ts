@@ -65,7 +65,7 @@ function stepOf(client: ClientResult | undefined, what: string): Step {
   return step;
 }
 
-const make = (dir: string, ...args: string[]) => runWine(wine!, [makeExe!, '--no-print-directory', '-C', dir, ...args], { timeoutMs: 180_000 });
+const make = (dir: string, args: string[], env?: Record<string, string>) => runWine(wine!, [makeExe!, '--no-print-directory', '-C', dir, ...args], { env, timeoutMs: 180_000 });
 
 describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for Windows${why ? ` (skipped: ${why})` : ''}`, () => {
   let stopServer: () => void = () => {};
@@ -75,7 +75,8 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
   });
   afterAll(() => stopServer());
 
-  it('make.exe -j2 -> jobslot run -- make.exe (6 jobs) and jobslot run -- a jobslot client (4 jobs): at most 2 at once, and make ends with every token', async () => {
+  it('make.exe -j2 -> jobslot run -- make.exe (6 jobs) and jobslot run -- a jobslot client (4 jobs): at most 2 at once, and make ends with every token; the trace shows both slots', async () => {
+    const trace = join(WINE_APP, `trace-${process.pid}-${Date.now()}.jsonl`);
     const r = await inDir(
       {
         Makefile:
@@ -84,7 +85,7 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
           rule('b:', `${jobslot()} run -- \${NODE} ../fixtures/client.mjs limiter jobs.log 4 400`),
         'sub.mk': SUB_MK,
       },
-      (dir) => make(dir, '-j2'),
+      (dir) => make(dir, ['-j2'], { JOBSLOT_TRACE: winPath(trace) }),
     );
     expect(r.stderr).not.toMatch(/INTERNAL: Exiting with|not returned|cannot start/);
     expect(r.code, r.stderr).toBe(0);
@@ -97,10 +98,44 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
     const last = r.results.at(-1);
     expect(last?.auth).toMatch(/^gmake_semaphore_\d+$/);
     expect(stepOf(last, 'count').count).toBe(1);
+    // What each jobslot run held for its command ('hold'), in the report as on POSIX.
+    const out = await run('node', [CLI, 'report', trace], { env: process.env });
+    rmSync(trace, { force: true });
+    expect(out.stdout).toMatch(/peak slots\s+2 of -j2/);
+    expect(out.stdout).toMatch(/tokens returned\s+all/);
+  });
+
+  it('make.exe -j2 -> jobslot -j 4 -- make.exe (6 jobs): it joins make\'s jobserver, as on POSIX, rather than serve 4 more', async () => {
+    const r = await inDir(
+      { Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} -j 4 -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`), 'sub.mk': SUB_MK },
+      (dir) => make(dir, ['-j2']),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^jobslot: -j4 inside a jobserver \(-j2\): joining it, at most 4 slots for /m);
+    expect(r.jobs).toBe(6);
+    expect(r.peak).toBe(2);
+    expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
+    expect(r.stderr).not.toMatch(/INTERNAL: Exiting with/);
+  });
+
+  it('outside make: jobslot run serves a semaphore of its own, one slot per CPU (--max M: M), and says so in one line; --style: one line', async () => {
+    const r = await inDir({}, () => runNodeExe(wine!, ['node_modules/@jobslot/core/dist/cli.js', 'run', '--', node(), 'fixtures/client.mjs', 'env']));
+    expect(r.code, r.stderr).toBe(0);
+    const cpus = Number(/gets (\d+) slots? \(the CPU count\)/.exec(r.stderr)?.[1]);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cpus).toBeGreaterThanOrEqual(1);
+    expect(r.results[0]).toMatchObject({ connected: true, jobs: cpus, auth: expect.stringMatching(/^jobslot_semaphore_\d+$/) });
+    expect(stepOf(r.results[0], 'env')).toMatchObject({ count: cpus - 1, env: { GOMAXPROCS: String(cpus), TURBO_CONCURRENCY: String(cpus) } });
+    const m = await inDir({}, () => runNodeExe(wine!, ['node_modules/@jobslot/core/dist/cli.js', 'run', '--max', '3', '--style', 'fifo', '--', node(), 'fixtures/client.mjs', 'env']));
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toMatch(/^jobslot: --style fifo is for Linux and macOS; on Windows the jobserver is a named semaphore/m);
+    expect(m.stderr).toMatch(/gets 3 slots \(--max\)/);
+    expect(m.stderr.trim().split('\n')).toHaveLength(2);
+    expect(stepOf(m.results[0], 'env')).toMatchObject({ count: 2, env: { GOMAXPROCS: '3' } });
   });
 
   it('control: the same six jobs with six slots run more than 2 at once', async () => {
-    const r = await inDir({ 'sub.mk': SUB_MK }, (dir) => make(dir, '-j6', '-f', 'sub.mk'));
+    const r = await inDir({ 'sub.mk': SUB_MK }, (dir) => make(dir, ['-j6', '-f', 'sub.mk']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.jobs).toBe(6);
     expect(r.peak).toBeGreaterThan(2);
@@ -114,7 +149,7 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
           rule('a:', `${jobslot()} run -- \${NODE} ../fixtures/client.mjs env`) +
           rule('b: a', `${jobslot()} run --max 2 -- \${NODE} ../fixtures/client.mjs env`),
       },
-      (dir) => make(dir, '-j3'),
+      (dir) => make(dir, ['-j3']),
     );
     expect(r.code, r.stderr).toBe(0);
     const [three, two, last] = r.results;
@@ -137,7 +172,7 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
           rule('a:', `-${jobslot()} run -- \${NODE} ../fixtures/client.mjs kill`) +
           rule('b: a', `-${jobslot()} run -- \${NODE} ../fixtures/client.mjs exit`),
       },
-      (dir) => make(dir, '-j3'),
+      (dir) => make(dir, ['-j3']),
     );
     expect(r.code, r.stderr).toBe(0);
     const [killed, failed, last] = r.results;

@@ -27,9 +27,11 @@ import { exitLike, runChild } from './child.js';
 import { commandEnv } from './command-env.js';
 import { tracePool } from './pool-trace.js';
 import { serveCommand } from './serving.js';
+import type { StyleChoice } from './style.js';
 import { ffiMissing, reportReturns } from './words.js';
 
-export async function runOnSemaphore(command: string[], options: { max?: number }): Promise<never> {
+export async function runOnSemaphore(command: string[], options: { max?: number; style?: StyleChoice }): Promise<never> {
+  sayStyleIgnored(options.style);
   const warnings: string[] = [];
   const client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
   if (!client.connected) {
@@ -64,6 +66,13 @@ export async function runOnSemaphore(command: string[], options: { max?: number 
   client.close();
   reportReturns(counts, extra.length, command);
   return exitLike(result);
+}
+
+/** `--style pipe|fifo` names POSIX's kinds of jobserver: on Windows one line says what is served instead. */
+export function sayStyleIgnored(style: StyleChoice | undefined): void {
+  if (style && style !== 'auto') {
+    process.stderr.write(`jobslot: --style ${style} is for Linux and macOS; on Windows the jobserver is a named semaphore, as make for Windows serves (leave --style out)\n`);
+  }
 }
 
 /** A token for CMD's own slot, when this process has no implicit one (or it is gone). */
