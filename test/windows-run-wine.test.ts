@@ -33,8 +33,11 @@ const node = () => winPath(join(WINE_DIR, 'node.exe'));
 const jobslot = () => `${node()} ../node_modules/@jobslot/core/dist/cli.js`;
 /** A make rule per name: `name:` and its recipe lines, each indented by a tab. */
 const rule = (target: string, ...recipe: string[]) => `${target}\n${recipe.map((r) => `\t${r}\n`).join('')}`;
-/** A sub-make of six jobs of 400 ms that log themselves. */
-const SUB_MK = rule('all: j1 j2 j3 j4 j5 j6') + rule('j1 j2 j3 j4 j5 j6:', `${'$'}{NODE} ../fixtures/job.mjs jobs.log 400`);
+/**
+ * A sub-make of six jobs of MS ms that log themselves. Long enough to
+ * overlap: node.exe under wine can take a second to start on a busy machine.
+ */
+const subMk = (ms = 1500) => rule('all: j1 j2 j3 j4 j5 j6') + rule('j1 j2 j3 j4 j5 j6:', `${'$'}{NODE} ../fixtures/job.mjs jobs.log ${ms}`);
 
 /** Writes FILES in a fresh directory of WINE_APP, runs `run(dir)`, and reads back the job logs and the last JSON line. */
 async function inDir(files: Record<string, string>, go: (dir: string) => Promise<{ code: number | null; stdout: string; stderr: string }>) {
@@ -67,7 +70,8 @@ function stepOf(client: ClientResult | undefined, what: string): Step {
 
 const make = (dir: string, args: string[], env?: Record<string, string>) => runWine(wine!, [makeExe!, '--no-print-directory', '-C', dir, ...args], { env, timeoutMs: 180_000 });
 
-describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for Windows${why ? ` (skipped: ${why})` : ''}`, () => {
+// node.exe under wine starts slowly on a loaded machine: a make of ten jobs can take 20 s.
+describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for Windows${why ? ` (skipped: ${why})` : ''}`, { timeout: 120_000 }, () => {
   let stopServer: () => void = () => {};
   beforeAll(() => {
     stageApp();
@@ -82,8 +86,8 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
         Makefile:
           rule('all: a b', '${NODE} ../fixtures/client.mjs count') +
           rule('a:', `${jobslot()} run -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`) +
-          rule('b:', `${jobslot()} run -- \${NODE} ../fixtures/client.mjs limiter jobs.log 4 400`),
-        'sub.mk': SUB_MK,
+          rule('b:', `${jobslot()} run -- \${NODE} ../fixtures/client.mjs limiter jobs.log 4 1000`),
+        'sub.mk': subMk(),
       },
       (dir) => make(dir, ['-j2'], { JOBSLOT_TRACE: winPath(trace) }),
     );
@@ -107,13 +111,13 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
 
   it('make.exe -j2 -> jobslot -j 4 -- make.exe (6 jobs): it joins make\'s jobserver, as on POSIX, rather than serve 4 more', async () => {
     const r = await inDir(
-      { Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} -j 4 -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`), 'sub.mk': SUB_MK },
+      { Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} -j 4 -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`), 'sub.mk': subMk() },
       (dir) => make(dir, ['-j2']),
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^jobslot: -j4 inside a jobserver \(-j2\): joining it, at most 4 slots for /m);
     expect(r.jobs).toBe(6);
     expect(r.peak).toBe(2);
+    expect(r.stderr).toMatch(/^jobslot: -j4 inside a jobserver \(-j2\): joining it, at most 4 slots for /m);
     expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
     expect(r.stderr).not.toMatch(/INTERNAL: Exiting with/);
   });
@@ -135,7 +139,7 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
   });
 
   it('control: the same six jobs with six slots run more than 2 at once', async () => {
-    const r = await inDir({ 'sub.mk': SUB_MK }, (dir) => make(dir, ['-j6', '-f', 'sub.mk']));
+    const r = await inDir({ 'sub.mk': subMk() }, (dir) => make(dir, ['-j6', '-f', 'sub.mk']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.jobs).toBe(6);
     expect(r.peak).toBeGreaterThan(2);
@@ -188,7 +192,7 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
   it('JOBSLOT_TRACE: jobslot -j 2 -- make.exe (plain jobs) writes its pool, and the report says peak 2 of -j2', async () => {
     const trace = join(WINE_APP, `trace-${process.pid}-${Date.now()}.jsonl`);
     try {
-      const r = await inDir({ 'sub.mk': SUB_MK }, (dir) =>
+      const r = await inDir({ 'sub.mk': subMk() }, (dir) =>
         runNodeExe(wine!, ['node_modules/@jobslot/core/dist/cli.js', '-j', '2', '--', winPath(makeExe!), '--no-print-directory', '-C', dir, '-f', 'sub.mk'], {
           env: { JOBSLOT_TRACE: winPath(trace) },
           timeoutMs: 180_000,
