@@ -1,5 +1,6 @@
 // The Windows platform, as client/platform.ts loads it (on Windows only):
-// make's semaphore jobserver. `jobslot run` pools are POSIX-only.
+// make's semaphore jobserver. No JOBSLOT_POOL hints (`pools`): a Windows
+// `jobslot run` sub-pool is a semaphore, found by its name in MAKEFLAGS.
 import type { Platform } from '../backend.js';
 import { JobserverError } from '../errors.js';
 import { WindowsBackend } from './backend.js';
