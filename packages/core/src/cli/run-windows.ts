@@ -16,8 +16,11 @@
 // - When CMD ends, however it ends (exit, failure, killed), every token we
 //   took goes back: we hold them, not CMD, so what CMD took from the sub-pool
 //   and never gave back is not lost above; it is counted, and said.
-// The `jobslot run` process itself being killed (TerminateProcess) loses what
-// it held, as make for Windows would: no code runs then.
+// Jobs a killed CMD left running are not waited for (POSIX's orphans.ts):
+// they end when we do, as node (libuv) puts every child in a job object
+// that kills what is left in it when node exits. The `jobslot run` process
+// itself being killed (TerminateProcess) loses what it held, as make for
+// Windows would: no code runs then.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client/client.js';
 import { trace } from '../trace.js';
