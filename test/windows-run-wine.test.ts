@@ -109,6 +109,23 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
     expect(out.stdout).toMatch(/tokens returned\s+all/);
   });
 
+  it('make.exe -j2 -> jobslot run -- a runner starting 3 jobslot clients at once (as turbo does): they share one implicit slot, at most 2 jobs at once', async () => {
+    const r = await inDir(
+      {
+        Makefile:
+          rule('all: a', '${NODE} ../fixtures/client.mjs count') +
+          rule('a:', `${jobslot()} run -- \${NODE} ../fixtures/fanout.mjs 3 ../fixtures/client.mjs limiter jobs.log 4 1000`),
+      },
+      (dir) => make(dir, ['-j2']),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.jobs).toBe(12);
+    // Each client thought it had make's implicit slot, and ran one job on it beside the shared token: 4.
+    expect(r.peak).toBe(2);
+    expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
+    expect(r.stderr).not.toMatch(/INTERNAL: Exiting with|not returned/);
+  });
+
   it('make.exe -j2 -> jobslot -j 4 -- make.exe (6 jobs): it joins make\'s jobserver, as on POSIX, rather than serve 4 more', async () => {
     const r = await inDir(
       { Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} -j 4 -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`), 'sub.mk': subMk() },

@@ -7,7 +7,9 @@
 // and `jobslot run` hands its command one as a sub-pool (cli/run-windows.ts),
 // holding the outer tokens its units stand for.
 import { type Kernel32, loadKernel32, WAIT_OBJECT_0 } from '../ffi/kernel32.js';
+import { POOL_VARIABLE } from '../backend.js';
 import type { Jobserver } from '../posix/server.js';
+import { formatPoolHint } from './pool-hint.js';
 
 /**
  * What `jobslot -j` and `jobslot run` need of server.ts's POSIX jobserver, so
@@ -59,7 +61,8 @@ export function createSemaphoreJobserver(options: SemaphoreJobserverOptions, ker
     makeflags,
     stdio: [],
     env(base = process.env) {
-      const env: NodeJS.ProcessEnv = { ...base, MAKEFLAGS: makeflags };
+      // JOBSLOT_POOL: jobslot clients beneath with no make between share the one implicit slot (pool-hint.ts).
+      const env: NodeJS.ProcessEnv = { ...base, MAKEFLAGS: makeflags, [POOL_VARIABLE]: formatPoolHint(process.pid, name) };
       delete env.MFLAGS;
       delete env.CARGO_MAKEFLAGS;
       return env;
