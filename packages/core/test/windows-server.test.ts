@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel32 } from '../src/ffi/kernel32.js';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT } from '../src/ffi/kernel32.js';
+import { parsePoolHint } from '../src/windows/pool-hint.js';
 import { createSemaphoreJobserver } from '../src/windows/server.js';
 
 /** Named semaphores: `taken` names exist already (someone else's). */
@@ -38,7 +39,8 @@ describe('createSemaphoreJobserver', () => {
     expect(sems.get(server.name)).toEqual({ count: 3, max: 3 });
     expect(server.makeflags).toBe(` -j4 --jobserver-auth=${server.name}`);
     const env = server.env({ MAKEFLAGS: 'x', MFLAGS: 'y', CARGO_MAKEFLAGS: 'z', PATH: 'p' });
-    expect(env).toEqual({ MAKEFLAGS: server.makeflags, PATH: 'p' });
+    // JOBSLOT_POOL: clients beneath with no make between share the one implicit slot (windows/pool-hint.ts).
+    expect(env).toEqual({ MAKEFLAGS: server.makeflags, JOBSLOT_POOL: `${process.pid}:${server.name}`, PATH: 'p' });
     expect(server.stdio).toEqual([]);
   });
 
@@ -92,5 +94,13 @@ describe('createSemaphoreJobserver', () => {
     const server = createSemaphoreJobserver({ jobs: 3, tokens: 0 }, k32);
     sems.get(server.name)!.count = 1;
     expect(server.close()).toEqual({ returned: 1, lost: 0, extra: 1 });
+  });
+
+  it('JOBSLOT_POOL on Windows names a jobslot semaphore and its server, nothing else', () => {
+    expect(parsePoolHint('123:jobslot_semaphore_45')).toEqual({ pid: 123, path: 'jobslot_semaphore_45' });
+    expect(parsePoolHint('123:jobslot_semaphore_45_2')).toEqual({ pid: 123, path: 'jobslot_semaphore_45_2' });
+    for (const bad of [undefined, '', '0:jobslot_semaphore_1', '1:gmake_semaphore_1', '1:/tmp/jobslot-x/fifo', '1:jobslot_semaphore_1\\x', 'x:jobslot_semaphore_1']) {
+      expect(parsePoolHint(bad)).toBeUndefined();
+    }
   });
 });
