@@ -126,6 +126,23 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
     expect(r.stderr).not.toMatch(/INTERNAL: Exiting with|not returned/);
   });
 
+  it('make.exe -j2 -> jobslot run -- a runner starting 2 more jobslot runs at once: the one without the implicit slot runs on a token, at most 2 jobs at once', async () => {
+    const cli = '../node_modules/@jobslot/core/dist/cli.js';
+    const r = await inDir(
+      {
+        Makefile:
+          rule('all: a', '${NODE} ../fixtures/client.mjs count') +
+          rule('a:', `${jobslot()} run -- \${NODE} ../fixtures/fanout.mjs 2 ${cli} run -- \${NODE} ../fixtures/client.mjs limiter jobs.log 3 1000`),
+      },
+      (dir) => make(dir, ['-j2']),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.jobs).toBe(6);
+    expect(r.peak).toBe(2);
+    expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
+    expect(r.stderr).not.toMatch(/INTERNAL: Exiting with|not returned/);
+  });
+
   it('make.exe -j2 -> jobslot -j 4 -- make.exe (6 jobs): it joins make\'s jobserver, as on POSIX, rather than serve 4 more', async () => {
     const r = await inDir(
       { Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} -j 4 -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`), 'sub.mk': subMk() },

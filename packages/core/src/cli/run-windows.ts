@@ -23,6 +23,7 @@
 // Windows would: no code runs then.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client/client.js';
+import { reclaimImplicitSlot } from '../client/implicit-slot.js';
 import { trace } from '../trace.js';
 import { createSemaphoreJobserver, type SemaphoreJobserver } from '../windows/server.js';
 import { aloneSlots } from './alone.js';
@@ -46,8 +47,10 @@ export async function runOnSemaphore(command: string[], options: { max?: number;
   }
 
   // Our own slot for CMD: make's implicit one. A process make for Windows
-  // started has it; else (a sibling has it) wait for a token, as make would.
-  const own = client.implicitSlot ? { release() {} } : await ownToken(client);
+  // started has it; beneath another jobslot run with no make between, a
+  // sibling may own it (windows/pool-hint.ts): then wait for a token, or for
+  // the implicit slot to come free, as make would before starting a job.
+  const own = await ownSlot(client);
   const most = Math.max(1, options.max ?? client.jobs ?? availableParallelism());
   const extra: Token[] = [];
   while (1 + extra.length < most) {
@@ -78,12 +81,14 @@ export function sayStyleIgnored(style: StyleChoice | undefined): void {
   }
 }
 
-/** A token for CMD's own slot, when this process has no implicit one (or it is gone). */
-async function ownToken(client: JobClient): Promise<{ release(): void }> {
+/** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */
+async function ownSlot(client: JobClient): Promise<{ release(): void }> {
+  const implicit = { release() {} };
   for (;;) {
+    if (client.implicitSlot || reclaimImplicitSlot()) return implicit;
     const token = await client.acquire({ timeout: 1000 });
     if (token) return token;
-    if (!client.connected || client.implicitSlot) return { release() {} };
+    if (!client.connected) return implicit;
   }
 }
 
