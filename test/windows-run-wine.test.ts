@@ -56,7 +56,7 @@ async function inDir(files: Record<string, string>, go: (dir: string) => Promise
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as ClientResult);
     const auths = [...new Set([...logs.matchAll(/^start \S+ \S+ (\S+)/gm)].map((m) => m[1]))];
-    return { ...r, ...peakFromLog(logs), auths, results, dir };
+    return { ...r, ...peakFromLog(logs), auths, results, dir, logs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -141,6 +141,33 @@ describe.skipIf(!wine || !makeExe)(`jobslot run on Windows, under make 4.4.1 for
     expect(r.peak).toBe(2);
     expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
     expect(r.stderr).not.toMatch(/INTERNAL: Exiting with|not returned/);
+  });
+
+  it('make.exe -j2 -> jobslot run -- make.exe with two client recipes: make between them and jobslot run gives each its own slot, so both run at once', async () => {
+    const r = await inDir(
+      {
+        Makefile: rule('all: a', '${NODE} ../fixtures/client.mjs count') + rule('a:', `${jobslot()} run -- ${winPath(makeExe!)} --no-print-directory -f sub.mk`),
+        'sub.mk': rule('all: x y') + rule('x y:', '${NODE} ../fixtures/client.mjs limiter jobs.log 3 1000'),
+      },
+      (dir) => make(dir, ['-j2']),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.jobs).toBe(6);
+    expect(r.peak).toBe(2);
+    // The two clients ran side by side, each on the slot make gave its recipe: the later one's
+    // first job started before the earlier one's last ended. Contending for one implicit slot,
+    // the later one waited for the earlier one to exit.
+    const spans = new Map<string, { first: number; last: number }>();
+    for (const [, kind, pid, t] of r.logs.matchAll(/^(start|end) (\d+)\.\d+ (\S+)/gm)) {
+      const span = spans.get(pid!) ?? { first: Infinity, last: -Infinity };
+      if (kind === 'start') span.first = Math.min(span.first, Number(t));
+      else span.last = Math.max(span.last, Number(t));
+      spans.set(pid!, span);
+    }
+    expect(spans.size).toBe(2);
+    const [a, b] = [...spans.values()];
+    expect(Math.max(a!.first, b!.first)).toBeLessThan(Math.min(a!.last, b!.last));
+    expect(stepOf(r.results.at(-1), 'count').count).toBe(1);
   });
 
   it('make.exe -j2 -> jobslot -j 4 -- make.exe (6 jobs): it joins make\'s jobserver, as on POSIX, rather than serve 4 more', async () => {
