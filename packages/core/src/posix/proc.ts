@@ -1,6 +1,6 @@
-// Reading other processes on Linux through /proc: the few facts discovery
-// needs (a parent, a start time, a name, which descriptors reach a pipe or fifo
-// and how they are open). A leaf: descriptors.ts proves a pipe is the
+// Reading other processes on Linux through /proc, one reader per fact: what
+// discovery needs (a parent, a start time, a name, which descriptors reach a
+// pipe or fifo and how they are open), a process's children and command line. A leaf: descriptors.ts proves a pipe is the
 // jobserver's with it, pool-hint.ts proves a `jobslot run` serves its fifo, and
 // the command line tool asks who holds its fifos.
 import { fs } from '../builtins.js';
@@ -29,6 +29,53 @@ export function commOf(pid: number): string {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
     return '';
+  }
+}
+
+/** The command line of `pid` (/proc/PID/cmdline split at its NULs, as read), or undefined if it cannot be read. */
+export function argvOf(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The children of `pid`, every thread's: a child is listed under the thread
+ * that forked it (cargo and node start processes from threads other than the
+ * main one). [] if it is gone; a thread that ends meanwhile is skipped.
+ */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const word of text.split(' ')) {
+      const child = Number(word);
+      if (word.trim() && Number.isInteger(child)) out.push(child);
+    }
+  }
+  return out;
+}
+
+/** Whether /proc lists a process's children (Linux, CONFIG_PROC_CHILDREN). */
+export function canListChildren(): boolean {
+  try {
+    readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8');
+    return true;
+  } catch {
+    return false;
   }
 }
 
