@@ -80,25 +80,36 @@ export function canListChildren(): boolean {
 }
 
 /**
- * The descriptors of `pid` whose /proc link is one of `links` (a path, or `pipe:[ino]`);
- * [] if the process is gone or not ours to read. A descriptor closed while we look is skipped.
+ * The descriptors of `pid` whose /proc/PID/fd/N path passes `match` (the
+ * first only, with `firstOnly`); undefined if the process is gone or not ours
+ * to read. A descriptor closed while we look (match throws) is skipped.
  */
-export function fdsLinkedTo(pid: number | string, links: readonly string[]): number[] {
-  const found: number[] = [];
+export function fdsWhere(pid: number | string, match: (fdPath: string) => boolean, firstOnly = false): number[] | undefined {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return found;
+    return undefined;
   }
+  const found: number[] = [];
   for (const fd of fds) {
     try {
-      if (links.includes(readlinkSync(`/proc/${pid}/fd/${fd}`))) found.push(Number(fd));
+      if (!match(`/proc/${pid}/fd/${fd}`)) continue;
     } catch {
-      // closed while we looked
+      continue; // closed while we looked
     }
+    found.push(Number(fd));
+    if (firstOnly) break;
   }
   return found;
+}
+
+/**
+ * The descriptors of `pid` whose /proc link is one of `links` (a path, or `pipe:[ino]`);
+ * [] if the process is gone or not ours to read.
+ */
+export function fdsLinkedTo(pid: number | string, links: readonly string[]): number[] {
+  return fdsWhere(pid, (fdPath) => links.includes(readlinkSync(fdPath))) ?? [];
 }
 
 /** The open flags (octal `flags:` of /proc/PID/fdinfo/FD) of another process's descriptor, or undefined. */
