@@ -179,10 +179,10 @@ export class Pool implements ChildPool, Parent {
     this.pump();
   }
 
-  /** Borrows extras without waiting until the pool has `target` slots (or none is free); returns the capacity. */
-  grow(target: number): number {
+  /** Borrows without waiting until the pool has `target` slots (or none is free); `own`: as jobs take them, the process's own slot first. Returns the capacity. */
+  grow(target: number, own = false): number {
     while (!this.closed && this.held < target && this.held < this.max) {
-      const slot = this.parent?.tryExtra();
+      const slot = own ? this.parent?.tryTake() : this.parent?.tryExtra();
       if (!slot) break;
       this.keepSlot(slot);
     }
