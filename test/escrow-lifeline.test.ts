@@ -1,0 +1,106 @@
+// Issue 21 item 6: a worker thread's tokens when the main thread never loaded
+// jobslot. No listener of ours replaces a termination signal's default
+// action, so the process dies before any of our code runs again (as with
+// SIGKILL): the tokens must still go back to the jobserver, exactly once.
+// A worker churns up to 3 tokens as fast as it can and the process is killed
+// mid-churn, many times; the pool is counted at the end (the server's count,
+// and make's own `INTERNAL:` line under make 4.3 and 4.4.1).
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createJobserver } from '@jobslot/core/server';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, makeBins, ROOT, runMake, sh, tempDir } from './support/index.js';
+
+const FIXTURES = join(ROOT, 'test/fixtures/core');
+const WORKER_ONLY = join(FIXTURES, 'worker-only.mjs');
+const ROUNDS = 20;
+
+/** Live processes in process group `pgid`. */
+function group(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Waits (polling, 20 s at most) until process group `pgid` is empty; whether it emptied. */
+async function groupEnds(pgid: number): Promise<boolean> {
+  const limit = Date.now() + 20_000;
+  while (group(pgid).length > 0) {
+    if (Date.now() > limit) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+/** Starts worker-only.mjs on a fresh pool of 4, in a process group of its own, and waits until it churns. */
+async function churning(style: 'fifo' | 'pipe', args: string[] = []) {
+  const server = createJobserver({ jobs: 4, style });
+  const child = spawn('node', [WORKER_ONLY, ...args], { env: server.env(cleanEnv()), stdio: ['ignore', 'pipe', 'inherit', ...server.stdio], detached: true });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('churning') && resolve()));
+  return { server, child, exited };
+}
+
+describe.each(['fifo', 'pipe'] as const)('worker tokens with no client on the main thread (%s)', (style) => {
+  it.each(['SIGTERM', 'SIGKILL', 'SIGINT'] as const)(`deaths by %s mid-churn, round after round: every token back exactly once`, async (signal) => {
+    const rounds = signal === 'SIGINT' ? ROUNDS / 4 : ROUNDS;
+    const results: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const { server, child, exited } = await churning(style);
+      child.kill(signal);
+      expect((await exited).signal).toBe(signal);
+      // The lifeline gives back after the death: wait for it (our group) to end, then count.
+      expect(await groupEnds(child.pid!)).toBe(true);
+      const { returned, lost, extra } = server.close();
+      results.push(`${returned}/${lost}/${extra}`);
+    }
+    expect(results).toEqual(results.map(() => '3/0/0'));
+  }, 120_000);
+
+  it('a normal exit mid-churn gives every token back and leaves no process behind', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { server, child, exited } = await churning(style, ['', 'exit']);
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(await groupEnds(child.pid!)).toBe(true);
+      expect(server.close()).toEqual({ returned: 3, lost: 0, extra: 0 });
+    }
+  }, 60_000);
+});
+
+const { available } = makeBins();
+
+describe.each(available)('under make $version: the killed process was the only client', (make) => {
+  it.each(['SIGTERM', 'SIGKILL'] as const)('%s: make ends with every token (no INTERNAL: line)', async (signal) => {
+    for (let i = 0; i < 5; i++) {
+      const dir = tempDir('jobslot-lifeline-');
+      const pid = join(dir, 'victim.pid');
+      const result = await runMake({
+        make,
+        dir,
+        jobs: 4,
+        makefile: [
+          'all: victim killer',
+          // '+' so that make 4.3 passes its pipe to the recipe.
+          `victim:\n\t+@node ${sh(WORKER_ONLY)} ${sh(pid)}`,
+          `killer:\n\t@node ${sh(join(FIXTURES, 'kill-and-wait.mjs'))} ${sh(pid)} ${signal}`,
+          '',
+        ].join('\n'),
+        timeoutMs: 60_000,
+      });
+      expect(result.stdout).toContain(`got ${signal}`);
+      expect(result.stderr).toMatch(signal === 'SIGKILL' ? /victim\] (Killed|Error 137)/ : /victim\] (Terminated|Error 143)/);
+      expect(result.leakLine).toBeUndefined();
+    }
+  }, 120_000);
+});
+
