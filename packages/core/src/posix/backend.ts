@@ -123,25 +123,18 @@ export class PosixBackend implements Backend {
     // before any flush (the main thread has no client, so no hook listens):
     // the held bytes must sit outside the process (lifeline.ts). Otherwise the
     // main thread's hooks flush the escrow, at no start-up cost here.
-    if (DEATH_SIGNALS.some((signal) => this.libc.signalDefault(signal))) {
-      try {
-        const writeEnd = openWriteEnd();
-        if (writeEnd >= 0) {
-          return new Lifeline(this.libc, this.readFd, writeEnd, () => {
-            this.ensureWriteFd();
-            return this.writeFd!;
-          });
-        }
-      } catch {
-        // No splice, /bin/sh or pthread keys: the escrow below still covers the thread's end and exit().
-      }
-    }
+    let escrow: Escrow | undefined;
     try {
-      return new Escrow(this.libc, openWriteEnd);
+      escrow = new Escrow(this.libc, openWriteEnd);
     } catch {
       // No __fpurge or pthread keys here: tokens go back on the usual paths only.
-      return undefined;
     }
+    if (!DEATH_SIGNALS.some((signal) => this.libc.signalDefault(signal))) return escrow;
+    // Started on the first take; falls back to the escrow if it cannot be had.
+    return new Lifeline(this.libc, this.readFd, openWriteEnd, () => {
+      this.ensureWriteFd();
+      return this.writeFd!;
+    }, escrow);
   }
 
   take(): TakeResult {

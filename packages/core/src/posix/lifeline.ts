@@ -37,6 +37,7 @@
 import type { TakeResult } from '../backend.js';
 import { childProcess } from '../builtins.js';
 import type { Libc, Pointer, Stdio } from '../ffi/libc.js';
+import type { Escrow } from './escrow.js';
 
 /**
  * Run by /bin/sh as `sh -c SCRIPT`; fds 3 (lifeline), 4 (escrow pipe), 5
@@ -56,28 +57,47 @@ export class Lifeline {
   private readonly stdio: Stdio;
   /** How many bytes the escrow pipe holds (ours to give back). */
   private held = 0;
-  /** Our read end of the escrow pipe (give-backs leave through it). */
-  private readonly escrowRead: number;
   /** The streams owning our write ends of the escrow pipe and the lifeline, each a thread key's value. */
   private readonly owned: { file: Pointer; key: number; fd: number }[] = [];
-  private readonly escrowWrite: number;
   /** A pipe of our own to look at the escrow pipe's newest byte through (tee). */
   private readonly scratch = new Int32Array(2);
   private closed = false;
 
-  /**
-   * Throws if a part cannot be had (no splice, no /bin/sh, no pthread keys);
-   * the caller then goes without. `jobserverWrite` is a write end of the
-   * jobserver opened for the lifeline process, which it keeps; ours is closed.
-   */
+  /** Started on the first take: a backend opened and closed unused (discovery's probes) costs no process. */
+  private state: 'idle' | 'started' | 'failed' = 'idle';
+  private escrowRead = -1;
+  private escrowWrite = -1;
+
   constructor(
     private readonly libc: Libc,
     private readonly jobserverRead: number,
-    jobserverWrite: number,
+    /** Opens a new write end of the jobserver natively (-1 on failure), for the lifeline process to keep. */
+    private readonly openWriteEnd: () => number,
     /** The client's own write end of the jobserver, opened when first needed. */
     private readonly writeFd: () => number,
+    /** Used instead if the lifeline cannot be had (no splice, no /bin/sh, no pthread keys). */
+    private readonly fallback: Escrow | undefined,
   ) {
     this.stdio = libc.stdio();
+  }
+
+  private start(): boolean {
+    if (this.state === 'idle') {
+      try {
+        this.open();
+        this.state = 'started';
+      } catch {
+        this.state = 'failed';
+      }
+    }
+    return this.state === 'started';
+  }
+
+  /** Throws if a part cannot be had, leaving nothing open. */
+  private open(): void {
+    const { libc } = this;
+    const jobserverWrite = this.openWriteEnd();
+    if (jobserverWrite < 0) throw new Error(`cannot open a write end for the lifeline (errno ${libc.errno()})`);
     const escrow = new Int32Array(2);
     const lifeline = new Int32Array(2);
     const opened: number[] = [jobserverWrite];
@@ -88,8 +108,6 @@ export class Lifeline {
       }
       const { F_GETFL, F_SETFL, O_NONBLOCK } = libc.constants;
       for (const fd of this.scratch) libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-      this.escrowRead = escrow[0]!;
-      this.escrowWrite = escrow[1]!;
       // Each write end is closed by its stream, by close() or when the thread ends.
       for (const fd of [escrow[1]!, lifeline[1]!]) this.own(fd);
       const started = childProcess().spawnSync('/bin/sh', ['-c', SCRIPT, 'jobslot-lifeline'], {
@@ -99,6 +117,8 @@ export class Lifeline {
       if (started.error || started.status !== 0) throw new Error(`cannot start the lifeline (${started.error?.message ?? `status ${started.status}`})`);
       libc.close(lifeline[0]!);
       libc.close(jobserverWrite);
+      this.escrowRead = escrow[0]!;
+      this.escrowWrite = escrow[1]!;
     } catch (error) {
       // The streams close their own fds; the rest are closed here.
       const viaStream = new Set(this.owned.map((o) => o.fd));
@@ -119,6 +139,7 @@ export class Lifeline {
   /** Moves one byte from the jobserver into the escrow pipe, and says which it was. */
   taking(read: () => TakeResult): TakeResult {
     if (this.closed) return read();
+    if (!this.start()) return this.fallback ? this.fallback.taking(read) : read();
     const { EINTR, EAGAIN } = this.libc.constants;
     for (;;) {
       const n = this.libc.splice(this.jobserverRead, this.escrowWrite, 1);
@@ -156,6 +177,7 @@ export class Lifeline {
    * through the escrow.
    */
   giving(byte: number, write: () => void): void {
+    if (this.state === 'failed' && this.fallback) return this.fallback.giving(byte, write);
     if (this.closed || this.held === 0) return write();
     const writeFd = this.writeFd();
     const { EINTR, EAGAIN } = this.libc.constants;
@@ -180,6 +202,8 @@ export class Lifeline {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.fallback?.close();
+    if (this.state !== 'started') return;
     this.release();
     this.libc.close(this.escrowRead);
     this.libc.close(this.scratch[0]!);
