@@ -52,8 +52,8 @@ async function churning(style: 'fifo' | 'pipe', args: string[] = []) {
 }
 
 describe.each(['fifo', 'pipe'] as const)('worker tokens with no client on the main thread (%s)', (style) => {
-  it.each(['SIGTERM', 'SIGKILL', 'SIGINT'] as const)(`deaths by %s mid-churn, round after round: every token back exactly once`, async (signal) => {
-    const rounds = signal === 'SIGINT' ? ROUNDS / 4 : ROUNDS;
+  it.each(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP'] as const)(`deaths by %s mid-churn, round after round: every token back exactly once`, async (signal) => {
+    const rounds = signal === 'SIGTERM' || signal === 'SIGKILL' ? ROUNDS : ROUNDS / 4;
     const results: string[] = [];
     for (let i = 0; i < rounds; i++) {
       const { server, child, exited } = await churning(style);
@@ -74,6 +74,38 @@ describe.each(['fifo', 'pipe'] as const)('worker tokens with no client on the ma
       expect(await groupEnds(child.pid!)).toBe(true);
       expect(server.close()).toEqual({ returned: 3, lost: 0, extra: 0 });
     }
+  }, 60_000);
+});
+
+/** The processes of group `pgid` whose command line names the lifeline. */
+function lifelines(pgid: number): number[] {
+  return group(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('jobslot-lifeline');
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('which worker clients get a lifeline', () => {
+  it('one per worker client where the main thread has none; none where it has one (no process, no cost)', async () => {
+    const alone = await churning('fifo');
+    expect(lifelines(alone.child.pid!)).toHaveLength(1);
+    alone.child.kill('SIGTERM');
+    await alone.exited;
+    expect(await groupEnds(alone.child.pid!)).toBe(true);
+    expect(alone.server.close()).toEqual({ returned: 3, lost: 0, extra: 0 });
+
+    // worker-churn.mjs: the same worker, with a client on the main thread too.
+    const server = createJobserver({ jobs: 4, style: 'fifo' });
+    const child = spawn('node', [join(FIXTURES, 'worker-churn.mjs')], { env: server.env(cleanEnv()), stdio: ['ignore', 'pipe', 'inherit', ...server.stdio], detached: true });
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('churning') && resolve()));
+    expect(group(child.pid!)).toEqual([child.pid]);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    expect(server.close()).toEqual({ returned: 3, lost: 0, extra: 0 });
   }, 60_000);
 });
 
