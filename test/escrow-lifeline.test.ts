@@ -42,13 +42,37 @@ async function groupEnds(pgid: number): Promise<boolean> {
   return true;
 }
 
+/** The processes of group `pgid` whose command line names the lifeline. */
+function lifelines(pgid: number): number[] {
+  return group(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('jobslot-lifeline');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Starts worker-only.mjs on a fresh pool of 4, in a process group of its own, and waits until it churns. */
 async function churning(style: 'fifo' | 'pipe', args: string[] = []) {
   const server = createJobserver({ jobs: 4, style });
   const child = spawn('node', [WORKER_ONLY, ...args], { env: server.env(cleanEnv()), stdio: ['ignore', 'pipe', 'inherit', ...server.stdio], detached: true });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('churning') && resolve()));
-  return { server, child, exited };
+  let output = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d;
+    for (const w of waiters) w();
+  });
+  /** Resolves with the output once it matches `pattern`. */
+  const says = (pattern: RegExp) =>
+    new Promise<string>((resolve) => {
+      const check = () => pattern.test(output) && resolve(output);
+      waiters.push(check);
+      check();
+    });
+  await says(/churning/);
+  return { server, child, exited, says };
 }
 
 describe.each(['fifo', 'pipe'] as const)('worker tokens with no client on the main thread (%s)', (style) => {
@@ -77,16 +101,22 @@ describe.each(['fifo', 'pipe'] as const)('worker tokens with no client on the ma
   }, 60_000);
 });
 
-/** The processes of group `pgid` whose command line names the lifeline. */
-function lifelines(pgid: number): number[] {
-  return group(pgid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('jobslot-lifeline');
-    } catch {
-      return false;
-    }
-  });
-}
+describe('a worker ended by terminate() while the process lives on', () => {
+  it.each(['fifo', 'pipe'] as const)('%s: its tokens go back at once, and none of its pipes stay open', async (style) => {
+    const { server, child, exited, says } = await churning(style, ['', 'terminate']);
+    const said = await says(/terminated \d+ \d+\n/);
+    const [, before, after] = /terminated (\d+) (\d+)/.exec(said)!;
+    // The lifeline ends once it has written back; the process itself is still alive.
+    const limit = Date.now() + 20_000;
+    while (lifelines(child.pid!).length > 0 && Date.now() < limit) await new Promise((r) => setTimeout(r, 5));
+    expect(lifelines(child.pid!)).toEqual([]);
+    expect(group(child.pid!)).toEqual([child.pid]);
+    expect(server.close()).toEqual({ returned: 3, lost: 0, extra: 0 });
+    expect(Number(after)).toBeLessThanOrEqual(Number(before));
+    child.kill('SIGKILL');
+    await exited;
+  }, 60_000);
+});
 
 describe('which worker clients get a lifeline', () => {
   it('one per worker client where the main thread has none; none where it has one (no process, no cost)', async () => {

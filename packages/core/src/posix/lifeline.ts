@@ -57,7 +57,7 @@ export class Lifeline {
   private readonly stdio: Stdio;
   /** How many bytes the escrow pipe holds (ours to give back). */
   private held = 0;
-  /** The streams owning our write ends of the escrow pipe and the lifeline, each a thread key's value. */
+  /** The streams owning our ends of the escrow pipe, the lifeline and the scratch pipe, each a thread key's value. */
   private readonly owned: { file: Pointer; key: number; fd: number }[] = [];
   /** A pipe of our own to look at the escrow pipe's newest byte through (tee). */
   private readonly scratch = new Int32Array(2);
@@ -108,10 +108,14 @@ export class Lifeline {
       }
       const { F_GETFL, F_SETFL, O_NONBLOCK } = libc.constants;
       for (const fd of this.scratch) libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-      // Each write end is closed by its stream, by close() or when the thread ends.
-      for (const fd of [escrow[1]!, lifeline[1]!]) this.own(fd);
+      // Each of our ends is closed by its stream, by close() or when the thread ends (no fd is left
+      // behind by a terminated worker); the write ends' closing is what wakes the lifeline.
+      for (const fd of [escrow[1]!, lifeline[1]!, this.scratch[1]!]) this.own(fd, 'w');
+      for (const fd of [escrow[0]!, this.scratch[0]!]) this.own(fd, 'r');
       const started = childProcess().spawnSync('/bin/sh', ['-c', SCRIPT, 'jobslot-lifeline'], {
         stdio: ['ignore', 'ignore', 'ignore', lifeline[0]!, escrow[0]!, jobserverWrite],
+        // Nothing from the environment: no startup file, no PATH (builtins only), bytes as bytes (C locale).
+        env: {},
         timeout: 10_000,
       });
       if (started.error || started.status !== 0) throw new Error(`cannot start the lifeline (${started.error?.message ?? `status ${started.status}`})`);
@@ -128,8 +132,8 @@ export class Lifeline {
     }
   }
 
-  private own(fd: number): void {
-    const file = this.stdio.fdopen(fd, 'w');
+  private own(fd: number, mode: 'r' | 'w'): void {
+    const file = this.stdio.fdopen(fd, mode);
     if (!file) throw new Error('fdopen failed');
     const key = this.stdio.createFcloseKey();
     this.stdio.setSpecific(key, file);
@@ -203,11 +207,7 @@ export class Lifeline {
     if (this.closed) return;
     this.closed = true;
     this.fallback?.close();
-    if (this.state !== 'started') return;
-    this.release();
-    this.libc.close(this.escrowRead);
-    this.libc.close(this.scratch[0]!);
-    this.libc.close(this.scratch[1]!);
+    if (this.state === 'started') this.release();
   }
 
   private release(): void {
