@@ -185,10 +185,10 @@ test('no client on the main thread: the tokens a worker holds go back when the p
   const server = createJobserver({ jobs: 4, style: 'pipe' });
   const [cmd, ...args] = [...PREFIX, process.execPath];
   const script = `import { Worker } from 'node:worker_threads';
-    const worker = new Worker(\`import(\${JSON.stringify(${JSON.stringify(CORE)})}).then(({ JobClient }) => {
+    const worker = new Worker(\`Promise.all([import(\${JSON.stringify(${JSON.stringify(CORE)})}), import('node:worker_threads')]).then(([{ JobClient }, { parentPort }]) => {
       const client = JobClient.fromEnv();
       const held = [client.tryAcquire(), client.tryAcquire(), client.tryAcquire()];
-      require('node:worker_threads').parentPort.postMessage(held.filter(Boolean).length);
+      parentPort.postMessage(held.filter(Boolean).length);
       setInterval(() => {}, 1 << 30);
     });\`, { eval: true });
     worker.once('message', (n) => process.stdout.write(\`held \${n}\\n\`));
