@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Windows tests, for real: node.exe and koffi's win32-x64 build under wine
 # (test/windows-wine.test.ts), against a semaphore made as make does, under
-# `jobslot -j`, and under GNU make 4.4.1 for Windows. CI runs this after the
-# main suite.
+# `jobslot -j`, and under GNU make 4.4.1 for Windows; and `jobslot run`
+# beneath make for Windows (test/windows-run-wine.test.ts). CI runs this
+# after the main suite.
 #
 # Sets wine up first (scripts/setup-wine.sh). Where wine cannot be had (not
 # Linux x64, no apt-get, not root), prints why and exits 0: the tests are
@@ -33,5 +34,5 @@ fi
 # The tests run the built @jobslot/core (packages/core/dist) on node.exe.
 [ -f packages/core/dist/index.js ] || make --no-print-directory build
 
-JOBSLOT_WINE=1 npx --yes pnpm@12.4.2 exec vitest run ${VITEST_FLAGS:-} test/windows-wine.test.ts
+JOBSLOT_WINE=1 npx --yes pnpm@12.4.2 exec vitest run ${VITEST_FLAGS:-} test/windows-wine.test.ts test/windows-run-wine.test.ts
 echo "== Windows tests done in $((SECONDS - START)) s"

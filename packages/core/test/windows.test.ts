@@ -31,6 +31,7 @@ function scriptedKernel32(count: number) {
     release: (h) => (units.set(h as object, units.get(h as object)! + 1), true),
     close: () => void state.closed++,
     lastError: () => 2,
+    free: (h) => units.get(h as object),
   };
   const sem = () => [...units.keys()].find((h) => 'sem' in h)!;
   const gate = () => [...units.keys()].filter((h) => 'gate' in h).at(-1)!;

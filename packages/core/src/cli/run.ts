@@ -33,16 +33,17 @@ import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client/client.js';
 import { reclaimImplicitSlot } from '../client/implicit-slot.js';
 import type { Jobserver } from '../posix/server.js';
-import { threadEnv } from '../threads.js';
 import { trace } from '../trace.js';
+import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
+import { commandEnv } from './command-env.js';
 import { demandProbe } from './demand.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
 import { adoptOrphans, runningOrphans } from './orphans.js';
-import { traceUnder, tracePool } from './pool-trace.js';
+import { tracePool } from './pool-trace.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
-import { taskRunnerEnv } from './task-runners.js';
+import { runOnSemaphore } from './run-windows.js';
 import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
@@ -63,6 +64,8 @@ export interface RunOptions {
 }
 
 export async function runUnder(command: string[], options: RunOptions): Promise<never> {
+  // Windows: a semaphore sub-pool, as make for Windows serves (run-windows.ts).
+  if (process.platform === 'win32') return runOnSemaphore(command, options);
   const warnings: string[] = [];
   let client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
   // Outside make, the user's `jobslot serve` (if one runs) is the pool above.
@@ -153,26 +156,11 @@ async function ownSlot(client: JobClient): Promise<{ release(): void }> {
 
 /** No jobserver above: serve one of our own, as `jobslot -j` would. */
 async function runAlone(command: string[], options: RunOptions, client: JobClient, warnings: string[]): Promise<never> {
-  // Under make without a usable jobserver (make -j1, a recipe without '+'),
-  // make runs one job at a time: so does CMD. Otherwise --max, else the CPUs.
-  const jobs = client.fallbackSlots === 1 && client.error?.kind !== 'no-jobserver' ? 1 : (options.max ?? client.fallbackSlots);
-  const why = warnings[0] ?? client.error?.message ?? 'no jobserver';
+  const { jobs, why, line } = aloneSlots(command, client, options.max, warnings);
   const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
-  const source = options.max !== undefined && jobs === options.max ? '--max' : jobs === 1 ? 'make runs one job at a time' : 'the CPU count';
-  process.stderr.write(`jobslot run: ${why}; ${describeCommand(command)} gets ${jobs} slot${jobs === 1 ? '' : 's'} (${source})\n`);
+  process.stderr.write(line);
   trace('server', { jobs, message: pool.style });
   return serveCommand(command, pool, commandEnv(pool, jobs), tracePool(pool));
-}
-
-/** CMD's environment: the sub-pool in MAKEFLAGS, native pools and task runners sized to `slots`. */
-function commandEnv(pool: Jobserver, slots: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...traceUnder(pool.env(process.env)), ...threadEnv(slots), ...taskRunnerEnv(slots) };
-  // V8's own helper threads (GC, compilation) in every node process CMD
-  // starts: sized to the slots too, unless the user chose a size.
-  if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--v8-pool-size=${slots}`;
-  }
-  return env;
 }
 
 /**

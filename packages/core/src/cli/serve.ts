@@ -11,6 +11,7 @@ import { trace } from '../trace.js';
 import { createSemaphoreJobserver } from '../windows/server.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
+import { sayStyleIgnored } from './run-windows.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
 import { taskRunnerEnv } from './task-runners.js';
@@ -21,8 +22,6 @@ export async function serve(command: string[], options: { jobs: number; style: S
     process.stderr.write(`jobslot: -j${options.jobs} is more than a jobserver can hold (at most ${MAX_JOBS}, a pipe's worth of tokens)\n`);
     process.exit(2);
   }
-  // Windows: a named semaphore, as make for Windows serves (--style is POSIX's).
-  if (process.platform === 'win32') return serveSemaphore(command, options.jobs);
   const outer = JobClient.fromEnv({ onWarning: () => {} });
   const joinable = outer.connected;
   const outerJobs = outer.jobs;
@@ -33,14 +32,18 @@ export async function serve(command: string[], options: { jobs: number; style: S
     );
     return runUnder(command, { max: options.jobs, style: options.style });
   }
+  // Windows: a named semaphore, as make for Windows serves (--style is POSIX's).
+  if (process.platform === 'win32') return serveSemaphore(command, options.jobs, options.style);
   const server = startJobserver({ jobs: options.jobs, style: chooseStyle(options.style, command, undefined), baseMakeflags: process.env.MAKEFLAGS });
   trace('server', { jobs: server.jobs, message: server.style });
   // A task runner beneath (`jobslot -j N -- turbo run build`) runs at most N tasks.
   return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }
 
-function serveSemaphore(command: string[], jobs: number): Promise<never> {
+function serveSemaphore(command: string[], jobs: number, style: StyleChoice): Promise<never> {
+  sayStyleIgnored(style);
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });
-  return serveCommand(command, server, traceUnder(server.env(process.env)));
+  // The pool it serves, in the trace as on POSIX: tokens out and back, whoever holds them.
+  return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }

@@ -101,7 +101,7 @@ export function discoverJobserver(env: Record<string, string | undefined>, waitM
     if (error instanceof JobserverError) return fail(error.kind, error.message, true);
     return fail('no-ffi', `cannot use the jobserver: ${(error as Error).message}`, true);
   }
-  const named = flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : '';
+  const named = flags.auth.kind === 'pipe' ? flags.auth.read : flags.auth.kind === 'fifo' ? flags.auth.path : flags.auth.name;
   let isOurPool = hint && (viaHint || pools!.isPool(hint, named));
   let notice: string | undefined;
   // MAKEFLAGS' descriptors are open, but not the pool of the `jobslot run`

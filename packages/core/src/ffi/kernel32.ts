@@ -20,6 +20,12 @@ export interface Kernel32 {
   createSemaphore(name: string | null, initial: number, max: number): { handle: unknown; existed: boolean };
   close(handle: unknown): void;
   lastError(): number;
+  /**
+   * The units free in a semaphore now, taking none (ntdll's NtQuerySemaphore;
+   * the handle needs SEMAPHORE_QUERY_STATE, as one from createSemaphore has),
+   * or undefined when it cannot be read.
+   */
+  free(handle: unknown): number | undefined;
 }
 
 export const WAIT_OBJECT_0 = 0;
@@ -44,6 +50,12 @@ export function loadKernel32(): Kernel32 {
   const CreateSemaphoreW = lib.func('__stdcall', 'CreateSemaphoreW', HANDLE, ['void *', 'long', 'long', 'str16']);
   const CloseHandle = lib.func('__stdcall', 'CloseHandle', 'bool', [HANDLE]);
   const GetLastError = lib.func('__stdcall', 'GetLastError', 'uint32', []);
+  // The one way to read a semaphore's count without taking a unit (what a
+  // pool trace needs). Also unnamed, for the same reason as HANDLE.
+  const BasicInformation = koffi.struct({ current: 'long', maximum: 'long' });
+  const NtQuerySemaphore = koffi
+    .load('ntdll.dll')
+    .func('__stdcall', 'NtQuerySemaphore', 'long', [HANDLE, 'int', koffi.out(koffi.pointer(BasicInformation)), 'ulong', 'void *']);
   const SYNCHRONIZE = 0x00100000;
   const SEMAPHORE_MODIFY_STATE = 0x0002;
   kernel32 = {
@@ -57,6 +69,11 @@ export function loadKernel32(): Kernel32 {
     },
     close: (handle) => void CloseHandle(handle),
     lastError: () => GetLastError() as number,
+    free: (handle) => {
+      const info: { current?: number } = {};
+      // SemaphoreBasicInformation is class 0; a status of 0 is STATUS_SUCCESS.
+      return NtQuerySemaphore(handle, 0, info, koffi.sizeof(BasicInformation), null) === 0 ? info.current : undefined;
+    },
   };
   return kernel32;
 }
