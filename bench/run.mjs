@@ -15,7 +15,7 @@ const benches = [
   ['demo.mjs', quick ? ['--runs', '1'] : []],
   ['wrapper.mjs', quick ? ['--runs', '3'] : []],
   ['speculative.mjs', quick ? ['--runs', '1'] : []],
-  ['real-code.mjs', quick ? ['--runs', '1'] : []],
+  ['real-code.mjs', quick ? ['--runs', '1', '--warmup', '0'] : []],
   ['fairness.mjs', quick ? ['--seconds', '15'] : ['--runs', '3']],
   ['serve-fleet.mjs', quick ? ['--apps', 'utils-esbuild,d3-vite'] : []],
 ];

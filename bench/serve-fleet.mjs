@@ -26,7 +26,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { APPS, AS_ON_16, BIN, hashTree, REAL, requireBuilt, ROOT, sh } from './lib/real-apps.mjs';
+import { APPS, AS_ON_16, FIRST_SIX, hashTree, recipe, requireBuilt, ROOT, sh } from './lib/real-apps.mjs';
 import { table } from './lib/table.mjs';
 import { spawnSampled } from './lib/threads.mjs';
 
@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     builds: { type: 'string', default: '4' },
     jobs: { type: 'string', default: '16' },
     runs: { type: 'string', default: '1' },
-    apps: { type: 'string', default: APPS.map((a) => a.name).join(',') },
+    apps: { type: 'string', default: FIRST_SIX.join(',') },
   },
 });
 const BUILDS = Number(args.builds);
@@ -53,7 +53,7 @@ const apps = args.apps.split(',').map((name) => {
 function makefile(out) {
   const lines = [`all: ${apps.map((a) => a.name).join(' ')}`, `.PHONY: all ${apps.map((a) => a.name).join(' ')}`];
   for (const app of apps) {
-    lines.push(`${app.name}:`, `\t+@cd ${sh(join(REAL, 'apps', app.name))} && OUT=${sh(join(out, app.name))} ${BIN}/jobslot run -- ${app.cmd}`);
+    lines.push(`${app.name}:`, `\t+@${recipe(app, { out: join(out, app.name), wrap: true })}`);
   }
   return `${lines.join('\n')}\n`;
 }

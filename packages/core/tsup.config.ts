@@ -28,16 +28,25 @@ export default defineConfig([
   {
     ...lib,
     format: ['cjs'],
-    // CommonJS has no top-level await: client/platform.cjs.ts requires the folder instead.
+    // Each platform's folder an entry of its own, so it is a file of its own
+    // that only that platform requires (shared modules go to shared chunks).
+    entry: { ...(lib.entry as Record<string, string>), 'posix-platform': 'src/posix/platform.ts', 'windows-platform': 'src/windows/platform.ts' },
+    // (not public: no declarations for those two)
+    dts: { entry: lib.entry },
+    // CommonJS has no top-level await: client/platform.cjs.ts requires the
+    // folder instead, at run time, as that entry's file (external here:
+    // bundled, both platforms' code would be in index.cjs, if never run).
     esbuildPlugins: [
       {
         name: 'platform-cjs',
         setup(build) {
-          build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
-            args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')
-              ? { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) }
-              : undefined,
-          );
+          build.onResolve({ filter: /\/platform\.js$/ }, (args) => {
+            if (args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')) {
+              return { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) };
+            }
+            const folder = /^\.\.\/(posix|windows)\/platform\.js$/.exec(args.path)?.[1];
+            return folder && args.importer.endsWith('/client/platform.cjs.ts') ? { path: `./${folder}-platform.cjs`, external: true } : undefined;
+          });
         },
       },
     ],

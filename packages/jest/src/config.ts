@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { sharedLimiter, type Limiter } from '@jobslot/core';
 import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
-import { heldSlots, keepSlots } from './slots.js';
+import { takeSlots } from './slots.js';
 import { jestWorkers, workersFlag } from './workers.js';
 
 /** The parts of a jest config that withJobslot reads or sets; the rest passes through. */
@@ -65,15 +65,8 @@ export function withJobslot<T extends JestConfigLike>(config: T | (() => T | Pro
     if (user.reporters !== undefined && !Array.isArray(user.reporters)) return user;
     const limiter = given ?? sharedLimiter();
     if (!limiter.limited) return user; // no jobserver: jest sizes itself, as without jobslot
-    keepSlots(0); // a config loaded twice in one process takes its slots once
-    const held = heldSlots();
-    const want = jestWorkers(user.maxWorkers);
-    while (held.length < want) {
-      const slot = limiter.tryReserve(1);
-      if (slot.slots === 0) break;
-      held.push(slot);
-    }
+    const slots = takeSlots(limiter, jestWorkers(user.maxWorkers));
     // No slot at all: a sibling beneath the same `jobslot run` has the process's own; one worker, as make would run one job.
-    return { ...user, maxWorkers: Math.max(1, held.length), reporters: [...(user.reporters ?? ['default']), REPORTER] };
+    return { ...user, maxWorkers: Math.max(1, slots), reporters: [...(user.reporters ?? ['default']), REPORTER] };
   };
 }

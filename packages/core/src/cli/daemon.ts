@@ -41,7 +41,7 @@ import { freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DAEMON_FIFO, DAEMON_LOCK, DAEMON_SOCKET, endpointDir, ensureEndpointDir } from '../client/daemon-endpoint.js';
 import { loadLibc } from '../ffi/libc.js';
-import { fdsLinkedTo } from '../posix/proc.js';
+import { argvOf, fdsLinkedTo } from '../posix/proc.js';
 import { MAX_JOBS } from '../posix/server.js';
 import type { DaemonClientInfo, DaemonInfo } from './daemon-ask.js';
 import { ffiMissing } from './words.js';
@@ -107,13 +107,10 @@ export function formatSize(bytes: number): string {
 
 /** The command line of a process, from /proc (Linux), shortened for one line. */
 function commandOf(pid: number): string {
-  try {
-    const words = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    const line = words.map((w, i) => (i === 0 ? w.replace(/^.*\//, '') : w)).join(' ');
-    return line.length > 200 ? `${line.slice(0, 197)}...` : line;
-  } catch {
-    return '?';
-  }
+  const words = argvOf(pid)?.filter(Boolean);
+  if (!words) return '?';
+  const line = words.map((w, i) => (i === 0 ? w.replace(/^.*\//, '') : w)).join(' ');
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 /**

@@ -10,7 +10,7 @@
 // The command learns whose pool it runs on from JOBSLOT_TRACE_UNDER, and its
 // own trace lines say so, so the report counts its slots once.
 import { readFileSync } from 'node:fs';
-import { commOf, statFields } from '../posix/proc.js';
+import { argvOf, commOf, statFields } from '../posix/proc.js';
 import { trace, TRACE_UNDER_VARIABLE, tracing } from '../trace.js';
 import { canListChildren, descendants } from './proc-tree.js';
 
@@ -124,9 +124,5 @@ function cpuTimes(): { idle: number; total: number; runnable: number } | undefin
 }
 
 function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 200);
-  } catch {
-    return '';
-  }
+  return (argvOf(pid) ?? []).join(' ').trim().slice(0, 200);
 }

@@ -17,9 +17,10 @@ export interface ChildPool extends SubPool {
    * Borrows extras without waiting (tokens only, never the process's
    * implicit slot) until the pool has `target` slots, or as many as are free;
    * returns the pool's capacity. Extras beyond `keep()`'s floor go back when
-   * no job uses them.
+   * no job uses them. `own`: slots for the owner's own run (a test run's
+   * workers), taken as its jobs would be, the process's implicit slot first.
    */
-  grow(target: number): number;
+  grow(target: number, own?: boolean): number;
   /**
    * Keeps at least `floor` slots (base included) even when no job uses them:
    * for threads sized to the slots held while work is in flight (esbuild's

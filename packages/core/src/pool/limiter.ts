@@ -131,6 +131,11 @@ class RootPool extends Pool implements Limiter {
     return true;
   }
 
+  /** Its parent is the jobserver, shared with make's own jobs: it takes turns (pool.ts). */
+  protected override get takesTurns(): boolean {
+    return true;
+  }
+
   /** Up to `want` slots now: the free implicit slot first, then tokens. Without a jobserver, `want` (nothing to throttle). */
   override tryReserve(want: number): Reservation {
     if (!this.limited) return { slots: Math.max(0, want), release() {} };

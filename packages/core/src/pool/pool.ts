@@ -33,6 +33,23 @@
 // and cannot deadlock, even with one slot in total. Lending (hold.ts): a job
 // that awaits nested work gives its slot back for the wait and takes one
 // again before it goes on, as make's own jobs do.
+//
+// Turns (fairness with make's own jobs): make writes a finished job's token
+// back and reads again for its next job; a pool that handed the slot straight
+// to its next queued job would never write it back, so every token make,
+// cargo or gcc lost to it would be lost for good (head to head at make -j6,
+// bench/fairness.mjs: jobslot 74-78 % of the token-seconds, make 22-26 %). So
+// at the root, at a job's end, while jobs queue and the pool is already
+// waiting for a token (the jobserver had none: others want them too), a token
+// it has held TURN_MS or longer goes back, and the queue waits for the next
+// one like anyone else: the waiting read that takes it (woken by the same
+// write as make's blocking readers) races them fairly. Never the implicit
+// slot (it is not make's to hand out), never below the floor, never a slot a
+// job runs on: it is only ever a slot the job that ended left free, so no
+// bound changes. Tokens held less than TURN_MS stay: many short jobs
+// (esbuild's, webpack's) pay nothing; long ones pay one write and one read
+// per token per TURN_MS. Child pools take no turns: their parent's queue,
+// not the jobserver, is whom they would give to.
 import { releaseOnce } from '../once.js';
 import { trace } from '../trace.js';
 import type { Hold, HoldOptions, Reservation, Slot, SubPool, SubPoolOptions } from '../types.js';
@@ -57,6 +74,9 @@ export interface BorrowedSlot extends Slot {
   readonly base?: boolean;
 }
 
+/** A token held this long goes back at the next job's end while others may want it (turns, above). */
+export const TURN_MS = 100;
+
 export interface PoolOptions {
   /** The pool has its base slot now. Default: false. */
   base?: boolean;
@@ -79,6 +99,8 @@ export class Pool implements ChildPool, Parent {
   protected readonly borrowed: BorrowedSlot[] = [];
   private readonly queue = new WaitQueue<Slot>();
   private readonly reservations = new Set<() => void>();
+  /** When each borrowed slot came (turns). */
+  private readonly since = new WeakMap<Slot, number>();
   private borrowing: AbortController | undefined;
   private hasBase: boolean;
   private floor = 0;
@@ -157,12 +179,12 @@ export class Pool implements ChildPool, Parent {
     this.pump();
   }
 
-  /** Borrows extras without waiting until the pool has `target` slots (or none is free); returns the capacity. */
-  grow(target: number): number {
+  /** Borrows without waiting until the pool has `target` slots (or none is free); `own`: as jobs take them, the process's own slot first. Returns the capacity. */
+  grow(target: number, own = false): number {
     while (!this.closed && this.held < target && this.held < this.max) {
-      const slot = this.parent?.tryExtra();
+      const slot = own ? this.parent?.tryTake() : this.parent?.tryExtra();
       if (!slot) break;
-      this.borrowed.push(slot);
+      this.keepSlot(slot);
     }
     this.pump();
     return this.held;
@@ -284,8 +306,7 @@ export class Pool implements ChildPool, Parent {
     if (!this.borrows || (!extra && !this.takesNow) || this.closed || this.held >= this.max) return false;
     const slot = extra ? this.parent!.tryExtra() : this.parent!.tryTake();
     if (!slot) return false;
-    if ((slot as BorrowedSlot).base) this.borrowed.unshift(slot);
-    else this.borrowed.push(slot);
+    this.keepSlot(slot);
     return true;
   }
 
@@ -301,7 +322,30 @@ export class Pool implements ChildPool, Parent {
   private endOne(): void {
     this.running--;
     this.note('slot-end');
+    this.takeTurn();
     this.pump();
+  }
+
+  /** Whether this pool takes turns with its parent's other readers (the root: the jobserver's). */
+  protected get takesTurns(): boolean {
+    return false;
+  }
+
+  private keepSlot(slot: BorrowedSlot): void {
+    this.since.set(slot, performance.now());
+    if (slot.base) this.borrowed.unshift(slot);
+    else this.borrowed.push(slot);
+  }
+
+  /** A job ended while jobs queue and a token is awaited: a token held TURN_MS goes back (turns, above). */
+  private takeTurn(): void {
+    if (!this.takesTurns || this.closed || this.queue.length === 0 || !this.borrowing) return;
+    if (this.running >= this.held || this.held - 1 < this.floor) return;
+    const now = performance.now();
+    const i = this.borrowed.findIndex((slot) => !slot.base && now - (this.since.get(slot) ?? now) >= TURN_MS);
+    if (i < 0) return;
+    const [slot] = this.borrowed.splice(i, 1);
+    slot!.release();
   }
 
   /** A slot counted in `running` (the caller counted it); gives it back once. */
@@ -335,7 +379,7 @@ export class Pool implements ChildPool, Parent {
       (slot) => {
         if (this.borrowing === borrowing) this.borrowing = undefined;
         if (slot && (this.closed || borrowing.signal.aborted)) return slot.release();
-        if (slot) this.borrowed.push(slot);
+        if (slot) this.keepSlot(slot);
         this.pump();
       },
       () => {

@@ -3,9 +3,9 @@
 // and the environment they were started with. The esbuild plugin finds its Go
 // service and its GOMAXPROCS with these. Linux only; elsewhere they say so.
 import { fs } from '../builtins.js';
-import { statFields } from './proc.js';
+import { argvOf, canListChildren, childrenOf, statFields } from './proc.js';
 
-const { readdirSync, readFileSync } = fs;
+const { readFileSync } = fs;
 
 /**
  * This process's children (every thread's: a child is listed under the
@@ -13,33 +13,12 @@ const { readdirSync, readFileSync } = fs;
  * cannot say (not Linux, or a kernel without CONFIG_PROC_CHILDREN).
  */
 export function childProcesses(): { pid: number; argv: string[] }[] | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let tasks: string[];
-  try {
-    tasks = readdirSync('/proc/self/task');
-  } catch {
-    return undefined;
-  }
-  const children: { pid: number; argv: string[] }[] = [];
-  for (const tid of tasks) {
-    let list: string;
-    try {
-      list = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
-    } catch (error) {
-      // the thread ended meanwhile: fine; no `children` file at all: cannot say
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && tid === String(process.pid)) return undefined;
-      continue;
-    }
-    for (const pid of list.split(' ')) {
-      if (!pid.trim()) continue;
-      try {
-        children.push({ pid: Number(pid), argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') });
-      } catch {
-        // the child exited meanwhile
-      }
-    }
-  }
-  return children;
+  if (process.platform !== 'linux' || !canListChildren()) return undefined;
+  return childrenOf(process.pid).flatMap((pid) => {
+    const argv = argvOf(pid);
+    // undefined: the child exited meanwhile
+    return argv ? [{ pid, argv }] : [];
+  });
 }
 
 /** Whether `pid` is still a running child of this process; true where /proc cannot say (not Linux). */

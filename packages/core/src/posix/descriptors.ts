@@ -9,9 +9,9 @@ import { fs } from '../builtins.js';
 import { JobserverError } from '../errors.js';
 import type { Libc } from '../ffi/libc.js';
 import { openEmulatedFifo } from './emulated-fifo.js';
-import { fdFlags, parentOf, statFields } from './proc.js';
+import { fdFlags, fdsWhere, parentOf, statFields } from './proc.js';
 
-const { closeSync, constants: fsc, fstatSync, openSync, readdirSync, readlinkSync, statSync } = fs;
+const { closeSync, constants: fsc, fstatSync, openSync, readlinkSync, statSync } = fs;
 
 const LINUX = process.platform === 'linux';
 
@@ -39,7 +39,7 @@ function fstatOrThrow(fd: number, role: string): Stats {
 }
 
 /** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
-function accessMode(pid: number, fd: string): number | undefined {
+function accessMode(pid: number, fd: number): number | undefined {
   const flags = fdFlags(pid, fd);
   return flags === undefined ? undefined : flags & 3;
 }
@@ -69,26 +69,19 @@ function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): n
   let readable = false;
   const holders: number[] = [];
   for (let depth = 0; depth < 32 && pid > 1; depth++) {
-    try {
-      let reads = false;
-      let writes = false;
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        readable = true;
-        try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
-        } catch {
-          continue; // the fd closed while we looked
-        }
-        const mode = options.bothEnds ? accessMode(pid, fd) : 2;
-        if (mode === 0 || mode === 2) reads = true;
-        if (mode === 1 || mode === 2) writes = true;
-        if (reads && writes) {
-          holders.push(pid);
-          break;
-        }
+    // undefined: not ours to read (another user) or gone
+    const fds = fdsWhere(pid, (fdPath) => readlinkSync(fdPath) === link);
+    if (fds) readable = true;
+    let reads = false;
+    let writes = false;
+    for (const fd of fds ?? []) {
+      const mode = options.bothEnds ? accessMode(pid, fd) : 2;
+      if (mode === 0 || mode === 2) reads = true;
+      if (mode === 1 || mode === 2) writes = true;
+      if (reads && writes) {
+        holders.push(pid);
+        break;
       }
-    } catch {
-      // not ours to read (another user) or gone
     }
     const ppid = parentOf(pid);
     if (ppid === undefined) break;

@@ -26,9 +26,9 @@
 import type { PoolHint } from '../backend.js';
 import { fs, path as nodePath } from '../builtins.js';
 import { loadLibc } from '../ffi/libc.js';
-import { commOf, parentOf } from './proc.js';
+import { commOf, fdsWhere, parentOf } from './proc.js';
 
-const { constants: fsc, fstatSync, lstatSync, openSync, readdirSync, statSync } = fs;
+const { constants: fsc, fstatSync, lstatSync, openSync, statSync } = fs;
 
 export { POOL_VARIABLE } from '../backend.js';
 
@@ -95,21 +95,16 @@ function ancestorsUpTo(top: number): number[] | undefined {
 
 /** Does process `pid` hold this (dev, ino) open? */
 function holdsInode(pid: number, dev: number, ino: number): boolean {
-  let fds: string[] = [];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  for (const fd of fds) {
-    try {
-      const s = statSync(`/proc/${pid}/fd/${fd}`);
-      if (s.ino === ino && s.dev === dev) return true;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return false;
+  return (
+    (fdsWhere(
+      pid,
+      (fdPath) => {
+        const s = statSync(fdPath);
+        return s.ino === ino && s.dev === dev;
+      },
+      true,
+    )?.length ?? 0) > 0
+  );
 }
 
 /** Is the descriptor (or path) the pool the hint names? */

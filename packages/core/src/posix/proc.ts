@@ -1,6 +1,6 @@
-// Reading other processes on Linux through /proc: the few facts discovery
-// needs (a parent, a start time, a name, which descriptors reach a pipe or fifo
-// and how they are open). A leaf: descriptors.ts proves a pipe is the
+// Reading other processes on Linux through /proc, one reader per fact: what
+// discovery needs (a parent, a start time, a name, which descriptors reach a
+// pipe or fifo and how they are open), a process's children and command line. A leaf: descriptors.ts proves a pipe is the
 // jobserver's with it, pool-hint.ts proves a `jobslot run` serves its fifo, and
 // the command line tool asks who holds its fifos.
 import { fs } from '../builtins.js';
@@ -32,26 +32,84 @@ export function commOf(pid: number): string {
   }
 }
 
+/** The command line of `pid` (/proc/PID/cmdline split at its NULs, as read), or undefined if it cannot be read. */
+export function argvOf(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The descriptors of `pid` whose /proc link is one of `links` (a path, or `pipe:[ino]`);
- * [] if the process is gone or not ours to read. A descriptor closed while we look is skipped.
+ * The children of `pid`, every thread's: a child is listed under the thread
+ * that forked it (cargo and node start processes from threads other than the
+ * main one). [] if it is gone; a thread that ends meanwhile is skipped.
  */
-export function fdsLinkedTo(pid: number | string, links: readonly string[]): number[] {
-  const found: number[] = [];
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const word of text.split(' ')) {
+      const child = Number(word);
+      if (word.trim() && Number.isInteger(child)) out.push(child);
+    }
+  }
+  return out;
+}
+
+/** Whether /proc lists a process's children (Linux, CONFIG_PROC_CHILDREN). */
+export function canListChildren(): boolean {
+  try {
+    readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The descriptors of `pid` whose /proc/PID/fd/N path passes `match` (the
+ * first only, with `firstOnly`); undefined if the process is gone or not ours
+ * to read. A descriptor closed while we look (match throws) is skipped.
+ */
+export function fdsWhere(pid: number | string, match: (fdPath: string) => boolean, firstOnly = false): number[] | undefined {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return found;
+    return undefined;
   }
+  const found: number[] = [];
   for (const fd of fds) {
     try {
-      if (links.includes(readlinkSync(`/proc/${pid}/fd/${fd}`))) found.push(Number(fd));
+      if (!match(`/proc/${pid}/fd/${fd}`)) continue;
     } catch {
-      // closed while we looked
+      continue; // closed while we looked
     }
+    found.push(Number(fd));
+    if (firstOnly) break;
   }
   return found;
+}
+
+/**
+ * The descriptors of `pid` whose /proc link is one of `links` (a path, or `pipe:[ino]`);
+ * [] if the process is gone or not ours to read.
+ */
+export function fdsLinkedTo(pid: number | string, links: readonly string[]): number[] {
+  return fdsWhere(pid, (fdPath) => links.includes(readlinkSync(fdPath))) ?? [];
 }
 
 /** The open flags (octal `flags:` of /proc/PID/fdinfo/FD) of another process's descriptor, or undefined. */

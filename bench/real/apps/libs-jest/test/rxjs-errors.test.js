@@ -1,0 +1,24 @@
+const { throwError, of, defer, lastValueFrom, EMPTY } = require('rxjs');
+const op = require('rxjs/operators');
+
+const tries = Array.from({ length: 50 }, (_x, i) => i % 6);
+
+describe('rxjs error handling', () => {
+  test.each(tries)('retry succeeds after %i failures', async (n) => {
+    let attempts = 0;
+    const src = defer(() => (attempts++ < n ? throwError(() => new Error('boom')) : of('ok')));
+    expect(await lastValueFrom(src.pipe(op.retry(n)))).toBe('ok');
+    expect(attempts).toBe(n + 1);
+  });
+  test.each(tries)('catchError and finalize, %i', async (n) => {
+    let finalized = false;
+    const r = await lastValueFrom(of(n).pipe(op.map((x) => { if (x % 2) throw new Error('odd'); return x; }), op.catchError(() => of(-1)), op.finalize(() => { finalized = true; })));
+    expect(r).toBe(n % 2 ? -1 : n);
+    expect(finalized).toBe(true);
+  });
+  test.each(tries)('defaultIfEmpty, throwIfEmpty and timeout, %i', async (n) => {
+    expect(await lastValueFrom(EMPTY.pipe(op.defaultIfEmpty(n)))).toBe(n);
+    await expect(lastValueFrom(EMPTY.pipe(op.throwIfEmpty(() => new Error(`empty ${n}`))))).rejects.toThrow(`empty ${n}`);
+    await expect(lastValueFrom(of(n).pipe(op.delay(50), op.timeout(5)))).rejects.toThrow('Timeout has occurred');
+  });
+});
