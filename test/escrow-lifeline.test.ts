@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJobserver } from '@jobslot/core/server';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cleanEnv, makeBins, ROOT, runMake, sh, tempDir } from './support/index.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/core');
@@ -58,6 +58,8 @@ async function churning(style: 'fifo' | 'pipe', args: string[] = []) {
   const server = createJobserver({ jobs: 4, style });
   const child = spawn('node', [WORKER_ONLY, ...args], { env: server.env(cleanEnv()), stdio: ['ignore', 'pipe', 'inherit', ...server.stdio], detached: true });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // However the test ends (a failure, a time-out), the process does not outlive it.
+  onTestFinished(() => void child.kill('SIGKILL'));
   let output = '';
   const waiters: (() => void)[] = [];
   child.stdout!.on('data', (d: Buffer) => {
