@@ -31,3 +31,20 @@ describe.each(['fifo', 'pipe'] as const)('a worker churning tokens when the proc
     expect(results.map((r) => `${r.returned}/${r.lost}/${r.extra}`)).toEqual(results.map(() => '3/0/0'));
   }, 120_000);
 });
+
+/** The same churn, ended by the main thread's process.exit(): exit()'s own flush takes no lock. */
+async function exitMidChurn(style: 'fifo' | 'pipe'): Promise<{ returned: number; lost: number; extra: number; code: number | null }> {
+  const server = createJobserver({ jobs: 4, style });
+  const child = spawn('node', [CHURN, 'exit'], { env: server.env(cleanEnv()), stdio: ['ignore', 'ignore', 'inherit', ...server.stdio] });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { ...server.close(), code };
+}
+
+describe.each(['fifo', 'pipe'] as const)('a worker churning tokens when the main thread calls process.exit() (%s)', (style) => {
+  it(`${ROUNDS * 2} exits: every token back exactly once, none twice`, async () => {
+    const results = [];
+    for (let i = 0; i < ROUNDS * 2; i++) results.push(await exitMidChurn(style));
+    for (const r of results) expect(r.code).toBe(0);
+    expect(results.map((r) => `${r.returned}/${r.lost}/${r.extra}`)).toEqual(results.map(() => '3/0/0'));
+  }, 180_000);
+});

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { startSampler } from './procstat.mjs';
+import { killTree, startSampler } from './procstat.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built `jobslot` command. */
@@ -59,16 +59,25 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Set when the run was killed at its time-out. */
+  timedOut?: boolean;
 }
 
-/** Runs a command to completion, collecting its output. Kills it after `timeoutMs`. */
+/**
+ * Runs a command to completion, collecting its output. After `timeoutMs` it
+ * kills the command's whole tree, not the command alone: the command runs in
+ * a process group (and session) of its own, and every process in that group,
+ * and every descendant that left it, gets SIGKILL. A recipe's `sleep` or a
+ * hung tool left running would otherwise hold the output pipes open (so the
+ * run never ends) and the jobserver's descriptors (so make's count is off).
+ */
 export function run(
   cmd: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -76,11 +85,15 @@ export function run(
     // A command that exits before reading its input (mkfifo, true) closes the pipe: not an error.
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree(child.pid!);
+    }, options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolveRun({ code, signal, stdout, stderr });
+      resolveRun({ code, signal, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
     });
   });
 }

@@ -46,6 +46,50 @@ export function processTree(root) {
   return out;
 }
 
+/** The process group of `pid` (field 5 of /proc/PID/stat), or undefined if it is gone. */
+function processGroup(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGKILLs `root`, every descendant of it, and every process in its process
+ * group (for a group leader: orphans that were reparented away from the tree
+ * stay in the group). The tree is listed first, then each process stopped
+ * (SIGSTOP) so none forks while the rest are found, then all are killed.
+ */
+export function killTree(root) {
+  const seen = new Set();
+  for (let round = 0; round < 3; round++) {
+    const found = processTree(root).map((p) => p.pid);
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (Number.isInteger(pid) && pid !== process.pid && processGroup(pid) === root) found.push(pid);
+    }
+    const fresh = found.filter((pid) => !seen.has(pid));
+    if (fresh.length === 0) break;
+    for (const pid of fresh) {
+      seen.add(pid);
+      try {
+        process.kill(pid, 'SIGSTOP');
+      } catch {}
+    }
+  }
+  try {
+    process.kill(-root, 'SIGKILL');
+  } catch {}
+  for (const pid of seen) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+  return [...seen];
+}
+
 /** Names of the threads of `pid` in state R (running or runnable). @returns {string[]} */
 export function runnableThreads(pid) {
   const out = [];

@@ -12,3 +12,4 @@ export const os = require('node:os') as typeof import('node:os');
 export const path = require('node:path') as typeof import('node:path');
 export const workerThreads = () => require('node:worker_threads') as typeof import('node:worker_threads');
 export const tty = () => require('node:tty') as typeof import('node:tty');
+export const childProcess = () => require('node:child_process') as typeof import('node:child_process');

@@ -81,6 +81,10 @@ Object.defineProperty(onSignal, OURS, { value: true });
 function onExit(): void {
   dieOfPendingSignal();
   releaseAll();
+  // exit() flushes the worker threads' escrows too, but without taking their
+  // locks: a worker moving a byte meanwhile could lose it. The hooks flush
+  // under the locks, after making sure no thread can take another token.
+  callEach(registry().beforeSignalDeath);
 }
 
 /** The process dies of this exception unless the program catches it (then it lives on, tokens in use). */
@@ -116,7 +120,8 @@ export function onProcessExit(release: Releaser): () => void {
 /**
  * Registers a function run when the process is about to die of a signal,
  * after every releaser: no exit() runs on that path, so what libc would do at
- * exit (flush the worker threads' escrows, escrow.ts) must be done here.
+ * exit (flush the worker threads' escrows, escrow.ts) must be done here. Run
+ * on process.exit too: exit()'s own flush takes no stream's lock.
  */
 export function beforeSignalDeath(last: () => void): void {
   install();

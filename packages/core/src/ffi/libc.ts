@@ -27,6 +27,12 @@ export interface Libc {
   pending(fd: number): number;
   /** tee(2) (Linux), non-blocking: copies up to `count` bytes waiting in pipe `from` into pipe `to`, consuming none. */
   tee(from: number, to: number, count: number): number;
+  /** pipe2(fds, O_CLOEXEC) (Linux): a pipe no child we spawn inherits, made in one step (no fork between). */
+  pipeCloexec(fds: Int32Array): number;
+  /** splice(2) (Linux), non-blocking: moves up to `count` bytes from pipe `from` into pipe `to` inside the kernel. */
+  splice(from: number, to: number, count: number): number;
+  /** Whether a signal's disposition is the default action (sigaction(2) read only): no handler, not ignored. */
+  signalDefault(signum: number): boolean;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1) (Linux): orphaned descendants become our children, not init's. */
   becomeSubreaper(): number;
   /** waitpid(pid, NULL, WNOHANG): reaps that child if it has ended; its pid, 0, or -1. */
@@ -110,6 +116,8 @@ export const GETTID_SYSCALL: Partial<Record<string, number>> = {
   s390x: 236,
 };
 
+const POINTER_BYTES = ['ia32', 'arm'].includes(process.arch) ? 4 : 8;
+
 type KoffiLib = ReturnType<ReturnType<typeof loadKoffi>['load']>;
 
 function bindGettid(lib: KoffiLib): () => number {
@@ -188,6 +196,9 @@ export function loadLibc(): Libc {
   let waitpid: ((pid: number, status: null, options: number) => unknown) | undefined;
   let tee: ((from: number, to: number, count: number, flags: number) => unknown) | undefined;
   let gettid: (() => number) | undefined;
+  let pipe2: ((fds: number[], flags: number) => unknown) | undefined;
+  let splice: ((from: number, offIn: null, to: number, offOut: null, count: number, flags: number) => unknown) | undefined;
+  let sigaction: ((signum: number, act: null, old: Buffer) => unknown) | undefined;
   libc = {
     read: (fd, buf, count) => Number(read(fd, buf, count)),
     write: (fd, buf, count) => Number(write(fd, buf, count)),
@@ -202,6 +213,23 @@ export function loadLibc(): Libc {
       fds[0] = out[0]!;
       fds[1] = out[1]!;
       return rc;
+    },
+    pipeCloexec: (fds) => {
+      const out = [0, 0];
+      // O_CLOEXEC is 0o2000000 on every Linux architecture node runs on.
+      const rc = (pipe2 ??= lib.func('int pipe2(_Out_ int *fds, int flags)'))(out, 0o2000000) as number;
+      fds[0] = out[0]!;
+      fds[1] = out[1]!;
+      return rc;
+    },
+    // SPLICE_F_NONBLOCK (2), as for tee.
+    splice: (from, to, count) =>
+      Number((splice ??= lib.func('long splice(int from, void *offIn, int to, void *offOut, size_t count, unsigned int flags)'))(from, null, to, null, count, 2)),
+    signalDefault: (signum) => {
+      // struct sigaction starts with the handler on glibc and musl; SIG_DFL is 0. 256 bytes covers every layout.
+      const old = Buffer.alloc(256);
+      if (((sigaction ??= lib.func('int sigaction(int signum, void *act, void *old)'))(signum, null, old) as number) !== 0) return false;
+      return POINTER_BYTES === 8 ? old.readBigUInt64LE(0) === 0n : old.readUInt32LE(0) === 0;
     },
     mkfifo: (path, mode) => mkfifo(path, mode) as number,
     flock: (fd, operation) => flock(fd, operation) as number,

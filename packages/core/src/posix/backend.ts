@@ -17,11 +17,13 @@
 //   threadpool with a wake-up pipe to cancel it.
 // - Pipe style shows no end-of-file when make dies (every client holds a write
 //   end): watch the pipe's owner instead. In worker threads, held bytes also
-//   sit in an escrow (escrow.ts) that gives them back when the thread ends.
+//   sit in an escrow (escrow.ts) that gives them back when the thread ends,
+//   or, if a termination signal would kill the process with no listener of
+//   ours to flush it, in a lifeline outside the process (lifeline.ts).
 //
 // Its other concerns, one a file: proving descriptors are the jobserver's
 // (descriptors.ts), the process-wide wake-up signal (wake.ts), giving worker
-// threads' tokens back on signal death (signal-death.ts, escrow.ts).
+// threads' tokens back on signal death (signal-death.ts, escrow.ts, lifeline.ts).
 import type { Backend, TakeResult } from '../backend.js';
 import { fs, os, workerThreads } from '../builtins.js';
 import { JobserverError } from '../errors.js';
@@ -29,12 +31,16 @@ import { loadLibc, type Libc } from '../ffi/libc.js';
 import type { JobserverAuth } from '../makeflags.js';
 import { isRunning, openFifo, validatePipe, type ProcessId } from './descriptors.js';
 import { Escrow } from './escrow.js';
+import { Lifeline } from './lifeline.js';
 import { onSignalDeath } from './signal-death.js';
 import { listenForWakeSignal, onWakeSignal, wakeRecord } from './wake.js';
 
 const { closeSync, constants: fsc, openSync } = fs;
 
 const LINUX = process.platform === 'linux';
+
+/** Signals that kill a build: a worker's tokens must survive their default action. */
+const DEATH_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((name) => os.constants.signals[name as 'SIGINT']);
 
 type Watcher = { stop(): void };
 
@@ -64,7 +70,7 @@ export class PosixBackend implements Backend {
   /** Pipe style on Linux: the process whose end is the jobserver's end. */
   private readonly owner: ProcessId | undefined;
   /** In a worker thread (Linux): held bytes that go back however the thread ends. */
-  private readonly escrow: Escrow | undefined;
+  private readonly escrow: Escrow | Lifeline | undefined;
 
   constructor(auth: Extract<JobserverAuth, { kind: 'pipe' | 'fifo' }>, options: { waitMode?: 'signal' | 'poll' } = {}) {
     this.libc = loadLibc();
@@ -109,15 +115,26 @@ export class PosixBackend implements Backend {
 
   private readonly waitMode: 'signal' | 'poll';
 
-  private openEscrow(): Escrow | undefined {
+  private openEscrow(): Escrow | Lifeline | undefined {
     if (!LINUX || onMainThread()) return undefined;
     const { O_WRONLY, O_NONBLOCK } = this.libc.constants;
+    const openWriteEnd = () => this.libc.stdio().open(`/proc/self/fd/${this.readFd}`, O_WRONLY | O_NONBLOCK | fsc.O_NOCTTY);
+    // A termination signal that takes its default action kills the process
+    // before any flush (the main thread has no client, so no hook listens):
+    // the held bytes must sit outside the process (lifeline.ts). Otherwise the
+    // main thread's hooks flush the escrow, at no start-up cost here.
+    let escrow: Escrow | undefined;
     try {
-      return new Escrow(this.libc, () => this.libc.stdio().open(`/proc/self/fd/${this.readFd}`, O_WRONLY | O_NONBLOCK | fsc.O_NOCTTY));
+      escrow = new Escrow(this.libc, openWriteEnd);
     } catch {
       // No __fpurge or pthread keys here: tokens go back on the usual paths only.
-      return undefined;
     }
+    if (!DEATH_SIGNALS.some((signal) => this.libc.signalDefault(signal))) return escrow;
+    // Started on the first take; falls back to the escrow if it cannot be had.
+    return new Lifeline(this.libc, this.readFd, openWriteEnd, () => {
+      this.ensureWriteFd();
+      return this.writeFd!;
+    }, escrow);
   }
 
   take(): TakeResult {

@@ -17,9 +17,11 @@
 // SIGINT, SIGHUP with no handler of the program's own) runs no exit(), so no
 // buffer is flushed. The main thread's exit hooks (exit.ts) run first, and
 // when the main thread has a client, they flush every stream before the
-// signal is re-raised (posix.ts, onSignalDeath). A process whose main thread
-// never connects has no such hook: its workers' tokens are lost to a fatal
-// signal, as they would be to SIGKILL.
+// signal is re-raised (signal-death.ts). A process whose main thread never
+// connected has no such hook: there a worker keeps its tokens in a lifeline
+// instead (lifeline.ts), outside the process, which SIGKILL covers too. This
+// escrow is for the common case, where a signal's default action is replaced
+// by a listener, and costs no process.
 //
 // Linux only (glibc or musl: __fpurge, pthread keys), and only in worker
 // threads: the main thread's own exit hooks give its tokens back.

@@ -179,3 +179,46 @@ test('a worker terminated while it holds tokens: they go back all the same', asy
   client.close();
   assert.deepEqual(server.close(), { returned: 2, lost: 0, extra: 0 });
 });
+
+test('no client on the main thread: the tokens a worker holds go back when the process is SIGKILLed (lifeline)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const server = createJobserver({ jobs: 4, style: 'pipe' });
+  const [cmd, ...args] = [...PREFIX, process.execPath];
+  const script = `import { Worker } from 'node:worker_threads';
+    const worker = new Worker(\`Promise.all([import(\${JSON.stringify(${JSON.stringify(CORE)})}), import('node:worker_threads')]).then(([{ JobClient }, { parentPort }]) => {
+      const client = JobClient.fromEnv();
+      const held = [client.tryAcquire(), client.tryAcquire(), client.tryAcquire()];
+      parentPort.postMessage(held.filter(Boolean).length);
+      setInterval(() => {}, 1 << 30);
+    });\`, { eval: true });
+    worker.once('message', (n) => process.stdout.write(\`held \${n}\\n\`));
+    setInterval(() => {}, 1 << 30);`;
+  // A process group of its own: the lifeline is in it, and the test waits for the group to end.
+  const proc = spawn(cmd, [...args, '--input-type=module', '-e', script], {
+    env: server.env({ ...process.env }),
+    stdio: ['ignore', 'pipe', 'inherit', ...server.stdio],
+    detached: true,
+  });
+  const said = await new Promise((resolve) => {
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d) && out.includes('\n') && resolve(out));
+  });
+  assert.equal(said, 'held 3\n');
+  const exited = new Promise((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
+  proc.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  const inGroup = () =>
+    readdirSync('/proc').filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(fields[2]) === proc.pid && fields[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+  const limit = Date.now() + 20_000;
+  while (inGroup().length > 0 && Date.now() < limit) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(inGroup(), []);
+  assert.deepEqual(server.close(), { returned: 3, lost: 0, extra: 0 });
+});
