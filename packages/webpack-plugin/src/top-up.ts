@@ -13,8 +13,12 @@
 // nothing above is free it starts after TOP_UP_MS with what it had.
 import type { Limiter, Reservation, Slot } from '@jobslot/core';
 
-/** How long a pass waits for each token beyond those free at once: `jobslot run` looks for waiters every 0.1 s. */
-export const TOP_UP_MS = 300;
+/**
+ * How long a pass waits for each token beyond those free at once: `jobslot
+ * run` looks for waiters every 0.1 s, and at a process that has only just
+ * opened its sub-pool within 0.2 s (cli/demand.ts).
+ */
+export const TOP_UP_MS = 500;
 
 /** Whether this process is beneath `jobslot run` (its sub-pool is named in JOBSLOT_POOL): only then can waiting bring a token. */
 function beneathJobslotRun(): boolean {

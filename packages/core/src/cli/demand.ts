@@ -20,6 +20,12 @@ import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 const O_ASYNC = 0o20000;
 /** A process's fds open on the fifo are listed again after this long. */
 const FD_CACHE_MS = 1000;
+/**
+ * ...and after this long while it has none open: a client that connects
+ * (opens the fifo) and soon waits for a token (a minimizer pass topping up its
+ * pool, waiting a moment only) is seen in time.
+ */
+const NO_FD_CACHE_MS = 200;
 /** The processes beneath are listed again after this long (a new one waits at most this much longer). */
 const TREE_CACHE_MS = 500;
 
@@ -38,7 +44,7 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
   const cache = new Map<number, { at: number; fds: number[] }>();
   const fdsOnFifo = (pid: number, now: number): number[] => {
     const hit = cache.get(pid);
-    if (hit && now - hit.at < FD_CACHE_MS) return hit.fds;
+    if (hit && now - hit.at < (hit.fds.length > 0 ? FD_CACHE_MS : NO_FD_CACHE_MS)) return hit.fds;
     const fds = fdsLinkedTo(pid, [fifo]);
     cache.set(pid, { at: now, fds });
     return fds;
