@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseSize } from '../src/cli/daemon.js';
+import { formatSize, parseSize } from '../src/cli/size.js';
 import { formatStatus } from '../src/cli/status.js';
 import { daemonSocketFor, endpointDir, privateDirProblem } from '../src/client/daemon-endpoint.js';
 import { loadLibc } from '../src/ffi/libc.js';

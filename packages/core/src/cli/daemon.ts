@@ -44,6 +44,7 @@ import { loadLibc } from '../ffi/libc.js';
 import { argvOf, fdsLinkedTo } from '../posix/proc.js';
 import { MAX_JOBS } from '../posix/server.js';
 import type { DaemonClientInfo, DaemonInfo } from './daemon-ask.js';
+import { formatSize } from './size.js';
 import { ffiMissing } from './words.js';
 
 export interface DaemonOptions {
@@ -84,25 +85,6 @@ export function availableMemory(): number {
     }
   }
   return freemem();
-}
-
-/** `512M`, `2G`, `1.5GiB`, `1048576`: a size in bytes (K, M, G, T, P are powers of 1024). */
-export function parseSize(value: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(?:i?B)?\s*$/i.exec(value);
-  if (!m) return undefined;
-  const power = ' KMGTP'.indexOf((m[2] || ' ').toUpperCase());
-  return Math.round(Number(m[1]) * 1024 ** power);
-}
-
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let n = bytes;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n >= 10 || Number.isInteger(n) ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
 }
 
 /** The command line of a process, from /proc (Linux), shortened for one line. */

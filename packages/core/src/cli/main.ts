@@ -10,13 +10,13 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseSize, serveDaemon } from './daemon.js';
-import { printEnv } from './env.js';
-import { formatReport } from './report.js';
-import { runUnder } from './run.js';
-import { serve } from './serve.js';
+import { parseSize } from './size.js';
 import type { StyleChoice } from './style.js';
-import { printStatus } from './status.js';
+
+// Each subcommand's code is loaded when it runs (import() below), not at
+// start: `jobslot run` stands between make and every build it wraps, so what
+// it loads and does not need (the report's HTML and SVG, the daemon, the
+// other platform's server) is start-up time each wrapped build pays.
 
 // So traces, ps and the report's timeline name us.
 process.title = 'jobslot';
@@ -80,6 +80,7 @@ const program = new Command('jobslot')
       program.error(`jobslot: unknown command '${word}'${near ? ` (did you mean 'jobslot ${near}'?)` : ''}; to run a command under a new jobserver: jobslot -j N -- ${command.join(' ')} ${HINT}`);
     }
     if (command.length === 0) program.error(`jobslot: -j ${options.jobs} needs the command to run: jobslot -j ${options.jobs} -- CMD ... ${HINT}`);
+    const { serve } = await import('./serve.js');
     await serve(command, { jobs: options.jobs!, style: options.style });
   });
 
@@ -97,6 +98,7 @@ program
   .addOption(styleOption())
   .argument('<command...>', 'the command to run, after --')
   .action(async (command: string[], options: { max?: number; style: StyleChoice }) => {
+    const { runUnder } = await import('./run.js');
     await runUnder(command, options);
   });
 
@@ -108,7 +110,8 @@ program
   .option('--html <out>', 'also write one self-contained HTML page: the summary, a table of processes, the slots and CPU over time, a lane per process')
   .option('--chrome-trace <out>', 'also write the trace in Chrome Trace Event Format, for Perfetto or chrome://tracing')
   .argument('<trace>', 'the trace file')
-  .action((file: string, options: { jobs?: number; svg?: string; html?: string; chromeTrace?: string }) => {
+  .action(async (file: string, options: { jobs?: number; svg?: string; html?: string; chromeTrace?: string }) => {
+    const { formatReport } = await import('./report.js');
     const report = formatReport(file, options);
     if ('error' in report) {
       program.error(`jobslot report: ${report.error}`);
@@ -129,6 +132,7 @@ program
   .option('--load-average <l>', "hold tokens back while the 1-minute load average is above L (as make's -l); one stays in circulation", loadLimit)
   .option('--min-memory <size>', 'hold tokens back while available memory is below SIZE (e.g. 4G); one stays in circulation', size)
   .action(async (options: { jobs: number; loadAverage?: number; minMemory?: number }) => {
+    const { serveDaemon } = await import('./daemon.js');
     await serveDaemon(options);
   });
 
@@ -136,6 +140,7 @@ program
   .command('env')
   .description('print the shell lines that make builds started from this shell join the running `jobslot serve` (eval "$(jobslot env)"); exit 1, saying why, when none runs')
   .action(async () => {
+    const { printEnv } = await import('./env.js');
     await printEnv();
   });
 
@@ -144,6 +149,7 @@ program
   .description('who holds what of the running `jobslot serve`: pid, command, tokens and since when, one line each; tokens free; the limits in force')
   .option('--json', 'the same as one JSON object, for scripts (times in ms since the epoch, sizes in bytes)')
   .action(async (options: { json?: boolean }) => {
+    const { printStatus } = await import('./status.js');
     await printStatus(options);
   });
 

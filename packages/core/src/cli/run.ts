@@ -43,7 +43,6 @@ import { adoptOrphans, runningOrphans } from './orphans.js';
 import { tracePool } from './pool-trace.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
-import { runOnSemaphore } from './run-windows.js';
 import { describeCommand, reportReturns } from './words.js';
 
 /** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
@@ -65,7 +64,8 @@ export interface RunOptions {
 
 export async function runUnder(command: string[], options: RunOptions): Promise<never> {
   // Windows: a semaphore sub-pool, as make for Windows serves (run-windows.ts).
-  if (process.platform === 'win32') return runOnSemaphore(command, options);
+  // Loaded only there: a POSIX jobslot run loads no Windows code.
+  if (process.platform === 'win32') return (await import('./run-windows.js')).runOnSemaphore(command, options);
   const warnings: string[] = [];
   let client = JobClient.fromEnv({ onWarning: (m) => warnings.push(m) });
   // Outside make, the user's `jobslot serve` (if one runs) is the pool above.

@@ -8,10 +8,8 @@
 import { JobClient } from '../client/client.js';
 import { MAX_JOBS } from '../posix/server.js';
 import { trace } from '../trace.js';
-import { createSemaphoreJobserver } from '../windows/server.js';
 import { traceUnder, tracePool } from './pool-trace.js';
 import { runUnder } from './run.js';
-import { sayStyleIgnored } from './run-windows.js';
 import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
 import { taskRunnerEnv } from './task-runners.js';
@@ -40,7 +38,9 @@ export async function serve(command: string[], options: { jobs: number; style: S
   return serveCommand(command, server, { ...traceUnder(server.env(process.env)), ...taskRunnerEnv(server.jobs) }, tracePool(server));
 }
 
-function serveSemaphore(command: string[], jobs: number, style: StyleChoice): Promise<never> {
+// Loaded only there: a POSIX `jobslot -j` loads no Windows code.
+async function serveSemaphore(command: string[], jobs: number, style: StyleChoice): Promise<never> {
+  const [{ createSemaphoreJobserver }, { sayStyleIgnored }] = await Promise.all([import('../windows/server.js'), import('./run-windows.js')]);
   sayStyleIgnored(style);
   const server = createSemaphoreJobserver({ jobs });
   trace('server', { jobs: server.jobs, message: server.style });

@@ -1,5 +1,5 @@
 // `jobslot status`: who holds what of the user's `jobslot serve` right now.
-import { formatSize } from './daemon.js';
+import { formatSize } from './size.js';
 import { askDaemon, type DaemonInfo } from './daemon-ask.js';
 
 function clock(ms: number): string {
