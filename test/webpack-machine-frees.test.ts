@@ -53,13 +53,18 @@ describe.skipIf(!built)('webpack beneath jobslot run when the machine frees', ()
     const workerLog = join(dir, 'workers.jsonl');
     const trace = join(dir, 'trace.jsonl');
     const node = `node --require ${sh(join(ROOT, 'test/support/cpus16.cjs'))} --require ${sh(join(FIXTURES, 'worker-log.cjs'))} --require ${sh(join(FIXTURES, 'started.cjs'))} ${sh(join(FIXTURES, 'build.cjs'))}`;
-    // The holders start first (make starts prerequisites in order) and wait for the build's node to start.
-    const hold = `@while [ ! -f ${sh(started)} ]; do sleep 0.05; done`;
+    // The holders start first (make starts prerequisites in order), wait for the build's node to
+    // start, and say they end; the build goes on once all three have (started.cjs's GO_FILES), so
+    // their tokens are back with make before it compiles, however loaded the machine.
+    const ended = (n: number) => join(dir, `ended${n}`);
+    const hold = (n: number) => `hold${n}:\n\t@while [ ! -f ${sh(started)} ]; do sleep 0.05; done; touch ${sh(ended(n))}`;
     const makefile = [
       'all: hold1 hold2 hold3 build',
       '.PHONY: all hold1 hold2 hold3 build',
-      `hold1 hold2 hold3:\n\t${hold}`,
-      `build:\n\t+STARTED_FILE=${sh(started)} node ${sh(CLI)} run -- ${node} default ${sh(project)} ${sh(join(dir, 'out'))}`,
+      hold(1),
+      hold(2),
+      hold(3),
+      `build:\n\t+STARTED_FILE=${sh(started)} GO_FILES=${sh([1, 2, 3].map(ended).join(':'))} node ${sh(CLI)} run -- ${node} default ${sh(project)} ${sh(join(dir, 'out'))}`,
     ].join('\n');
     const r = await runMake({ make, dir, jobs: JOBS, makefile: `${makefile}\n`, env: { JOBSLOT_TRACE: trace, WORKER_LOG: workerLog, FAKE_CORES: '6' }, timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
