@@ -236,6 +236,7 @@ function summarize(rs) {
     p95: m((r) => r.runnable.p95),
     threads: m((r) => r.peakThreads),
     rssMb: m((r) => r.peakRssKb / 1024),
+    pssMb: m((r) => (r.peakPssKb ?? 0) / 1024),
     idle: m((r) => r.idleCoreS),
     differ: [...new Set(rs.flatMap((r) => r.differ))],
     tests: rs.at(-1).tests,
@@ -353,7 +354,7 @@ if (results.some((r) => r.names.length === 1)) {
     const base = rows.find((r) => r.variant.key === 'plain');
     table(
       `${machine.label}: ${names.length} real apps under make -j${JOBS}, median of ${rows[0].n}`,
-      ['variant', 'wall s (runs)', 'CPU s', 'wall/(CPU/N)', 'runnable p50/p95', 'threads', 'RSS MB', 'idle core-s queued', 'outputs', 'slots', 'churn (per s of run)', 'unreturned'],
+      ['variant', 'wall s (runs)', 'CPU s', 'wall/(CPU/N)', 'runnable p50/p95', 'threads', 'RSS / PSS MB', 'idle core-s queued', 'outputs', 'slots', 'churn (per s of run)', 'unreturned'],
       rows.map((r) => [
         r.variant.label,
         `${fmt(r.wallS, 1)} (${r.walls})`,
@@ -361,7 +362,7 @@ if (results.some((r) => r.names.length === 1)) {
         fmt(r.busy),
         `${r.p50}/${r.p95}`,
         r.threads,
-        fmt(r.rssMb, 0),
+        `${fmt(r.rssMb, 0)} / ${fmt(r.pssMb, 0)}`,
         fmt(r.idle, 1),
         `${r.differ.length ? `differ: ${r.differ.join(' ')}` : 'identical'}${r.failures ? `; ${r.failures} run(s) failed` : ''}`,
         r.slots,
@@ -376,7 +377,8 @@ if (results.some((r) => r.names.length === 1)) {
         const wall = r.wallS / b.wallS;
         const cpu = r.cpuS / b.cpuS;
         const rss = r.rssMb / b.rssMb;
-        return { line: `${r.variant.label} / ${name}: wall ×${fmt(wall)}, CPU ×${fmt(cpu)}, RSS ×${fmt(rss)}, runnable p95 ${b.p95} → ${r.p95}`, wall, cpu, rss };
+        const pss = b.pssMb > 0 ? ` (PSS ×${fmt(r.pssMb / b.pssMb)})` : '';
+        return { line: `${r.variant.label} / ${name}: wall ×${fmt(wall)}, CPU ×${fmt(cpu)}, RSS ×${fmt(rss)}${pss}, runnable p95 ${b.p95} → ${r.p95}`, wall, cpu, rss };
       };
       if (base) console.log(`  ${against(base, 'plain').line}`);
       const pin = rows.find((x) => x.variant.key === 'pinned');

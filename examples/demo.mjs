@@ -29,7 +29,9 @@ async function build(withJobslot) {
   const started = Date.now();
   const args = ['--no-print-directory', '-s', `-j${jobs}`, 'apps', `COPIES=${copies}`, `JOBSLOT=${withJobslot ? 1 : 0}`];
   const child = spawn('make', args, { cwd: HERE, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const sampler = startSampler(child.pid, { intervalMs: 20 });
+  // PSS every 5th sample (0.1 s): RSS counts node's shared pages once per node process, so a
+  // side with more node processes (jobslot run wrappers) looks larger by RSS than it is.
+  const sampler = startSampler(child.pid, { intervalMs: 20, pssEvery: 5 });
   child.stdout.resume();
   const code = await new Promise((resolve) => child.on('close', resolve));
   const stats = sampler.stop();
@@ -43,7 +45,7 @@ const withJ = await build(true);
 const report = analyzeTrace(readTrace(withJ.trace), jobs);
 
 const row = (label, r, extra) =>
-  `   ${label.padEnd(16)} wall ${(r.wall / 1000).toFixed(2).padStart(6)} s   runnable threads p50/p95/max ${`${r.stats.runnable.p50}/${r.stats.runnable.p95}/${r.stats.runnable.max}`.padEnd(9)}  peak RSS ${(r.stats.peakRssKb / 1024).toFixed(0).padStart(5)} MB${extra}`;
+  `   ${label.padEnd(16)} wall ${(r.wall / 1000).toFixed(2).padStart(6)} s   runnable threads p50/p95/max ${`${r.stats.runnable.p50}/${r.stats.runnable.p95}/${r.stats.runnable.max}`.padEnd(9)}  peak RSS ${(r.stats.peakRssKb / 1024).toFixed(0).padStart(5)} MB, PSS ${(r.stats.peakPssKb / 1024).toFixed(0).padStart(5)} MB${extra}`;
 console.log(row('without jobslot', without, ''));
 console.log(row('with jobslot', withJ, `   slots: peak ${report.peak} of -j${jobs}, ${report.unreturned === 0 ? 'every token back' : `${report.unreturned} NOT RETURNED`}`));
 

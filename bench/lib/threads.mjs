@@ -5,7 +5,7 @@
 // threads, ...), so a benchmark can show what still runs above the tokens.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { percentile, processTree } from '../../test/support/procstat.mjs';
+import { percentile, processTree, pssKbOf } from '../../test/support/procstat.mjs';
 
 
 const TICKS_PER_S = 100; // USER_HZ: /proc reports CPU time in these on Linux
@@ -97,9 +97,10 @@ function nodeThreadClass(rank, pool) {
  * `known` caches what does not change in a process (its kind, V8 pool size).
  */
 function sampleTree(root, known) {
-  const out = { runnable: 0, threads: 0, rssKb: 0, byClass: new Map(), cpu: new Map() };
+  const out = { runnable: 0, threads: 0, rssKb: 0, byClass: new Map(), cpu: new Map(), pids: [] };
   for (const p of tree(root)) {
     if (p.pid === process.pid) continue;
+    out.pids.push(p.pid);
     let info = known.get(p.pid);
     // Looked at again while unknown: a process seen between fork and exec has no command line yet.
     if (!info || info.comm !== p.comm || info.kind === info.comm) {
@@ -154,10 +155,13 @@ export function startThreadSampler(root, { intervalMs = 20, cores }) {
   const samples = [];
   /** The last CPU time seen per process (kept after it exits). */
   const cpu = new Map();
+  let n = 0;
   const tick = () => {
     const s = sampleTree(root, known);
     for (const [pid, c] of s.cpu) cpu.set(pid, c);
-    samples.push({ t: Date.now(), runnable: s.runnable, threads: s.threads, rssKb: s.rssKb, byClass: s.byClass });
+    // PSS every 5th sample: smaps_rollup walks each process's mappings (~1 ms a process).
+    const pssKb = n++ % 5 === 0 ? s.pids.reduce((sum, pid) => sum + pssKbOf(pid), 0) : undefined;
+    samples.push({ t: Date.now(), runnable: s.runnable, threads: s.threads, rssKb: s.rssKb, pssKb, byClass: s.byClass });
   };
   const timer = setInterval(tick, intervalMs);
   return {
@@ -191,6 +195,9 @@ export function startThreadSampler(root, { intervalMs = 20, cores }) {
         runnable: { p50: percentile(runnable, 0.5), p95, max: runnable.at(-1) ?? 0 },
         peakThreads: Math.max(0, ...samples.map((s) => s.threads)),
         peakRssKb: Math.max(0, ...samples.map((s) => s.rssKb)),
+        // RSS counts a page shared by many processes (node's own, in every node process) once per
+        // process; PSS divides it among them, so it sums to what the tree really holds.
+        peakPssKb: Math.max(0, ...samples.map((s) => s.pssKb ?? 0)),
         cpuS: [...cpuByKind.values()].reduce((a, b) => a + b, 0),
         cpuByKind,
         idleCoreS: idleMs / 1000,

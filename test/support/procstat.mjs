@@ -118,14 +118,33 @@ export function percentile(sorted, q) {
 }
 
 /**
+ * A process's proportional set size in kB: its private pages, plus each
+ * shared page divided by the processes sharing it (smaps_rollup). RSS counts
+ * a shared page in full in every process, so summing RSS over many node
+ * processes counts node's own pages once per process; PSS sums to what the
+ * tree really holds. 0 if the process is gone.
+ * @param {number} pid
+ */
+export function pssKbOf(pid) {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * Samples the tree under `root` every `intervalMs` until stop(). `match`
  * counts processes by command name (minimizer workers, say). The sampling
- * process itself is left out of the counts.
+ * process itself is left out of the counts. `pssEvery: n` also sums the
+ * tree's PSS every n-th sample (reading smaps_rollup walks each process's
+ * mappings, ~1 ms a process: too slow for every sample).
  * @param {number} root
- * @param {{ intervalMs?: number, match?: RegExp }} [options]
+ * @param {{ intervalMs?: number, match?: RegExp, pssEvery?: number }} [options]
  */
 export function startSampler(root, options = {}) {
   const samples = [];
+  let tick = 0;
   const timer = setInterval(() => {
     const tree = processTree(root).filter((p) => p.pid !== process.pid);
     let runnable = 0;
@@ -136,7 +155,8 @@ export function startSampler(root, options = {}) {
       rssKb += p.rssKb;
       if (options.match?.test(p.comm)) matching++;
     }
-    samples.push({ t: Date.now(), runnable, processes: tree.length, rssKb, matching });
+    const pssKb = options.pssEvery && tick++ % options.pssEvery === 0 ? tree.reduce((sum, p) => sum + pssKbOf(p.pid), 0) : undefined;
+    samples.push({ t: Date.now(), runnable, processes: tree.length, rssKb, pssKb, matching });
   }, options.intervalMs ?? 10);
   return {
     samples,
@@ -147,6 +167,7 @@ export function startSampler(root, options = {}) {
         samples: samples.length,
         runnable: { p50: percentile(runnable, 0.5), p95: percentile(runnable, 0.95), max: runnable.at(-1) ?? 0 },
         peakRssKb: Math.max(0, ...samples.map((s) => s.rssKb)),
+        peakPssKb: Math.max(0, ...samples.map((s) => s.pssKb ?? 0)),
         peakMatching: Math.max(0, ...samples.map((s) => s.matching)),
       };
     },
