@@ -23,7 +23,7 @@
 // Windows would: no code runs then.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client/client.js';
-import { reclaimImplicitSlot } from '../client/implicit-slot.js';
+import { ownSlot } from './own-slot.js';
 import { trace } from '../trace.js';
 import { createSemaphoreJobserver, type SemaphoreJobserver } from '../windows/server.js';
 import { aloneSlots } from './alone.js';
@@ -81,16 +81,6 @@ export function sayStyleIgnored(style: StyleChoice | undefined): void {
   }
 }
 
-/** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */
-async function ownSlot(client: JobClient): Promise<{ release(): void }> {
-  const implicit = { release() {} };
-  for (;;) {
-    if (client.implicitSlot || reclaimImplicitSlot()) return implicit;
-    const token = await client.acquire({ timeout: 1000 });
-    if (token) return token;
-    if (!client.connected) return implicit;
-  }
-}
 
 /** Creates the semaphore, or ends this process with one line saying why it cannot (`why` leads it). */
 function startSemaphore(options: { jobs: number; tokens?: number }, why?: string): SemaphoreJobserver {

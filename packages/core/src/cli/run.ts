@@ -31,7 +31,7 @@
 // says so.
 import { availableParallelism } from 'node:os';
 import { JobClient, type Token } from '../client/client.js';
-import { reclaimImplicitSlot } from '../client/implicit-slot.js';
+import { ownSlot } from './own-slot.js';
 import type { Jobserver } from '../posix/server.js';
 import { trace } from '../trace.js';
 import { aloneSlots } from './alone.js';
@@ -143,16 +143,6 @@ async function outliveOrphans(command: string[], extra: Token[]): Promise<void> 
   }
 }
 
-/** The slot CMD itself runs on: the implicit one, or a token while a sibling has that. */
-async function ownSlot(client: JobClient): Promise<{ release(): void }> {
-  const implicit = { release() {} };
-  for (;;) {
-    if (client.implicitSlot || reclaimImplicitSlot()) return implicit;
-    const token = await client.acquire({ timeout: 1000 });
-    if (token) return token;
-    if (!client.connected) return implicit;
-  }
-}
 
 /** No jobserver above: serve one of our own, as `jobslot -j` would. */
 async function runAlone(command: string[], options: RunOptions, client: JobClient, warnings: string[]): Promise<never> {
