@@ -64,6 +64,19 @@ describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath j
     expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 
+  it.each(available)(`make $version -j${JOBS}, one slot (jobslot run --max 1): one terser worker for every chunk, not one per chunk`, async (make) => {
+    // terser closes its pool whenever no renderChunk call is in flight: governed one call
+    // per slot, each chunk got a fresh worker (a cold start each). As one pass, the calls
+    // share one pool sized to the slots held (render-pass.ts).
+    const r = await bundlerRun({ command: COMMAND, make, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: true, cores: 16 });
+    console.log(`jobslot run --max 1 -- rollup, make ${make.version} -j${JOBS}: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started for ${CHUNKS} chunks`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(r.workers.peak).toBe(1);
+    expect(r.workers.jobs).toBe(1);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
+  }, 90_000);
+
   it(`a transform that throws: the build fails, make gets every token back`, async () => {
     const r = await bundlerRun({
       command: COMMAND,

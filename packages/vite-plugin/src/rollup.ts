@@ -15,7 +15,8 @@ import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { rollupEntryApply } from './misplaced.js';
 import { Sessions } from './sessions.js';
-import { governPlugin, NAME, type PluginLike } from './wrap.js';
+import { governPlugin, NAME, type PluginLike, type Runner } from './wrap.js';
+import { passRunner, POOLED_RENDERERS } from './render-pass.js';
 
 /** rollup and rolldown build one environment: one session, under this name. */
 const BUILD = '';
@@ -100,10 +101,18 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
   const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
     callInSlot(getLimiter(), original, ctx, args, sessions.signal(BUILD));
 
+  // Output plugins whose renderChunk feeds a worker pool that closes when idle (terser): calls run as passes (render-pass.ts).
+  const passes = new WeakMap<PluginLike, Runner>();
+  const passOf = (p: PluginLike): Runner => {
+    let runner = passes.get(p);
+    if (!runner) passes.set(p, (runner = passRunner(getLimiter, () => sessions.signal(BUILD))));
+    return runner;
+  };
+
   /** Wraps the hooks of the plugins in `option`; the result settles when those behind promises are wrapped too. */
-  function govern(option: unknown): Promise<unknown> | undefined {
+  function govern(option: unknown, output = false): Promise<unknown> | undefined {
     if (!getLimiter().limited) return undefined; // without a jobserver nothing changes
-    return eachPlugin(option, (p) => governPlugin(p, plugin, opts, run));
+    return eachPlugin(option, (p) => governPlugin(p, plugin, opts, output && typeof p.name === 'string' && POOLED_RENDERERS.has(p.name) ? passOf(p) : run));
   }
 
   const plugin: JobslotRollupPlugin = {
@@ -123,7 +132,7 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
       handler(output) {
         // Synchronous in both tools: plugin objects are wrapped now, before the
         // tool reads their hooks; a rejected promise is the tool's to report.
-        govern(output.plugins)?.catch(() => {});
+        govern(output.plugins, true)?.catch(() => {});
         return null;
       },
     },

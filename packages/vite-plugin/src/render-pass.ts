@@ -1,0 +1,91 @@
+// A minifier's renderChunk calls as one pass of its own worker pool.
+//
+// @rollup/plugin-terser (and rollup-plugin-terser before it) starts a worker
+// pool on its first renderChunk call, sized by os.cpus(), queues every chunk
+// in it, and closes the pool the moment no call is left in flight. Governed
+// one call per slot, a build holding one slot (a recipe beside others under
+// make -j2) ran its chunks one after another, each on a fresh worker: ten
+// chunks, ten workers, each loading terser and compiling it cold
+// (bench/real charts-rollup beside a busy core: 7.6 CPU-s hand-pinned, 10.5
+// with jobslot). So such a plugin's calls run as one pass: the first call
+// waits for a slot, the calls that arrive before the event loop turns are
+// counted, extra slots are taken without waiting (up to one per call), and
+// every call of the pass enters the plugin at once while os.cpus() says the
+// pass's slots, which is what the plugin sizes its pool by. The slots go back
+// when the last call of the pass ends. The pool does not grow within a pass
+// (it is sized once, as the plugin sizes it); the next pass sizes it again.
+import os from 'node:os';
+import { syncBuiltinESMExports } from 'node:module';
+import type { Limiter, Reservation } from '@jobslot/core';
+import type { Runner } from './wrap.js';
+
+/** Output plugins (by name) whose renderChunk feeds a worker pool sized by os.cpus() that closes when idle. */
+export const POOLED_RENDERERS: ReadonlySet<string> = new Set(['terser']);
+
+/** Runs `fn` with os.cpus() and os.availableParallelism() saying `n` (never more than they say now). */
+export function withCpus<T>(n: number, fn: () => T): T {
+  const { cpus, availableParallelism } = os;
+  const real = cpus();
+  if (n >= real.length) return fn();
+  os.cpus = () => real.slice(0, n);
+  os.availableParallelism = () => n;
+  // ES modules' `import { cpus } from 'os'` see the change only after this.
+  syncBuiltinESMExports();
+  try {
+    return fn();
+  } finally {
+    os.cpus = cpus;
+    os.availableParallelism = availableParallelism;
+    syncBuiltinESMExports();
+  }
+}
+
+interface Pass {
+  /** Calls of the pass not yet ended. */
+  inFlight: number;
+  /** Settles once the pass has its slots (rejects if the wait for the first was aborted). */
+  ready: Promise<void>;
+  slots: number;
+  end(): void;
+}
+
+/** A runner for one pooled plugin's hooks: its calls share passes (above). `signal` aborts a pass's wait for its first slot. */
+export function passRunner(getLimiter: () => Limiter, signal: () => AbortSignal | undefined): Runner {
+  let current: Pass | undefined;
+  const open = (): Pass => {
+    const limiter = getLimiter();
+    const hold = limiter.hold({ signal: signal() });
+    let reservation: Reservation | undefined;
+    const pass: Pass = {
+      inFlight: 0,
+      slots: 1,
+      ready: hold.ready
+        // The other chunks' calls come within this turn of the event loop: count them first.
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => {
+          if (hold.ended) return;
+          reservation = limiter.tryReserve(Math.max(0, Math.min(pass.inFlight, os.cpus().length) - 1));
+          pass.slots = 1 + reservation.slots;
+        }),
+      end() {
+        reservation?.release();
+        hold.end();
+      },
+    };
+    return pass;
+  };
+  return async (original, ctx, args) => {
+    const pass = (current ??= open());
+    pass.inFlight++;
+    try {
+      await pass.ready;
+      // Every call, not only the first: the plugin may have closed its pool and open another.
+      return await withCpus(pass.slots, () => original.apply(ctx, args));
+    } finally {
+      if (--pass.inFlight === 0) {
+        if (current === pass) current = undefined;
+        pass.end();
+      }
+    }
+  };
+}
