@@ -73,11 +73,14 @@ const { values: args } = parseArgs({
     alone: { type: 'boolean', default: false },
     make: { type: 'string', default: 'make' },
     from: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    beside: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
 const JOBS = Number(args.jobs);
-const ALONE = args.alone;
+const BESIDE = args.beside;
+const ALONE = args.alone || BESIDE;
 const apps = selectApps(args.apps ?? args.only);
 const variantKeys = (args.variants ?? (ALONE ? 'plain,readme' : 'plain,readme,pinned')).split(',');
 
@@ -98,6 +101,14 @@ for (const m of args.machines.split(',')) if (!MACHINES[m]) throw new Error(`no 
 function makefile(group, variant, machine, out, log) {
   const share = Math.max(1, Math.floor(machine.cores / JOBS));
   const lines = [`all: ${group.map((a) => a.name).join(' ')}`, `.PHONY: all ${group.map((a) => a.name).join(' ')}`];
+  if (BESIDE) {
+    // --beside: make's other slots taken by busy loops (one core each, no jobserver client), each
+    // until the app's recipe ends: the app runs on one slot with the machine's other cores busy, as
+    // within the whole make, but beside the same neighbour in every variant.
+    const busy = Array.from({ length: JOBS - 1 }, (_, i) => `busy${i}`);
+    lines[0] += ` ${busy.join(' ')}`;
+    for (const b of busy) lines.push(`${b}:`, `\t@until grep -q '^end ' ${sh(log)}; do i=0; while [ $$i -lt 20000 ]; do i=$$((i+1)); done; done`);
+  }
   for (const app of group) {
     const stamp = (ev) => `echo "${ev} ${app.name} $$(date +%s%3N)" >> ${sh(log)}`;
     const line = recipe(app, { out: join(out, app.name), wrap: variant.wrap(app), args: variant.args?.(app, share) ?? [] });
@@ -188,7 +199,9 @@ async function runOnce(group, variantKey, machine, reference) {
   let runTaken = 0;
   for (const p of report.perProcess.values()) if (p.kind === 'run') runTaken += p.acquired;
   const walls = appWalls(log);
-  rmSync(dir, { recursive: true, force: true });
+  // --keep: the Makefile, the jobs' start/end log, each app's output log and the trace stay, for `jobslot report` and schedules.
+  if (args.keep) for (const app of group) rmSync(join(out, app.name), { recursive: true, force: true });
+  else rmSync(dir, { recursive: true, force: true });
   return {
     wallS,
     ...s,
@@ -200,6 +213,7 @@ async function runOnce(group, variantKey, machine, reference) {
     churn: report.churn,
     runTaken,
     runS: report.runSeconds,
+    dir: args.keep ? dir : undefined,
     internal: /INTERNAL: Exiting with \d+ jobserver tokens?/.test(output),
     unreturned: report.unreturned + (/INTERNAL: Exiting with \d+ jobserver tokens?/.test(output) ? 1 : 0),
   };
@@ -300,7 +314,7 @@ if (args.from) {
             continue;
           }
           runs[v].push(res);
-          process.stderr.write(`  ${machine.label}, ${what}${VARIANTS[variantKeys[v]].label}, round ${r + 1}: ${res.wallS.toFixed(2)} s, CPU ${res.cpuS.toFixed(1)} s, p95 ${res.runnable.p95}, RSS ${(res.peakRssKb / 1024).toFixed(0)} MB${res.differ.length ? `, differ: ${res.differ.join(' ')}` : ''}\n`);
+          process.stderr.write(`  ${machine.label}, ${what}${VARIANTS[variantKeys[v]].label}, round ${r + 1}: ${res.wallS.toFixed(2)} s, CPU ${res.cpuS.toFixed(1)} s, p95 ${res.runnable.p95}, RSS ${(res.peakRssKb / 1024).toFixed(0)} MB${res.dir ? `, kept ${res.dir}` : ''}${res.differ.length ? `, differ: ${res.differ.join(' ')}` : ''}\n`);
         }
       }
       measured.push({ machine: m, apps: group.map((a) => a.name), variants: variantKeys.map((v, i) => ({ key: v, runs: runs[i], failures: failures[i] })) });
