@@ -90,6 +90,9 @@ const VARIANTS = {
   untraced: { label: 'jobslot, READMEs, untraced', env: () => ({}), wrap: (app) => app.wrap },
   pinned: { label: 'hand-pinned', env: (share) => ({ JOBSLOT_OFF: '1', ...pinned(share) }), wrap: () => false, args: (app, share) => app.pinArgs?.(share) ?? [] },
   wrapped: { label: 'jobslot, all under jobslot run', env: () => ({}), wrap: () => true, traced: true },
+  // readme, with every node tool started as `node --single-threaded-gc SCRIPT` (issue 24 item 4: V8's
+  // GC helpers; only node's command line takes the flag). Forked workers inherit it (execArgv).
+  gc1: { label: 'jobslot, READMEs, single-threaded GC', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeFlags: ['--single-threaded-gc'] },
 };
 for (const v of variantKeys) if (!VARIANTS[v]) throw new Error(`no variant ${v}: one of ${Object.keys(VARIANTS).join(', ')}`);
 const MACHINES = {
@@ -111,7 +114,7 @@ function makefile(group, variant, machine, out, log) {
   }
   for (const app of group) {
     const stamp = (ev) => `echo "${ev} ${app.name} $$(date +%s%3N)" >> ${sh(log)}`;
-    const line = recipe(app, { out: join(out, app.name), wrap: variant.wrap(app), args: variant.args?.(app, share) ?? [] });
+    const line = recipe(app, { out: join(out, app.name), wrap: variant.wrap(app), args: variant.args?.(app, share) ?? [], nodeFlags: variant.nodeFlags });
     // `+`: make 4.3 hands its jobserver pipe only to recipes marked so. A subshell, since `pre` may cd.
     lines.push(`${app.name}:`, `\t+@${stamp('start')}; (${line}) > ${sh(join(out, `${app.name}.log`))} 2>&1; s=$$?; ${stamp('end')}; [ $$s = 0 ] || cat ${sh(join(out, `${app.name}.log`))}; exit $$s`);
   }
@@ -214,6 +217,8 @@ async function runOnce(group, variantKey, machine, reference) {
     runTaken,
     runS: report.runSeconds,
     dir: args.keep ? dir : undefined,
+    // CPU of the tree without make and the recipes' shells (--beside: the busy loops).
+    appCpuS: s.cpuS - (s.cpuByKind.get('make, sh') ?? 0),
     internal: /INTERNAL: Exiting with \d+ jobserver tokens?/.test(output),
     unreturned: report.unreturned + (/INTERNAL: Exiting with \d+ jobserver tokens?/.test(output) ? 1 : 0),
   };
@@ -244,6 +249,7 @@ function summarize(rs) {
     walls: rs.map((r) => r.wallS.toFixed(1)).join(' '),
     n: rs.length,
     cpuS: m((r) => r.cpuS),
+    appCpuS: m((r) => r.appCpuS ?? r.cpuS),
     // wall ÷ (CPU / N): 1.00 keeps N cores busy all along; above, cores idled; below, more than N ran.
     busy: m((r) => r.wallS / (r.cpuS / JOBS)),
     p50: m((r) => r.runnable.p50),
@@ -339,13 +345,18 @@ if (results.some((r) => r.names.length === 1)) {
     const keys = mine[0].rows.map((r) => r.variant.key);
     const others = keys.filter((k) => k !== 'plain');
     table(
-      `${machine.label}: each app alone under make -j${JOBS}, median of ${mine[0].rows[0].n}: wall s (and ÷ plain), CPU s, runnable p95, RSS MB`,
+      BESIDE
+        ? `${machine.label}: each app on one slot under make -j${JOBS}, busy loops on the other cores (--beside), median of ${mine[0].rows[0].n}: the app's wall s (and ÷ plain), its CPU s (without make, sh and the loops), runnable p95, RSS MB`
+        : `${machine.label}: each app alone under make -j${JOBS}, median of ${mine[0].rows[0].n}: wall s (and ÷ plain), CPU s, runnable p95, RSS MB`,
       ['app', ...keys.map((k) => VARIANTS[k].label), 'outputs', 'churn (readme)', 'unreturned'],
       mine.map(({ names, rows }) => {
         const base = rows.find((r) => r.variant.key === 'plain');
         return [
           names[0],
-          ...rows.map((r) => `${fmt(r.wallS)}${base && r !== base ? ` (×${ratio(r.wallS, base.wallS)})` : ''}, ${fmt(r.cpuS, 1)}, p95 ${r.p95}, ${fmt(r.rssMb, 0)}`),
+          ...rows.map((r) => {
+            const wall = (x) => (BESIDE ? x.appWalls[names[0]] : x.wallS);
+            return `${fmt(wall(r))}${base && r !== base ? ` (×${ratio(wall(r), wall(base))})` : ''}, ${fmt(BESIDE ? r.appCpuS : r.cpuS, 1)}, p95 ${r.p95}, ${fmt(r.rssMb, 0)}`;
+          }),
           rows.some((r) => r.differ.length) ? `differ: ${[...new Set(rows.flatMap((r) => r.differ))].join(' ')}` : 'identical',
           rows.find((r) => r.variant.traced)?.churn ?? '-',
           rows.reduce((a, r) => a + r.unreturned, 0),

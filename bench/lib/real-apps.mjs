@@ -133,10 +133,26 @@ export const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * its directory, OUT set, `pre`, then the command, under `jobslot run` when
  * `wrap`, with `args` after it.
  */
-export function recipe(app, { out, wrap, args = [] }) {
+export function recipe(app, { out, wrap, args = [], nodeFlags = [] }) {
   const run = wrap ? `${BIN}/jobslot run -- ` : '';
-  const line = `cd ${sh(join(REAL, 'apps', app.name))} && export OUT=${sh(out)} && ${app.pre ?? ''}${run}${app.cmd}${args.map((a) => ` ${a}`).join('')}`;
+  const cmd = nodeFlags.length ? withNodeFlags(app.cmd, nodeFlags) : app.cmd;
+  const line = `cd ${sh(join(REAL, 'apps', app.name))} && export OUT=${sh(out)} && ${app.pre ?? ''}${run}${cmd}${args.map((a) => ` ${a}`).join('')}`;
   return line.replace(/\$/g, '$$$$');
+}
+
+/**
+ * The command started as `node FLAGS SCRIPT ...`: V8 flags node takes only on
+ * its command line (--single-threaded-gc; NODE_OPTIONS refuses it, and set at
+ * run time through v8.setFlagsFromString it crashes V8's GC). A pnpm shim in
+ * node_modules/.bin names its script (`# cmd-shim-target=`); `node X` gets
+ * the flags after `node`.
+ */
+export function withNodeFlags(cmd, flags) {
+  const [first, ...rest] = cmd.split(' ');
+  if (first === 'node') return ['node', ...flags, ...rest].join(' ');
+  const shim = existsSync(first) ? readFileSync(first, 'utf8') : '';
+  const target = /^# cmd-shim-target=(.+)$/m.exec(shim)?.[1];
+  return target ? ['node', ...flags, target, ...rest].join(' ') : cmd;
 }
 
 /** Ends the process, saying what to run, unless the packages and bench/real's dependencies are built. */
