@@ -93,6 +93,8 @@ const VARIANTS = {
   // readme, with every node tool started as `node --single-threaded-gc SCRIPT` (issue 24 item 4: V8's
   // GC helpers; only node's command line takes the flag). Forked workers inherit it (execArgv).
   gc1: { label: 'jobslot, READMEs, single-threaded GC', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeFlags: ['--single-threaded-gc'] },
+  // ...and V8's concurrent compilers off too (--single-threaded implies --single-threaded-gc).
+  st1: { label: 'jobslot, READMEs, single-threaded V8', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeFlags: ['--single-threaded'] },
 };
 for (const v of variantKeys) if (!VARIANTS[v]) throw new Error(`no variant ${v}: one of ${Object.keys(VARIANTS).join(', ')}`);
 const MACHINES = {
