@@ -19,13 +19,15 @@ import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 
 const O_ASYNC = 0o20000;
 /**
- * Every descriptor of a process is looked at again after this long (a number
- * closed and reused for the fifo meanwhile). In between, only descriptors
- * that are new since the last look are: a client that connects (opens the
- * fifo) and at once waits for a token (a minimizer pass topping up its pool,
- * waiting a moment only) is seen at the next look, also where the process
- * already had the fifo open (descriptors inherited in pipe style: a jobslot
- * client reopens its own, private one, and waits on that).
+ * Every descriptor of a process is looked at again after this long. In
+ * between, only descriptors with numbers new since the last look are: a
+ * client that connects (opens the fifo) and at once waits for a token (a
+ * minimizer pass topping up its pool) is seen at the next look, also where the
+ * process already had the fifo open (descriptors inherited in pipe style: a
+ * jobslot client reopens its own, private one, and waits on that). A number
+ * closed and reused for the fifo between two looks is seen only after this
+ * long: the waiter waits that much longer (a top-up waits for our answer, not
+ * for a clock: posix/refusals.ts).
  */
 const FD_CACHE_MS = 1000;
 /** The processes beneath are listed again after this long (a new one waits at most this much longer). */
