@@ -9,7 +9,7 @@ import type { JobClient } from '../client/client.js';
 import { giveImplicitSlot, processSlots, takeImplicitSlot, waitForImplicitSlot } from '../client/implicit-slot.js';
 import { abortError } from '../errors.js';
 import { releaseOnce } from '../once.js';
-import type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
+import type { Limiter, LimiterOptions, Slot } from '../types.js';
 import { Pool, type BorrowedSlot, type Parent } from './pool.js';
 import { runHeld, serveWhenRunHeld, slotOnRunsAccount } from './run-reservation.js';
 
@@ -136,17 +136,9 @@ class RootPool extends Pool implements Limiter {
     return true;
   }
 
-  /** Up to `want` slots now: the free implicit slot first, then tokens. Without a jobserver, `want` (nothing to throttle). */
-  override tryReserve(want: number): Reservation {
-    if (!this.limited) return { slots: Math.max(0, want), release() {} };
-    return this.reserve(want, false);
-  }
-
   /** An extra for a child pool: a token (never the implicit slot), counted here. */
   override tryExtra(): Slot | undefined {
-    if (!this.limited) return { release() {} };
-    const reservation = this.reserve(1, true);
-    return reservation.slots > 0 ? reservation : undefined;
+    return this.limited ? this.takeNow(true) : { release() {} };
   }
 }
 

@@ -238,40 +238,34 @@ export class Pool implements ChildPool, Parent {
   }
 
   /**
-   * Up to `want` slots now, without waiting, for a worker pool beside a slot
-   * already held: extras through the parent (never a base, never the
-   * implicit slot). Given back at the latest by close().
+   * Up to `want` slots now, without waiting, held until `release()` (at the
+   * latest until close()): a child pool with a floor of `want`. At the root,
+   * slots as jobs take them, the process's free implicit slot first; in a
+   * child, extras beside the base its owner holds (tokens only). Without a
+   * jobserver, `want` (nothing to throttle).
    */
   tryReserve(want: number): Reservation {
-    const slots: Slot[] = [];
-    for (let slot; slots.length < want && !this.closed && (slot = this.parent?.tryExtra()); ) slots.push(slot);
+    if (!this.limited) return { slots: Math.max(0, want), release() {} };
+    const reserved = new Pool(this);
+    reserved.keep(want);
+    const slots = reserved.grow(want, this.takesNow);
     const release = releaseOnce(() => {
       this.reservations.delete(release);
-      for (const slot of slots) slot.release();
+      reserved.close();
     });
     this.reservations.add(release);
-    return { slots: slots.length, release };
+    return { slots, release };
   }
 
-  /** Up to `want` counted slots now, without waiting (the root's reservations); `extra`: never the parent's base. */
-  protected reserve(want: number, extra: boolean): Reservation {
-    let slots = 0;
-    while (slots < want && !this.closed && this.hasRoom(extra)) {
-      this.startOne();
-      slots++;
-    }
-    return {
-      slots,
-      release: releaseOnce(() => {
-        for (let i = 0; i < slots; i++) this.endOne();
-      }),
-    };
+  /** A slot now, counted here, if one is to be had; `extra`: never the parent's base. Skips the queue: for holds beside jobs, not for jobs. */
+  protected takeNow(extra: boolean): Slot | undefined {
+    return !this.closed && this.hasRoom(extra) ? this.claim() : undefined;
   }
 
   // As a parent of child pools:
 
   tryTake(): Slot | undefined {
-    return this.tryAcquire();
+    return this.takeNow(false);
   }
 
   /** Extras pass through a child to the root, which gives tokens only. */
