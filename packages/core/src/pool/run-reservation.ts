@@ -19,6 +19,14 @@
 // What it costs: a process that holds a run does the run's work beside it
 // without asking make; that work is what the run's workers wait on, so the
 // slots it needs are theirs.
+//
+// The run's slots are no slot layer of their own: they are a child pool of the
+// limiter with a floor of what the run took (`limiter.tryReserve`, pool.ts),
+// as jest's are (jest's slots.ts), and go back when it ends. What lives here
+// is only the rule's flag, "a run is held in this process": a registry record
+// (state.ts), because the work the run waits on may queue in any limiter of
+// the process, made by either copy of core (ESM, CJS), not only in the pool
+// tree the run's slots came from.
 import { releaseOnce } from '../once.js';
 import { processRecord } from '../state.js';
 import type { Limiter, Reservation, Slot } from '../types.js';
@@ -36,7 +44,7 @@ function heldRuns(): HeldRuns {
 }
 
 /**
- * Takes up to `want` slots without waiting, as `limiter.tryReserve()` does,
+ * Takes up to `want` slots without waiting, as `limiter.tryReserve()` does (a child pool with that floor),
  * for a run whose work calls back into this process (test workers asking it to
  * transform modules). Until `release()`, no job in this process waits for a
  * slot: see the run rule above. Size the run's workers to `Math.max(1, slots)`.
