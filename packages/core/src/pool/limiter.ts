@@ -19,6 +19,9 @@ export type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
 class ProcessSlots implements Parent {
   constructor(private readonly client: JobClient) {}
 
+  /** make's and the other clients' readers are not seen from here: the root takes turns by time instead (pool.ts). */
+  readonly pending = 0;
+
   get limited(): boolean {
     return this.client.connected;
   }

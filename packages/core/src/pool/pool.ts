@@ -48,8 +48,14 @@
 // job runs on: it is only ever a slot the job that ended left free, so no
 // bound changes. Tokens held less than TURN_MS stay: many short jobs
 // (esbuild's, webpack's) pay nothing; long ones pay one write and one read
-// per token per TURN_MS. Child pools take no turns: their parent's queue,
-// not the jobserver, is whom they would give to.
+// per token per TURN_MS. A child pool takes turns with its siblings the same
+// way, but without the TURN_MS: at a job's end, while its jobs queue and
+// someone else waits in its parent's queue (a sibling pool's borrowing, a job
+// of the parent itself), the slot the job left goes back to the parent and the
+// pool queues behind them for its next. Handing it to the next own job
+// instead starved them until the whole queue had started (40 jobs of one
+// esbuild build before another build's first, sibling-pools.test.ts). The
+// parent's queue is in this process, so a turn costs no read or write.
 import { releaseOnce } from '../once.js';
 import { trace } from '../trace.js';
 import type { Hold, HoldOptions, Reservation, Slot, SubPool, SubPoolOptions } from '../types.js';
@@ -61,6 +67,8 @@ import { WaitQueue } from '../wait-queue.js';
 export interface Parent {
   /** Whether slots are limited at all (false: no jobserver, nothing to throttle). */
   readonly limited: boolean;
+  /** Who waits for a slot of this parent now (a child pool's own borrowing included); 0 where it cannot tell (the jobserver). */
+  readonly pending: number;
   /** A slot now, for a job, if one is to be had. */
   tryTake(): Slot | undefined;
   /** A slot now for extras beside a slot already held: never a base (at the root: a token, never the implicit slot). */
@@ -331,15 +339,27 @@ export class Pool implements ChildPool, Parent {
     else this.borrowed.push(slot);
   }
 
-  /** A job ended while jobs queue and a token is awaited: a token held TURN_MS goes back (turns, above). */
+  /** A job ended while jobs queue here and others may want the slot it left: it goes back (turns, above). */
   private takeTurn(): void {
-    if (!this.takesTurns || this.closed || this.queue.length === 0 || !this.borrowing) return;
+    if (this.closed || this.queue.length === 0 || !this.borrowing) return;
     if (this.running >= this.held || this.held - 1 < this.floor) return;
+    if (!this.takesTurns) return this.yieldToSiblings();
     const now = performance.now();
     const i = this.borrowed.findIndex((slot) => !slot.base && now - (this.since.get(slot) ?? now) >= TURN_MS);
     if (i < 0) return;
     const [slot] = this.borrowed.splice(i, 1);
     slot!.release();
+  }
+
+  /** A child: someone besides this pool's own borrowing waits in the parent's queue: the slot goes to them, and this pool queues again behind them. */
+  private yieldToSiblings(): void {
+    const last = this.borrowed.at(-1);
+    if (!last || last.base || this.parent!.pending <= 1) return;
+    // Out of the parent's queue first, so the slot goes to whoever waited there, not back to us.
+    this.borrowing!.abort();
+    this.borrowing = undefined;
+    this.borrowed.pop()!.release();
+    this.borrow();
   }
 
   /** A slot counted in `running` (the caller counted it); gives it back once. */
