@@ -203,10 +203,9 @@ export class Pool implements ChildPool, Parent {
     return this.slot();
   }
 
+  /** A slot now for a job, behind the jobs already waiting. */
   tryAcquire(): Slot | undefined {
-    if (this.closed && this.afterClose === 'reject') return undefined;
-    if (this.queue.length > 0 || !this.hasRoom(false)) return undefined;
-    return this.claim();
+    return this.queue.length > 0 || (this.closed && this.afterClose === 'reject') ? undefined : this.takeNow(false);
   }
 
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
@@ -267,11 +266,12 @@ export class Pool implements ChildPool, Parent {
 
   /** A slot now, counted here, if one is to be had; `extra`: never the parent's base. Skips the queue: for holds beside jobs, not for jobs. */
   protected takeNow(extra: boolean): Slot | undefined {
-    return !this.closed && this.hasRoom(extra) ? this.claim() : undefined;
+    return this.hasRoom(extra) ? this.claim() : undefined;
   }
 
   // As a parent of child pools:
 
+  /** A slot for a child's own run now (grow(n, true)), as tryReserve takes them here. */
   tryTake(): Slot | undefined {
     return this.takeNow(false);
   }
