@@ -84,14 +84,11 @@ export function isLimiter(value: unknown): value is Limiter {
 }
 
 class RootPool extends Pool implements Limiter {
-  private readonly fallbackMax: number;
-
   constructor(
     readonly client: JobClient,
     options: LimiterOptions,
   ) {
     super(new ProcessSlots(client), { max: options.max, label: options.label, traced: true, afterClose: 'reject' });
-    this.fallbackMax = Math.max(1, options.max ?? Infinity);
     Object.defineProperty(this, LIMITER, { value: true });
     this.stopServing = serveWhenRunHeld(() => this.pump());
   }
@@ -108,18 +105,14 @@ class RootPool extends Pool implements Limiter {
     super.close();
   }
 
-  override get limited(): boolean {
-    return this.client.connected;
-  }
-
   private get fallbackSize(): number {
-    return Number.isFinite(this.fallbackMax) ? this.fallbackMax : this.client.fallbackSlots;
+    return Number.isFinite(this.max) ? this.max : this.client.fallbackSlots;
   }
 
   /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
   override get capacity(): number {
     if (!this.limited) return this.fallbackSize;
-    return Math.min(this.fallbackMax, this.held + processSlots().free);
+    return Math.min(this.max, this.held + processSlots().free);
   }
 
   protected override get room(): number {

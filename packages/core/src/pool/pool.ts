@@ -48,14 +48,10 @@
 // job runs on: it is only ever a slot the job that ended left free, so no
 // bound changes. Tokens held less than TURN_MS stay: many short jobs
 // (esbuild's, webpack's) pay nothing; long ones pay one write and one read
-// per token per TURN_MS. A child pool takes turns with its siblings the same
-// way, but without the TURN_MS: at a job's end, while its jobs queue and
-// someone else waits in its parent's queue (a sibling pool's borrowing, a job
-// of the parent itself), the slot the job left goes back to the parent and the
-// pool queues behind them for its next. Handing it to the next own job
-// instead starved them until the whole queue had started (40 jobs of one
-// esbuild build before another build's first, sibling-pools.test.ts). The
-// parent's queue is in this process, so a turn costs no read or write.
+// per token per TURN_MS. A child pool takes turns with whoever else waits in
+// its parent's queue (a sibling pool, a job of the parent), at once: the slot
+// a job left goes back and the pool queues behind them. Kept for its own next
+// job, it starved them until the whole queue had started (sibling-pools.test.ts).
 import { releaseOnce } from '../once.js';
 import { trace } from '../trace.js';
 import type { Hold, HoldOptions, Reservation, Slot, SubPool, SubPoolOptions } from '../types.js';
@@ -112,7 +108,7 @@ export class Pool implements ChildPool, Parent {
   private borrowing: AbortController | undefined;
   private hasBase: boolean;
   private floor = 0;
-  private readonly max: number;
+  protected readonly max: number;
   private readonly label: string | undefined;
   private readonly traced: boolean;
   private readonly afterClose: 'reject' | 'open';
@@ -198,9 +194,10 @@ export class Pool implements ChildPool, Parent {
     return this.held;
   }
 
+  /** A slot counted in `running`; gives it back once. */
   claim(): Slot {
     this.startOne();
-    return this.slot();
+    return { release: releaseOnce(() => this.endOne()) };
   }
 
   /** A slot now for a job, behind the jobs already waiting. */
@@ -362,17 +359,12 @@ export class Pool implements ChildPool, Parent {
     this.borrow();
   }
 
-  /** A slot counted in `running` (the caller counted it); gives it back once. */
-  private slot(): Slot {
-    return { release: releaseOnce(() => this.endOne()) };
-  }
-
   /** Serves the queue; borrows (one wait at a time) while jobs still wait; gives back what nobody needs. */
   protected pump(): void {
     if (this.closed && this.afterClose === 'open') {
       this.queue.serveWhile(() => this.claim());
     }
-    this.queue.serveWhile(() => (this.hasRoom(false) ? (this.startOne(), this.slot()) : this.overflow()));
+    this.queue.serveWhile(() => (this.hasRoom(false) ? this.claim() : this.overflow()));
     if (this.queue.length > 0) return this.borrow();
     // Nobody waits: slots no job uses go back at once, the parent's base last.
     this.borrowing?.abort();

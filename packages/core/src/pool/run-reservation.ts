@@ -20,13 +20,10 @@
 // without asking make; that work is what the run's workers wait on, so the
 // slots it needs are theirs.
 //
-// The run's slots are no slot layer of their own: they are a child pool of the
-// limiter with a floor of what the run took (`limiter.tryReserve`, pool.ts),
-// as jest's are (jest's slots.ts), and go back when it ends. What lives here
-// is only the rule's flag, "a run is held in this process": a registry record
-// (state.ts), because the work the run waits on may queue in any limiter of
-// the process, made by either copy of core (ESM, CJS), not only in the pool
-// tree the run's slots came from.
+// The run's slots are a child pool of the limiter with a floor of what it took
+// (`limiter.tryReserve`, pool.ts), as jest's are. Only the rule's flag lives
+// here, in the registry (state.ts): the work the run waits on may queue in any
+// limiter of the process, made by either copy of core (ESM, CJS).
 import { releaseOnce } from '../once.js';
 import { processRecord } from '../state.js';
 import type { Limiter, Reservation, Slot } from '../types.js';
