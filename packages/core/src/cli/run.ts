@@ -158,7 +158,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * Keeps the sub-pool sized to what CMD uses. When the pool is empty and
  * something beneath waits on it (demand.ts looks in /proc), we wait for one
  * more outer token (up to max - 1 in all) and put it in; once nothing waits,
- * we stop waiting. Where /proc cannot tell, an empty pool is the sign of
+ * we stop waiting; a waiter we cannot serve (we already wait above, or hold
+ * max) is told so (posix/refusals.ts). Where /proc cannot tell, an empty pool is the sign of
  * demand, and growth pauses a while after a token went back unused. A token
  * left unused in the pool for IDLE_MS goes back to the outer pool. The first
  * `floor` tokens, which CMD's native pools were sized to, never go back
