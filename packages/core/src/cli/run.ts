@@ -38,6 +38,7 @@ import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
 import { demandProbe } from './demand.js';
+import { refusalsWriter } from '../posix/refusals.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
 import { adoptOrphans, runningOrphans } from './orphans.js';
 import { tracePool } from './pool-trace.js';
@@ -157,12 +158,28 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * Keeps the sub-pool sized to what CMD uses. When the pool is empty and
  * something beneath waits on it (demand.ts looks in /proc), we wait for one
  * more outer token (up to max - 1 in all) and put it in; once nothing waits,
- * we stop waiting. Where /proc cannot tell, an empty pool is the sign of
+ * we stop waiting; a waiter we cannot serve (we already wait above, or hold
+ * max) is told so (posix/refusals.ts). Where /proc cannot tell, an empty pool is the sign of
  * demand, and growth pauses a while after a token went back unused. A token
  * left unused in the pool for IDLE_MS goes back to the outer pool. The first
  * `floor` tokens, which CMD's native pools were sized to, never go back
  * before CMD ends. `bounds` may change while CMD runs (jobslot serve's fair
  * share): tokens above a lower max go back as they come free.
+ *
+ * Why this is not a child of core's Pool (pool/pool.ts), though the rule is
+ * the same (borrow one at a time while someone waits, give back above the
+ * floor when nobody does): a Pool's rule runs on events it sees, a job
+ * queued, a slot released, and it gives back at once. Here the slots are
+ * bytes in a pipe that other processes (make, cargo, ninja, gcc) read and
+ * write: nothing tells us that one was taken or came back, so "in use" is
+ * only `pool.free()` sampled every TICK_MS, and "someone waits" is /proc
+ * sampled every PROBE_MS (or, without /proc, an empty pipe, with backoff).
+ * Giving back at once would also be wrong here: make writes a finished
+ * job's token back and reads it again for its next job, so a byte seen in
+ * the pipe is not yet idle (IDLE_MS), and CMD's first jobs have not read
+ * theirs yet (STARTUP_MS). A Pool whose waiters were the probe's processes
+ * would hold all of that timing outside it and keep only the two lines of
+ * the rule, with a fake job per waiting process: more code, not less.
  */
 function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }): { stop(): void } {
   const started = Date.now();
@@ -172,6 +189,8 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
   let pausedUntil = 0;
   let added = false;
   const waiting = demandProbe(pool.path);
+  // Says "nothing for you now" to a waiter we cannot serve (posix/refusals.ts).
+  const refusals = waiting ? refusalsWriter(pool.path) : undefined;
   let probedAt = 0;
   let demand = false;
   const tick = () => {
@@ -188,7 +207,16 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
         probedAt = now;
       }
       added = false;
-      if (waiting && extra.length < bounds.max - 1 && client.connected && now - probedAt >= PROBE_MS) {
+      if (extra.length >= bounds.max - 1 || !client.connected) {
+        // Holding -jN (or nothing above any more): whoever waits beneath gets nothing more from
+        // us now. Say so (a byte a PROBE_MS) without looking who waits: looking costs CPU.
+        if (refusals && now - probedAt >= PROBE_MS) {
+          probedAt = now;
+          refusals.refuse();
+        }
+        return;
+      }
+      if (waiting && client.connected && now - probedAt >= PROBE_MS) {
         probedAt = now;
         demand = waiting();
         // Whoever waited was served (a token came back beneath, or it gave up): stop asking above.
@@ -196,9 +224,11 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
           wait.abort();
           wait = undefined;
         }
+        // Someone waits, and we already wait above (none was free there): nothing for them now.
+        if (demand && wait) refusals?.refuse();
       }
       if (waiting && !demand) return;
-      if (!wait && extra.length < bounds.max - 1 && (waiting || now >= pausedUntil) && client.connected) {
+      if (!wait && (waiting || now >= pausedUntil) && client.connected) {
         const controller = new AbortController();
         wait = controller;
         client.acquire({ signal: controller.signal }).then(
