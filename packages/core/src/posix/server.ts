@@ -17,7 +17,7 @@ import { loadLibc, type Libc } from '../ffi/libc.js';
 import { escapeMakeflagsWord, withJobserver } from '../makeflags.js';
 import { formatPoolHint, POOL_VARIABLE } from './pool-hint.js';
 
-const { closeSync, constants: fsc, lstatSync, mkdtempSync, openSync, rmSync } = fs;
+const { closeSync, constants: fsc, lstatSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } = fs;
 const { tmpdir } = os;
 const { isAbsolute, join } = path;
 
@@ -154,7 +154,7 @@ export function createJobserver(options: JobserverOptions): Jobserver {
         returned += n;
       }
       closeSync(own);
-      rmSync(dir, { recursive: true, force: true });
+      removePoolDir(dir, fifo);
       closed = { returned, lost: Math.max(0, tokens - returned), extra: Math.max(0, returned - tokens) };
       return closed;
     },
@@ -173,6 +173,20 @@ function poolParent(): string {
   // World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there.
   if (process.platform === 'linux' && isDirectory('/dev/shm', (mode) => (mode & 0o1777) === 0o1777)) return '/dev/shm';
   return tmpdir();
+}
+
+/**
+ * The fifo, then its directory: two calls on `jobslot run`'s way out, where
+ * rmSync's recursive walk loads a module of node's own first. Anything else
+ * found there (nothing of ours) is left to rmSync.
+ */
+function removePoolDir(dir: string, fifo: string): void {
+  try {
+    unlinkSync(fifo);
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function isDirectory(dir: string, ok: (mode: number, uid: number) => boolean): boolean {
