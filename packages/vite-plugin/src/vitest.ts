@@ -1,7 +1,8 @@
 // vitest runs on vite: with this plugin in a vitest config, vitest's test
 // workers (forks or threads; by default one per core less one, half the cores
 // in watch mode) are sized to the slots the process can take when each test
-// run starts, and those slots are held until the run ends.
+// run starts, and those slots are held until the run ends (a child pool of
+// the limiter with that floor: core's reserveForRun, as jest's are).
 //
 // Why per run, at its start: vitest 4 reads `maxWorkers` when it schedules a
 // run, after reporters hear `onTestRunStart` with the files to run. So the

@@ -164,6 +164,21 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * `floor` tokens, which CMD's native pools were sized to, never go back
  * before CMD ends. `bounds` may change while CMD runs (jobslot serve's fair
  * share): tokens above a lower max go back as they come free.
+ *
+ * Why this is not a child of core's Pool (pool/pool.ts), though the rule is
+ * the same (borrow one at a time while someone waits, give back above the
+ * floor when nobody does): a Pool's rule runs on events it sees, a job
+ * queued, a slot released, and it gives back at once. Here the slots are
+ * bytes in a pipe that other processes (make, cargo, ninja, gcc) read and
+ * write: nothing tells us that one was taken or came back, so "in use" is
+ * only `pool.free()` sampled every TICK_MS, and "someone waits" is /proc
+ * sampled every PROBE_MS (or, without /proc, an empty pipe, with backoff).
+ * Giving back at once would also be wrong here: make writes a finished
+ * job's token back and reads it again for its next job, so a byte seen in
+ * the pipe is not yet idle (IDLE_MS), and CMD's first jobs have not read
+ * theirs yet (STARTUP_MS). A Pool whose waiters were the probe's processes
+ * would hold all of that timing outside it and keep only the two lines of
+ * the rule, with a fake job per waiting process: more code, not less.
  */
 function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }): { stop(): void } {
   const started = Date.now();

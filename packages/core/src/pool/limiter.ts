@@ -9,7 +9,7 @@ import type { JobClient } from '../client/client.js';
 import { giveImplicitSlot, processSlots, takeImplicitSlot, waitForImplicitSlot } from '../client/implicit-slot.js';
 import { abortError } from '../errors.js';
 import { releaseOnce } from '../once.js';
-import type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
+import type { Limiter, LimiterOptions, Slot } from '../types.js';
 import { Pool, type BorrowedSlot, type Parent } from './pool.js';
 import { runHeld, serveWhenRunHeld, slotOnRunsAccount } from './run-reservation.js';
 
@@ -18,6 +18,9 @@ export type { Limiter, LimiterOptions, Reservation, Slot } from '../types.js';
 /** The process's slots, as a root pool borrows them: the implicit slot, then the client's tokens. */
 class ProcessSlots implements Parent {
   constructor(private readonly client: JobClient) {}
+
+  /** make's and the other clients' readers are not seen from here: the root takes turns by time instead (pool.ts). */
+  readonly pending = 0;
 
   get limited(): boolean {
     return this.client.connected;
@@ -81,14 +84,11 @@ export function isLimiter(value: unknown): value is Limiter {
 }
 
 class RootPool extends Pool implements Limiter {
-  private readonly fallbackMax: number;
-
   constructor(
     readonly client: JobClient,
     options: LimiterOptions,
   ) {
     super(new ProcessSlots(client), { max: options.max, label: options.label, traced: true, afterClose: 'reject' });
-    this.fallbackMax = Math.max(1, options.max ?? Infinity);
     Object.defineProperty(this, LIMITER, { value: true });
     this.stopServing = serveWhenRunHeld(() => this.pump());
   }
@@ -105,18 +105,14 @@ class RootPool extends Pool implements Limiter {
     super.close();
   }
 
-  override get limited(): boolean {
-    return this.client.connected;
-  }
-
   private get fallbackSize(): number {
-    return Number.isFinite(this.fallbackMax) ? this.fallbackMax : this.client.fallbackSlots;
+    return Number.isFinite(this.max) ? this.max : this.client.fallbackSlots;
   }
 
   /** Slots usable now: those held plus the process's free ones (with a jobserver), else the fallback size. */
   override get capacity(): number {
     if (!this.limited) return this.fallbackSize;
-    return Math.min(this.fallbackMax, this.held + processSlots().free);
+    return Math.min(this.max, this.held + processSlots().free);
   }
 
   protected override get room(): number {
@@ -136,17 +132,9 @@ class RootPool extends Pool implements Limiter {
     return true;
   }
 
-  /** Up to `want` slots now: the free implicit slot first, then tokens. Without a jobserver, `want` (nothing to throttle). */
-  override tryReserve(want: number): Reservation {
-    if (!this.limited) return { slots: Math.max(0, want), release() {} };
-    return this.reserve(want, false);
-  }
-
   /** An extra for a child pool: a token (never the implicit slot), counted here. */
   override tryExtra(): Slot | undefined {
-    if (!this.limited) return { release() {} };
-    const reservation = this.reserve(1, true);
-    return reservation.slots > 0 ? reservation : undefined;
+    return this.limited ? this.takeNow(true) : { release() {} };
   }
 }
 

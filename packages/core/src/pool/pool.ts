@@ -48,8 +48,10 @@
 // job runs on: it is only ever a slot the job that ended left free, so no
 // bound changes. Tokens held less than TURN_MS stay: many short jobs
 // (esbuild's, webpack's) pay nothing; long ones pay one write and one read
-// per token per TURN_MS. Child pools take no turns: their parent's queue,
-// not the jobserver, is whom they would give to.
+// per token per TURN_MS. A child pool takes turns with whoever else waits in
+// its parent's queue (a sibling pool, a job of the parent), at once: the slot
+// a job left goes back and the pool queues behind them. Kept for its own next
+// job, it starved them until the whole queue had started (sibling-pools.test.ts).
 import { releaseOnce } from '../once.js';
 import { trace } from '../trace.js';
 import type { Hold, HoldOptions, Reservation, Slot, SubPool, SubPoolOptions } from '../types.js';
@@ -61,6 +63,8 @@ import { WaitQueue } from '../wait-queue.js';
 export interface Parent {
   /** Whether slots are limited at all (false: no jobserver, nothing to throttle). */
   readonly limited: boolean;
+  /** Who waits for a slot of this parent now (a child pool's own borrowing included); 0 where it cannot tell (the jobserver). */
+  readonly pending: number;
   /** A slot now, for a job, if one is to be had. */
   tryTake(): Slot | undefined;
   /** A slot now for extras beside a slot already held: never a base (at the root: a token, never the implicit slot). */
@@ -104,7 +108,7 @@ export class Pool implements ChildPool, Parent {
   private borrowing: AbortController | undefined;
   private hasBase: boolean;
   private floor = 0;
-  private readonly max: number;
+  protected readonly max: number;
   private readonly label: string | undefined;
   private readonly traced: boolean;
   private readonly afterClose: 'reject' | 'open';
@@ -190,15 +194,15 @@ export class Pool implements ChildPool, Parent {
     return this.held;
   }
 
+  /** A slot counted in `running`; gives it back once. */
   claim(): Slot {
     this.startOne();
-    return this.slot();
+    return { release: releaseOnce(() => this.endOne()) };
   }
 
+  /** A slot now for a job, behind the jobs already waiting. */
   tryAcquire(): Slot | undefined {
-    if (this.closed && this.afterClose === 'reject') return undefined;
-    if (this.queue.length > 0 || !this.hasRoom(false)) return undefined;
-    return this.claim();
+    return this.queue.length > 0 || (this.closed && this.afterClose === 'reject') ? undefined : this.takeNow(false);
   }
 
   acquire(options: { signal?: AbortSignal } = {}): Promise<Slot> {
@@ -238,40 +242,35 @@ export class Pool implements ChildPool, Parent {
   }
 
   /**
-   * Up to `want` slots now, without waiting, for a worker pool beside a slot
-   * already held: extras through the parent (never a base, never the
-   * implicit slot). Given back at the latest by close().
+   * Up to `want` slots now, without waiting, held until `release()` (at the
+   * latest until close()): a child pool with a floor of `want`. At the root,
+   * slots as jobs take them, the process's free implicit slot first; in a
+   * child, extras beside the base its owner holds (tokens only). Without a
+   * jobserver, `want` (nothing to throttle).
    */
   tryReserve(want: number): Reservation {
-    const slots: Slot[] = [];
-    for (let slot; slots.length < want && !this.closed && (slot = this.parent?.tryExtra()); ) slots.push(slot);
+    if (!this.limited) return { slots: Math.max(0, want), release() {} };
+    const reserved = new Pool(this);
+    reserved.keep(want);
+    const slots = reserved.grow(want, this.takesNow);
     const release = releaseOnce(() => {
       this.reservations.delete(release);
-      for (const slot of slots) slot.release();
+      reserved.close();
     });
     this.reservations.add(release);
-    return { slots: slots.length, release };
+    return { slots, release };
   }
 
-  /** Up to `want` counted slots now, without waiting (the root's reservations); `extra`: never the parent's base. */
-  protected reserve(want: number, extra: boolean): Reservation {
-    let slots = 0;
-    while (slots < want && !this.closed && this.hasRoom(extra)) {
-      this.startOne();
-      slots++;
-    }
-    return {
-      slots,
-      release: releaseOnce(() => {
-        for (let i = 0; i < slots; i++) this.endOne();
-      }),
-    };
+  /** A slot now, counted here, if one is to be had; `extra`: never the parent's base. Skips the queue: for holds beside jobs, not for jobs. */
+  protected takeNow(extra: boolean): Slot | undefined {
+    return this.hasRoom(extra) ? this.claim() : undefined;
   }
 
   // As a parent of child pools:
 
+  /** A slot for a child's own run now (grow(n, true)), as tryReserve takes them here. */
   tryTake(): Slot | undefined {
-    return this.tryAcquire();
+    return this.takeNow(false);
   }
 
   /** Extras pass through a child to the root, which gives tokens only. */
@@ -337,10 +336,11 @@ export class Pool implements ChildPool, Parent {
     else this.borrowed.push(slot);
   }
 
-  /** A job ended while jobs queue and a token is awaited: a token held TURN_MS goes back (turns, above). */
+  /** A job ended while jobs queue here and others may want the slot it left: it goes back (turns, above). */
   private takeTurn(): void {
-    if (!this.takesTurns || this.closed || this.queue.length === 0 || !this.borrowing) return;
+    if (this.closed || this.queue.length === 0 || !this.borrowing) return;
     if (this.running >= this.held || this.held - 1 < this.floor) return;
+    if (!this.takesTurns) return this.yieldToSiblings();
     const now = performance.now();
     const i = this.borrowed.findIndex((slot) => !slot.base && now - (this.since.get(slot) ?? now) >= TURN_MS);
     if (i < 0) return;
@@ -348,9 +348,15 @@ export class Pool implements ChildPool, Parent {
     slot!.release();
   }
 
-  /** A slot counted in `running` (the caller counted it); gives it back once. */
-  private slot(): Slot {
-    return { release: releaseOnce(() => this.endOne()) };
+  /** A child: someone besides this pool's own borrowing waits in the parent's queue: the slot goes to them, and this pool queues again behind them. */
+  private yieldToSiblings(): void {
+    const last = this.borrowed.at(-1);
+    if (!last || last.base || this.parent!.pending <= 1) return;
+    // Out of the parent's queue first, so the slot goes to whoever waited there, not back to us.
+    this.borrowing!.abort();
+    this.borrowing = undefined;
+    this.borrowed.pop()!.release();
+    this.borrow();
   }
 
   /** Serves the queue; borrows (one wait at a time) while jobs still wait; gives back what nobody needs. */
@@ -358,7 +364,7 @@ export class Pool implements ChildPool, Parent {
     if (this.closed && this.afterClose === 'open') {
       this.queue.serveWhile(() => this.claim());
     }
-    this.queue.serveWhile(() => (this.hasRoom(false) ? (this.startOne(), this.slot()) : this.overflow()));
+    this.queue.serveWhile(() => (this.hasRoom(false) ? this.claim() : this.overflow()));
     if (this.queue.length > 0) return this.borrow();
     // Nobody waits: slots no job uses go back at once, the parent's base last.
     this.borrowing?.abort();

@@ -19,6 +19,11 @@
 // What it costs: a process that holds a run does the run's work beside it
 // without asking make; that work is what the run's workers wait on, so the
 // slots it needs are theirs.
+//
+// The run's slots are a child pool of the limiter with a floor of what it took
+// (`limiter.tryReserve`, pool.ts), as jest's are. Only the rule's flag lives
+// here, in the registry (state.ts): the work the run waits on may queue in any
+// limiter of the process, made by either copy of core (ESM, CJS).
 import { releaseOnce } from '../once.js';
 import { processRecord } from '../state.js';
 import type { Limiter, Reservation, Slot } from '../types.js';
@@ -36,7 +41,7 @@ function heldRuns(): HeldRuns {
 }
 
 /**
- * Takes up to `want` slots without waiting, as `limiter.tryReserve()` does,
+ * Takes up to `want` slots without waiting, as `limiter.tryReserve()` does (a child pool with that floor),
  * for a run whose work calls back into this process (test workers asking it to
  * transform modules). Until `release()`, no job in this process waits for a
  * slot: see the run rule above. Size the run's workers to `Math.max(1, slots)`.
