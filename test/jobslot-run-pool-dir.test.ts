@@ -1,6 +1,6 @@
 // Where `jobslot run` puts its sub-pool (the fifo, in a private jobslot-*
-// directory): on a tmpfs where there is one (XDG_RUNTIME_DIR, else Linux's
-// /dev/shm), since removing a directory from a disk can cost milliseconds at
+// directory): in TMPDIR when the user set one, else on a tmpfs where there is
+// one (XDG_RUNTIME_DIR, else Linux's /dev/shm), since removing a directory from a disk can cost milliseconds at
 // every exit (2-3 ms here: ext4 mounted with `discard`). Still private (0700)
 // and removed when the command ends (the other jobslot-run tests run make
 // beneath it). Before, it was in the temporary directory (/tmp, on disk here).
@@ -20,7 +20,7 @@ describe.each(available)('make $version -j2', (make) => {
   it.skipIf(!shm)('without XDG_RUNTIME_DIR: in /dev/shm, private, removed at the end', async () => {
     const dir = tempDir('jobslot-pool-dir-');
     writeFileSync(join(dir, 'show.sh'), SHOW);
-    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: undefined } });
+    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: undefined, TMPDIR: undefined } });
     expect(r.code, r.stderr).toBe(0);
     const [fifo, fs, mode] = r.stdout.trim().split(' ');
     expect(fifo).toMatch(/^\/dev\/shm\/jobslot-[^/]+\/fifo$/);
@@ -35,9 +35,19 @@ describe.each(available)('make $version -j2', (make) => {
     const runtime = join(dir, 'runtime');
     mkdirSync(runtime, { mode: 0o700 });
     writeFileSync(join(dir, 'show.sh'), SHOW);
-    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: runtime } });
+    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: runtime, TMPDIR: undefined } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split(' ')[0]).toMatch(new RegExp(`^${runtime}/jobslot-[^/]+/fifo$`));
     expect(statSync(runtime).isDirectory()).toBe(true);
+  });
+
+  it('in TMPDIR when the user set one', async () => {
+    const dir = tempDir('jobslot-pool-dir-');
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp, { mode: 0o700 });
+    writeFileSync(join(dir, 'show.sh'), SHOW);
+    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: undefined, TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split(' ')[0]).toMatch(new RegExp(`^${tmp}/jobslot-[^/]+/fifo$`));
   });
 });

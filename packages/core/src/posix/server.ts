@@ -162,12 +162,14 @@ export function createJobserver(options: JobserverOptions): Jobserver {
 }
 
 /**
- * Where the pool's private directory goes: a tmpfs where there is one (the
- * user's XDG_RUNTIME_DIR, else Linux's /dev/shm), else the temporary
- * directory. Removing a directory from a disk can be slow: 2-3 ms on ext4
- * mounted with `discard` (measured here), at every `jobslot run`'s exit.
+ * Where the pool's private directory goes: the temporary directory when the
+ * user chose one (TMPDIR, as make 4.4 puts its fifo there), else a tmpfs where
+ * there is one (the user's XDG_RUNTIME_DIR, else Linux's /dev/shm), else the
+ * temporary directory. Removing a directory from a disk can be slow: 2-3 ms
+ * on ext4 mounted with `discard` (measured here), at every `jobslot run`'s exit.
  */
 function poolParent(): string {
+  if (process.env.TMPDIR) return tmpdir();
   const runtime = process.env.XDG_RUNTIME_DIR;
   if (runtime && isAbsolute(runtime) && isDirectory(runtime, (mode, uid) => uid === process.getuid?.() && (mode & 0o077) === 0)) return runtime;
   // World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there.
