@@ -37,6 +37,33 @@ interface WorkerEvent {
   kind: 'minimizer' | 'thread-loader' | 'other';
 }
 
+/**
+ * Runnable threads that run the builds' work, per sample: each process's main
+ * thread (builds, thread-loader's and jest-worker's worker processes) and each
+ * worker thread (its task id from the worker log). Not the helpers every node
+ * process starts with, whatever its slots (V8's platform threads, libuv's
+ * pool): the plugin cannot size those (`jobslot run` sets --v8-pool-size), and
+ * on a loaded machine their short bursts wait longer in the run queue, so
+ * counting them measured the machine's load as much as the builds' concurrency
+ * (CI, make 4.4.1 -j4: 14 runnable threads at p95, 12 here when quiet; at and
+ * above p95, 6 to 8 of them V8 platform threads).
+ */
+function workingRunnable(samples: Array<{ tasks?: Array<[number, number]> }>, file: string): { p50: number; p95: number; max: number } {
+  const workerTids = new Set(
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { ev: string; tid?: number })
+          .filter((e) => e.ev === 'thread')
+          .map((e) => e.tid)
+      : [],
+  );
+  const counts = samples.map((s) => (s.tasks ?? []).filter(([pid, tid]) => pid === tid || workerTids.has(tid)).length).sort((a, b) => a - b);
+  const at = (q: number) => counts[Math.min(counts.length - 1, Math.floor(q * counts.length))] ?? 0;
+  return { p50: at(0.5), p95: at(0.95), max: counts.at(-1) ?? 0 };
+}
+
 /** From the worker log: the most workers of a kind alive at one moment, over all processes and in any one process. */
 function workerPeaks(file: string, kind: WorkerEvent['kind']): { all: number; perProcess: number; started: number } {
   if (!existsSync(file)) return { all: 0, perProcess: 0, started: 0 };
@@ -88,6 +115,8 @@ interface Run {
   minimizer: ReturnType<typeof workerPeaks>;
   threadLoader: ReturnType<typeof workerPeaks>;
   runnable: { p50: number; p95: number; max: number };
+  /** Runnable threads that run work (workingRunnable). */
+  working: { p50: number; p95: number; max: number };
 }
 
 async function runBuilds(options: {
@@ -102,7 +131,7 @@ async function runBuilds(options: {
   const traceFile = join(dir, 'trace.jsonl');
   const workerLog = join(dir, 'workers.jsonl');
   // The tree under this process: make and everything it starts.
-  const sampler = startSampler(process.pid, { intervalMs: 20 });
+  const sampler = startSampler(process.pid, { intervalMs: 20, tasks: true });
   const result = await runMake({
     make: options.make,
     dir,
@@ -119,6 +148,7 @@ async function runBuilds(options: {
     minimizer: workerPeaks(workerLog, 'minimizer'),
     threadLoader: workerPeaks(workerLog, 'thread-loader'),
     runnable: summary.runnable,
+    working: workingRunnable(sampler.samples, workerLog),
   };
 }
 
@@ -167,9 +197,11 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
     const recipes = { css: fourBuilds.css!, multi: fourBuilds.multi! };
     const run = await runBuilds({ make, jobs: 2, project, recipes, env: { JOBSLOT_WEBPACK: 'off' } });
     expect(run.result.code, run.result.stderr).toBe(0);
-    console.log(`without the plugin, make -j2: minimizer workers ${run.minimizer.all}, thread-loader ${run.threadLoader.perProcess}, runnable ${JSON.stringify(run.runnable)}`);
+    console.log(`without the plugin, make -j2: minimizer workers ${run.minimizer.all}, thread-loader ${run.threadLoader.perProcess}, runnable ${JSON.stringify(run.runnable)}, working ${JSON.stringify(run.working)}`);
     expect(run.minimizer.all).toBeGreaterThan(2);
     expect(run.threadLoader.perProcess).toBeGreaterThan(2);
+    // What the bound below on threads that run work catches.
+    expect(run.working.p95, JSON.stringify(run.working)).toBeGreaterThan(2 + 1);
     for (const b of Object.keys(recipes)) expectSameOutput(join(run.dir, 'out', b), join(reference, b));
   }, TIMEOUT);
 
@@ -187,14 +219,16 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
         // A thread-loader pool never outgrows the slots its process holds.
         expect(run.threadLoader.started).toBeGreaterThanOrEqual(1);
         expect(run.threadLoader.perProcess).toBeLessThanOrEqual(jobs);
-        // Runnable threads of the whole tree stay near -j. Not exactly at it:
-        // each node process has V8 helper threads (GC; four, fixed at start)
-        // that run beside its main thread in bursts, and on a machine shared
-        // with other work every thread waits longer in the run queue.
-        console.log(`make ${make.version} -j${jobs}: minimizer workers ${run.minimizer.all}, slots ${run.trace.peak}, runnable ${JSON.stringify(run.runnable)}`);
+        // Runnable threads that run work (main threads and worker threads, workingRunnable) stay
+        // within -j, but for moments when a build's main thread takes its workers' results while
+        // they run on its slot: p95 at most jobs + 1 in every run here (quiet and at load 15-30;
+        // the most in one sample jobs + 2). Bounded at jobs + 2, which builds that ignore the slots
+        // go far past (plugin off: p95 8 at -j2, 12-13 at -j4; the control above). The whole tree's
+        // count (with V8's and libuv's helpers) follows the machine's load: its median is bounded, loosely.
+        console.log(`make ${make.version} -j${jobs}: minimizer workers ${run.minimizer.all}, slots ${run.trace.peak}, runnable ${JSON.stringify(run.runnable)}, working ${JSON.stringify(run.working)}`);
+        expect(run.working.p95, JSON.stringify(run.working)).toBeLessThanOrEqual(jobs + 2);
         // (Without the plugin, -j2: p50 6, p95 15 in the control above.)
         expect(run.runnable.p50, JSON.stringify(run.runnable)).toBeLessThanOrEqual(2 * jobs);
-        expect(run.runnable.p95, JSON.stringify(run.runnable)).toBeLessThanOrEqual(3 * jobs + 1);
         for (const b of BUILDS) expectSameOutput(join(run.dir, 'out', b), join(reference, b));
       }, TIMEOUT);
     }

@@ -92,6 +92,11 @@ export function killTree(root) {
 
 /** Names of the threads of `pid` in state R (running or runnable). @returns {string[]} */
 export function runnableThreads(pid) {
+  return runnableTasks(pid).map((t) => t.name);
+}
+
+/** The threads of `pid` in state R (running or runnable): task id and name. @returns {{ tid: number, name: string }[]} */
+export function runnableTasks(pid) {
   const out = [];
   let tids;
   try {
@@ -103,7 +108,7 @@ export function runnableThreads(pid) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      if (stat[close + 2] === 'R') out.push(stat.slice(stat.indexOf('(') + 1, close));
+      if (stat[close + 2] === 'R') out.push({ tid: Number(tid), name: stat.slice(stat.indexOf('(') + 1, close) });
     } catch {
       // the thread ended between readdir and read
     }
@@ -138,9 +143,11 @@ export function pssKbOf(pid) {
  * counts processes by command name (minimizer workers, say). The sampling
  * process itself is left out of the counts. `pssEvery: n` also sums the
  * tree's PSS every n-th sample (reading smaps_rollup walks each process's
- * mappings, ~1 ms a process: too slow for every sample).
+ * mappings, ~1 ms a process: too slow for every sample). `tasks: true` keeps
+ * each sample's runnable threads as [pid, tid] pairs (`tasks`), for counting a
+ * subset of them afterwards (those that run work, say, not a process's helpers).
  * @param {number} root
- * @param {{ intervalMs?: number, match?: RegExp, pssEvery?: number }} [options]
+ * @param {{ intervalMs?: number, match?: RegExp, pssEvery?: number, tasks?: boolean }} [options]
  */
 export function startSampler(root, options = {}) {
   const samples = [];
@@ -150,13 +157,16 @@ export function startSampler(root, options = {}) {
     let runnable = 0;
     let rssKb = 0;
     let matching = 0;
+    const tasks = options.tasks ? [] : undefined;
     for (const p of tree) {
-      runnable += runnableThreads(p.pid).length;
+      const running = runnableTasks(p.pid);
+      runnable += running.length;
+      for (const t of tasks ? running : []) tasks.push([p.pid, t.tid]);
       rssKb += p.rssKb;
       if (options.match?.test(p.comm)) matching++;
     }
     const pssKb = options.pssEvery && tick++ % options.pssEvery === 0 ? tree.reduce((sum, p) => sum + pssKbOf(p.pid), 0) : undefined;
-    samples.push({ t: Date.now(), runnable, processes: tree.length, rssKb, pssKb, matching });
+    samples.push({ t: Date.now(), runnable, processes: tree.length, rssKb, pssKb, matching, tasks });
   }, options.intervalMs ?? 10);
   return {
     samples,

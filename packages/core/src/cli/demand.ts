@@ -13,19 +13,23 @@
 //   make's blocking read), or in poll/select (make 4.x's pselect, a
 //   jobslot client's poll() on the threadpool or in a worker).
 // Elsewhere (no /proc) there is no probe, and run.ts grows on an empty pool.
-import { readFileSync } from 'node:fs';
-import { fdFlags, fdsLinkedTo } from '../posix/proc.js';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { fdFlags } from '../posix/proc.js';
 import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 
 const O_ASYNC = 0o20000;
-/** A process's fds open on the fifo are listed again after this long. */
-const FD_CACHE_MS = 1000;
 /**
- * ...and after this long while it has none open: a client that connects
- * (opens the fifo) and soon waits for a token (a minimizer pass topping up its
- * pool, waiting a moment only) is seen in time.
+ * Every descriptor of a process is looked at again after this long. In
+ * between, only descriptors with numbers new since the last look are: a
+ * client that connects (opens the fifo) and at once waits for a token (a
+ * minimizer pass topping up its pool) is seen at the next look, also where the
+ * process already had the fifo open (descriptors inherited in pipe style: a
+ * jobslot client reopens its own, private one, and waits on that). A number
+ * closed and reused for the fifo between two looks is seen only after this
+ * long: the waiter waits that much longer (a top-up waits for our answer, not
+ * for a clock: posix/refusals.ts).
  */
-const NO_FD_CACHE_MS = 200;
+const FD_CACHE_MS = 1000;
 /** The processes beneath are listed again after this long (a new one waits at most this much longer). */
 const TREE_CACHE_MS = 500;
 
@@ -41,12 +45,34 @@ const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number; waits: numbe
 export function demandProbe(fifo: string): (() => boolean) | undefined {
   const calls = SYSCALLS[process.arch];
   if (process.platform !== 'linux' || !calls || !canListChildren()) return undefined;
-  const cache = new Map<number, { at: number; fds: number[] }>();
+  const cache = new Map<number, { at: number; links: Map<string, boolean> }>();
   const fdsOnFifo = (pid: number, now: number): number[] => {
-    const hit = cache.get(pid);
-    if (hit && now - hit.at < (hit.fds.length > 0 ? FD_CACHE_MS : NO_FD_CACHE_MS)) return hit.fds;
-    const fds = fdsLinkedTo(pid, [fifo]);
-    cache.set(pid, { at: now, fds });
+    let names: string[];
+    try {
+      names = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return []; // gone, or not ours to read
+    }
+    let hit = cache.get(pid);
+    if (!hit || now - hit.at >= FD_CACHE_MS) {
+      hit = { at: now, links: new Map() };
+      cache.set(pid, hit);
+    }
+    const fds: number[] = [];
+    const open = new Set(names);
+    for (const fd of hit.links.keys()) if (!open.has(fd)) hit.links.delete(fd);
+    for (const fd of names) {
+      let onFifo = hit.links.get(fd);
+      if (onFifo === undefined) {
+        try {
+          onFifo = readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo;
+        } catch {
+          continue; // closed while we looked
+        }
+        hit.links.set(fd, onFifo);
+      }
+      if (onFifo) fds.push(Number(fd));
+    }
     return fds;
   };
   let tree: number[] = [];

@@ -38,6 +38,7 @@ import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
 import { demandProbe } from './demand.js';
+import { refusalsWriter } from '../posix/refusals.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
 import { adoptOrphans, runningOrphans } from './orphans.js';
 import { tracePool } from './pool-trace.js';
@@ -158,7 +159,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * Keeps the sub-pool sized to what CMD uses. When the pool is empty and
  * something beneath waits on it (demand.ts looks in /proc), we wait for one
  * more outer token (up to max - 1 in all) and put it in; once nothing waits,
- * we stop waiting. Where /proc cannot tell, an empty pool is the sign of
+ * we stop waiting; a waiter we cannot serve (we already wait above, or hold
+ * max) is told so (posix/refusals.ts). Where /proc cannot tell, an empty pool is the sign of
  * demand, and growth pauses a while after a token went back unused. A token
  * left unused in the pool for IDLE_MS goes back to the outer pool. The first
  * `floor` tokens, which CMD's native pools were sized to, never go back
@@ -188,6 +190,8 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
   let pausedUntil = 0;
   let added = false;
   const waiting = demandProbe(pool.path);
+  // Says "nothing for you now" to a waiter we cannot serve (posix/refusals.ts).
+  const refusals = waiting ? refusalsWriter(pool.path) : undefined;
   let probedAt = 0;
   let demand = false;
   const tick = () => {
@@ -204,7 +208,16 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
         probedAt = now;
       }
       added = false;
-      if (waiting && extra.length < bounds.max - 1 && client.connected && now - probedAt >= PROBE_MS) {
+      if (extra.length >= bounds.max - 1 || !client.connected) {
+        // Holding -jN (or nothing above any more): whoever waits beneath gets nothing more from
+        // us now. Say so (a byte a PROBE_MS) without looking who waits: looking costs CPU.
+        if (refusals && now - probedAt >= PROBE_MS) {
+          probedAt = now;
+          refusals.refuse();
+        }
+        return;
+      }
+      if (waiting && client.connected && now - probedAt >= PROBE_MS) {
         probedAt = now;
         demand = waiting();
         // Whoever waited was served (a token came back beneath, or it gave up): stop asking above.
@@ -212,9 +225,11 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
           wait.abort();
           wait = undefined;
         }
+        // Someone waits, and we already wait above (none was free there): nothing for them now.
+        if (demand && wait) refusals?.refuse();
       }
       if (waiting && !demand) return;
-      if (!wait && extra.length < bounds.max - 1 && (waiting || now >= pausedUntil) && client.connected) {
+      if (!wait && (waiting || now >= pausedUntil) && client.connected) {
         const controller = new AbortController();
         wait = controller;
         client.acquire({ signal: controller.signal }).then(

@@ -3,7 +3,8 @@
 // limiter check, the one native-threads warning, per-process records and
 // once-per-process advice, exit hooks, idempotent releases, /proc about the
 // tool's own processes, the env window that sizes a native pool, option
-// checks, and a way out of the current hold's async context.
+// checks, a way out of the current hold's async context, and the answers of
+// the `jobslot run` above that it has no token to give now (posix/refusals.ts).
 export type { Limiter, JobserverClient, Reservation, Slot, SlotPool, SubPool, SubPoolOptions, Hold, HoldOptions, Token, AcquireOptions } from '../types.js';
 export type { Releaser } from '../exit.js';
 export type { JobserverError, JobserverErrorKind } from '../errors.js';
@@ -18,3 +19,4 @@ export { childProcesses, isChildAlive, startEnvOf } from '../posix/children.js';
 export { processRecord } from '../state.js';
 export { withThreadEnv } from '../threads.js';
 export { optionCheck, type OptionCheck } from '../option-check.js';
+export { poolRefusals } from '../posix/refusals.js';
