@@ -27,7 +27,7 @@ const clis = Object.fromEntries(
   arg('--cli', `jobslot=${join(ROOT, 'packages/core/dist/cli.cjs')}`)
     .split(',')
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])
-    // NAME=VAR=VALUE+path: that build with VAR set (JOBSLOT_CODE_CACHE=0, say)
+    // NAME=VAR=VALUE+path: that build with VAR set (JOBSLOT_TRACE=/tmp/t.jsonl, say)
     .map(([name, cli]) => [name, cli.includes('+') ? `${cli.slice(0, cli.indexOf('+'))} node ${resolvePath(cli.slice(cli.indexOf('+') + 1))}` : `node ${resolvePath(cli)}`]),
 );
 const make = makeVersion === '4.4.1' ? join(ROOT, '.tools/make-4.4.1/bin/make') : 'make';

@@ -60,13 +60,12 @@ export default defineConfig([
     esbuildPlugins: [platformCjs('')],
   },
   {
-    // The `jobslot` command, run by node as dist/cli.cjs (package.json "bin",
-    // bin.ts): CommonJS, as node starts it without its ES module loader (5 ms
-    // of every `jobslot run`), and compiled through V8's code cache
-    // (code-cache.ts). main.ts (cli-main) reads a plain `jobslot run` and loads
-    // run.ts's chunk; every other subcommand, and commander, loads on use.
+    // The `jobslot` command, run by node as dist/cli.cjs (package.json "bin"):
+    // CommonJS, as node starts it without its ES module loader (5 ms of every
+    // `jobslot run`). main.ts reads a plain `jobslot run` and loads run.ts's
+    // chunk; every other subcommand, and commander, loads on use.
     // Names of its own (cli-*): the library's CJS build writes into dist/ too.
-    entry: { cli: 'src/cli/bin.ts', 'cli-main': 'src/cli/main.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
+    entry: { cli: 'src/cli/main.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
     format: ['cjs'],
     target: 'node20',
     splitting: true,
