@@ -12,7 +12,7 @@ import { analyzeTrace, readTrace } from '../packages/core/dist/trace.js';
 import { startSampler } from '../test/support/procstat.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = join(HERE, '../packages/core/dist/cli.js');
+const CLI = join(HERE, '../packages/core/dist/cli.cjs');
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;

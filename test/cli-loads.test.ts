@@ -5,7 +5,9 @@
 // the other subcommands' (serve's daemon, env, status). Counted from what
 // node actually loaded (a loader hook that writes each file), then read from
 // the built files' own `// src/...` markers. Before, main.ts imported every
-// subcommand's module at start.
+// subcommand's module at start. Nor does it load commander and the whole
+// program (every subcommand's options and help: program.ts): a plain `jobslot
+// run` reads its own command line (run-args.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,20 +15,27 @@ import { CLI, makeBins, ROOT, runMake, sh, tempDir } from './support/index.js';
 
 const { available } = makeBins();
 const RECORD = join(ROOT, 'test/fixtures/core/record-loads.mjs');
+const RECORD_CJS = join(ROOT, 'test/fixtures/core/record-requires.cjs');
 
 /** The src files whose code is in the files listed. */
 const sourcesIn = (files: string[]) => files.filter((f) => f.includes('/packages/core/dist/')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]!));
 
 describe.each(available)('make $version -j2', (make) => {
-  it('`jobslot run -- true` loads its own code only: no Windows, report, daemon, env or status module', async () => {
+  it.each([
+    ['run -- true'],
+    ['run --max 2 --style fifo -- true'],
+    ['run --max=2 true'],
+  ])('`jobslot %s` loads its own code only: no commander, no Windows, report, daemon, env or status module', async (args) => {
     const dir = tempDir('jobslot-loads-');
     const loads = join(dir, 'loads.txt');
-    const r = await runMake({ make, dir, jobs: 2, makefile: `all:\n\t+@node --import ${sh(RECORD)} ${sh(CLI)} run -- true\n`, env: { LOADS_FILE: loads } });
+    const r = await runMake({ make, dir, jobs: 2, makefile: `all:\n\t+@node --import ${sh(RECORD)} --require ${sh(RECORD_CJS)} ${sh(CLI)} ${args}\n`, env: { LOADS_FILE: loads } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.leakLine).toBeUndefined();
-    const sources = sourcesIn(readFileSync(loads, 'utf8').split('\n').filter(Boolean));
+    const files = [...new Set(readFileSync(loads, 'utf8').split('\n').filter(Boolean))];
+    const sources = sourcesIn(files);
     expect(sources).toContain('src/cli/run.ts');
-    const unneeded = sources.filter((s) => /^src\/(windows|report)\/|^src\/cli\/(daemon|env|status|report|run-windows)\.ts$/.test(s));
+    const unneeded = sources.filter((s) => /^src\/(windows|report)\/|^src\/cli\/(daemon|env|status|report|run-windows|program)\.ts$/.test(s));
     expect(unneeded).toEqual([]);
+    expect(files.filter((f) => /[\\/]node_modules[\\/]commander[\\/]/.test(f))).toEqual([]);
   });
 });

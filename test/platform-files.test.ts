@@ -22,8 +22,13 @@ function sourcesLoaded(format: 'esm' | 'cjs', platform?: string): string[] {
   return files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]!));
 }
 
-/** The POSIX backend and what only it uses: posix/ less the /proc readers (see below). */
-const POSIX_BACKEND = /^src\/posix\/(?!proc\.ts|pool-hint\.ts|children\.ts)/;
+/**
+ * The POSIX backend and what only it uses: posix/ less the small readers a
+ * plugin imports statically (through discovery and /plugin) and that say
+ * "not here" off Linux: /proc (proc, children), the pool hint, and the
+ * refusals file beside `jobslot run`'s fifo (webpack's top-up).
+ */
+const POSIX_BACKEND = /^src\/posix\/(?!proc\.ts|pool-hint\.ts|children\.ts|refusals\.ts)/;
 
 describe.each(['esm', 'cjs'] as const)('@jobslot/core (%s build) as a plugin loads it', (format) => {
   it('on Linux: the POSIX backend, no Windows file', () => {

@@ -21,6 +21,27 @@ const lib: Options = {
   shims: true,
 };
 
+/**
+ * CommonJS has no top-level await: client/platform.cjs.ts requires this
+ * platform's folder instead, at run time, as an entry's file of its own
+ * (`${prefix}posix-platform.cjs`, external here: bundled, both platforms'
+ * code would be in one file, if never run).
+ */
+function platformCjs(prefix: string): NonNullable<Options['esbuildPlugins']>[number] {
+  return {
+    name: 'platform-cjs',
+    setup(build) {
+      build.onResolve({ filter: /\/platform\.js$/ }, (args) => {
+        if (args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')) {
+          return { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) };
+        }
+        const folder = /^\.\.\/(posix|windows)\/platform\.js$/.exec(args.path)?.[1];
+        return folder && args.importer.endsWith('/client/platform.cjs.ts') ? { path: `./${prefix}${folder}-platform.cjs`, external: true } : undefined;
+      });
+    },
+  };
+}
+
 export default defineConfig([
   // ESM: client/platform.ts loads this platform's folder with a top-level
   // await, into a chunk of its own: a process on Linux loads no Windows code.
@@ -36,29 +57,34 @@ export default defineConfig([
     // CommonJS has no top-level await: client/platform.cjs.ts requires the
     // folder instead, at run time, as that entry's file (external here:
     // bundled, both platforms' code would be in index.cjs, if never run).
-    esbuildPlugins: [
-      {
-        name: 'platform-cjs',
-        setup(build) {
-          build.onResolve({ filter: /\/platform\.js$/ }, (args) => {
-            if (args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')) {
-              return { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) };
-            }
-            const folder = /^\.\.\/(posix|windows)\/platform\.js$/.exec(args.path)?.[1];
-            return folder && args.importer.endsWith('/client/platform.cjs.ts') ? { path: `./${folder}-platform.cjs`, external: true } : undefined;
-          });
-        },
-      },
-    ],
+    esbuildPlugins: [platformCjs('')],
   },
   {
-    // The `jobslot` command: ESM only, run by node.
-    entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
+    // The `jobslot` command, run by node as dist/cli.cjs (package.json "bin"):
+    // CommonJS, as node starts it without its ES module loader (5 ms of every
+    // `jobslot run`). main.ts reads a plain `jobslot run` and loads run.ts's
+    // chunk; every other subcommand, and commander, loads on use.
+    // Names of its own (cli-*): the library's CJS build writes into dist/ too.
+    entry: { cli: 'src/cli/main.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
+    format: ['cjs'],
     target: 'node20',
+    splitting: true,
+    shims: true,
     sourcemap: true,
     banner: { js: '#!/usr/bin/env node' },
+    esbuildPlugins: [platformCjs('cli-')],
+    esbuildOptions(options) {
+      options.chunkNames = 'cli-chunk-[hash]';
+    },
     // the library build cleans dist/; this one must not wipe it
+    clean: false,
+  },
+  {
+    // dist/cli.js: the command's old path, for scripts that run it by path.
+    entry: { cli: 'src/cli/esm-shim.ts' },
+    format: ['esm'],
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
     clean: false,
   },
 ]);

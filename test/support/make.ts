@@ -9,7 +9,7 @@ import { killTree, startSampler } from './procstat.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built `jobslot` command. */
-export const CLI = join(ROOT, 'packages/core/dist/cli.js');
+export const CLI = join(ROOT, 'packages/core/dist/cli.cjs');
 
 export interface MakeBin {
   version: string;

@@ -100,11 +100,12 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
     bounds.max = Math.min(most, k);
     bounds.floor = Math.min(startFloor, bounds.max - 1);
   });
+  const adopting = adoptOrphans();
+  const child = runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
+  // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
   const traced = tracePool(pool, { held: () => 1 + extra.length });
   const grower = growAndShrink(client, pool, extra, bounds);
-
-  const adopting = adoptOrphans();
-  const result = await runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
+  const result = await child;
   grower.stop();
   // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
   if (adopting && killed(result)) await outliveOrphans(command, extra);

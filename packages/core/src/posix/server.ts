@@ -17,9 +17,9 @@ import { loadLibc, type Libc } from '../ffi/libc.js';
 import { escapeMakeflagsWord, withJobserver } from '../makeflags.js';
 import { formatPoolHint, POOL_VARIABLE } from './pool-hint.js';
 
-const { closeSync, constants: fsc, mkdtempSync, openSync, rmSync } = fs;
+const { closeSync, constants: fsc, lstatSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } = fs;
 const { tmpdir } = os;
-const { join } = path;
+const { isAbsolute, join } = path;
 
 /**
  * The most tokens a pool holds. make's pipe holds 64 KiB, one byte a token,
@@ -81,7 +81,7 @@ export function createJobserver(options: JobserverOptions): Jobserver {
   const tokenByte = options.tokenByte ?? 0x2b;
   const libc = loadLibc();
 
-  const dir = mkdtempSync(join(tmpdir(), 'jobslot-'));
+  const dir = mkdtempSync(join(poolParent(), 'jobslot-'));
   const fifo = join(dir, 'fifo');
   if (libc.mkfifo(fifo, 0o600) !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -154,11 +154,50 @@ export function createJobserver(options: JobserverOptions): Jobserver {
         returned += n;
       }
       closeSync(own);
-      rmSync(dir, { recursive: true, force: true });
+      removePoolDir(dir, fifo);
       closed = { returned, lost: Math.max(0, tokens - returned), extra: Math.max(0, returned - tokens) };
       return closed;
     },
   };
+}
+
+/**
+ * Where the pool's private directory goes: the temporary directory when the
+ * user chose one (TMPDIR, as make 4.4 puts its fifo there), else a tmpfs where
+ * there is one (the user's XDG_RUNTIME_DIR, else Linux's /dev/shm), else the
+ * temporary directory. Removing a directory from a disk can be slow: 2-3 ms
+ * on ext4 mounted with `discard` (measured here), at every `jobslot run`'s exit.
+ */
+function poolParent(): string {
+  if (process.env.TMPDIR) return tmpdir();
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime) && isDirectory(runtime, (mode, uid) => uid === process.getuid?.() && (mode & 0o077) === 0)) return runtime;
+  // World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there.
+  if (process.platform === 'linux' && isDirectory('/dev/shm', (mode) => (mode & 0o1777) === 0o1777)) return '/dev/shm';
+  return tmpdir();
+}
+
+/**
+ * The fifo, then its directory: two calls on `jobslot run`'s way out, where
+ * rmSync's recursive walk loads a module of node's own first. Anything else
+ * found there (nothing of ours) is left to rmSync.
+ */
+function removePoolDir(dir: string, fifo: string): void {
+  try {
+    unlinkSync(fifo);
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isDirectory(dir: string, ok: (mode: number, uid: number) => boolean): boolean {
+  try {
+    const stats = lstatSync(dir);
+    return stats.isDirectory() && ok(stats.mode, stats.uid);
+  } catch {
+    return false;
+  }
 }
 
 /** Opens the fifo without waiting for the other side, then makes the description blocking. */
