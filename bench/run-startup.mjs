@@ -5,7 +5,7 @@
 // bash's EPOCHREALTIME in the recipe (no process of ours around them); min and
 // median of RUNS rounds. Asserts nothing.
 //   node bench/run-startup.mjs [--runs N] [--make 4.3|4.4.1] [--cmd true]
-//        [--cli A=path/to/cli.cjs,B=old/dist/cli.js,C=JOBSLOT_CODE_CACHE=0+path/to/cli.cjs]
+//        [--cli A=path/to/cli.cjs,B=old/dist/cli.js,C=JOBSLOT_TRACE=/tmp/t.jsonl+path/to/cli.cjs]
 // --cli compares builds (an old dist/ copied aside, say) in the same rounds;
 // NAME=VAR=VALUE+path runs that build with VAR set. CPU (user + sys, the
 // command's included) moves less with other load on the machine than wall time.
