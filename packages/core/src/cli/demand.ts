@@ -13,8 +13,8 @@
 //   make's blocking read), or in poll/select (make 4.x's pselect, a
 //   jobslot client's poll() on the threadpool or in a worker).
 // Elsewhere (no /proc) there is no probe, and run.ts grows on an empty pool.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { fdFlags } from '../posix/proc.js';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { fdFlags, fdsWhere } from '../posix/proc.js';
 import { canListChildren, descendants, threadsOf } from './proc-tree.js';
 
 const O_ASYNC = 0o20000;
@@ -47,33 +47,22 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
   if (process.platform !== 'linux' || !calls || !canListChildren()) return undefined;
   const cache = new Map<number, { at: number; links: Map<string, boolean> }>();
   const fdsOnFifo = (pid: number, now: number): number[] => {
-    let names: string[];
-    try {
-      names = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      return []; // gone, or not ours to read
-    }
     let hit = cache.get(pid);
     if (!hit || now - hit.at >= FD_CACHE_MS) {
       hit = { at: now, links: new Map() };
       cache.set(pid, hit);
     }
-    const fds: number[] = [];
-    const open = new Set(names);
-    for (const fd of hit.links.keys()) if (!open.has(fd)) hit.links.delete(fd);
-    for (const fd of names) {
-      let onFifo = hit.links.get(fd);
-      if (onFifo === undefined) {
-        try {
-          onFifo = readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo;
-        } catch {
-          continue; // closed while we looked
-        }
-        hit.links.set(fd, onFifo);
-      }
-      if (onFifo) fds.push(Number(fd));
-    }
-    return fds;
+    // Keyed by /proc/PID/fd/N; a descriptor closed while we look (readlink throws) is skipped, not kept.
+    const { links } = hit;
+    const open = new Set<string>();
+    const fds = fdsWhere(pid, (fdPath) => {
+      open.add(fdPath);
+      let onFifo = links.get(fdPath);
+      if (onFifo === undefined) links.set(fdPath, (onFifo = readlinkSync(fdPath) === fifo));
+      return onFifo;
+    });
+    for (const fdPath of links.keys()) if (!open.has(fdPath)) links.delete(fdPath);
+    return fds ?? []; // gone, or not ours to read
   };
   let tree: number[] = [];
   let treeAt = -Infinity;

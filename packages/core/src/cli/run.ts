@@ -217,7 +217,7 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
         }
         return;
       }
-      if (waiting && client.connected && now - probedAt >= PROBE_MS) {
+      if (waiting && now - probedAt >= PROBE_MS) {
         probedAt = now;
         demand = waiting();
         // Whoever waited was served (a token came back beneath, or it gave up): stop asking above.
@@ -229,7 +229,7 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
         if (demand && wait) refusals?.refuse();
       }
       if (waiting && !demand) return;
-      if (!wait && (waiting || now >= pausedUntil) && client.connected) {
+      if (!wait && (waiting || now >= pausedUntil)) {
         const controller = new AbortController();
         wait = controller;
         client.acquire({ signal: controller.signal }).then(
