@@ -17,27 +17,29 @@ describe.each(available)('make $version -j2', (make) => {
   const SHOW = 'f=${MAKEFLAGS##*fifo:}; echo "$f $(stat -f -c %T "$f") $(stat -c %a "${f%/fifo}")"\n';
   const makefile = `all:\n\t+@node ${sh(CLI)} run --style fifo -- sh show.sh\n`;
 
-  it.skipIf(!shm)('without XDG_RUNTIME_DIR: in /dev/shm, private, removed at the end', async () => {
-    const dir = tempDir('jobslot-pool-dir-');
+  /** Runs the command in `dir` under make with `env`: its fifo's path, file system and directory mode, once make has ended with every token back. */
+  async function showPool(dir: string, env: Record<string, string | undefined>): Promise<string[]> {
     writeFileSync(join(dir, 'show.sh'), SHOW);
-    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: undefined, TMPDIR: undefined } });
+    const r = await runMake({ make, dir, jobs: 2, makefile, env });
     expect(r.code, r.stderr).toBe(0);
-    const [fifo, fs, mode] = r.stdout.trim().split(' ');
+    expect(r.leakLine).toBeUndefined();
+    return r.stdout.trim().split(' ');
+  }
+
+  it.skipIf(!shm)('without XDG_RUNTIME_DIR: in /dev/shm, private, removed at the end', async () => {
+    const [fifo, fs, mode] = await showPool(tempDir('jobslot-pool-dir-'), { XDG_RUNTIME_DIR: undefined, TMPDIR: undefined });
     expect(fifo).toMatch(/^\/dev\/shm\/jobslot-[^/]+\/fifo$/);
     expect(fs).toBe('tmpfs');
     expect(mode).toBe('700');
     expect(existsSync(fifo!)).toBe(false);
-    expect(r.leakLine).toBeUndefined();
   });
 
   it('in XDG_RUNTIME_DIR when it is the user\'s own (0700)', async () => {
     const dir = tempDir('jobslot-pool-dir-');
     const runtime = join(dir, 'runtime');
     mkdirSync(runtime, { mode: 0o700 });
-    writeFileSync(join(dir, 'show.sh'), SHOW);
-    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: runtime, TMPDIR: undefined } });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split(' ')[0]).toMatch(new RegExp(`^${runtime}/jobslot-[^/]+/fifo$`));
+    const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: runtime, TMPDIR: undefined });
+    expect(fifo).toMatch(new RegExp(`^${runtime}/jobslot-[^/]+/fifo$`));
     expect(statSync(runtime).isDirectory()).toBe(true);
   });
 
@@ -45,9 +47,7 @@ describe.each(available)('make $version -j2', (make) => {
     const dir = tempDir('jobslot-pool-dir-');
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp, { mode: 0o700 });
-    writeFileSync(join(dir, 'show.sh'), SHOW);
-    const r = await runMake({ make, dir, jobs: 2, makefile, env: { XDG_RUNTIME_DIR: undefined, TMPDIR: tmp } });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split(' ')[0]).toMatch(new RegExp(`^${tmp}/jobslot-[^/]+/fifo$`));
+    const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: undefined, TMPDIR: tmp });
+    expect(fifo).toMatch(new RegExp(`^${tmp}/jobslot-[^/]+/fifo$`));
   });
 });
