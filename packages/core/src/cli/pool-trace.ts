@@ -20,6 +20,8 @@ const POOL_MS = 20;
 const MACHINE_MS = 250;
 
 export interface PoolTrace {
+  /** Looks at the pool now (what `driven` callers call on their own clock); a no-op when not tracing. */
+  look(): void;
   /** Writes the last samples and stops. */
   stop(): void;
 }
@@ -31,10 +33,12 @@ export function traceUnder(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * Starts writing the pool's tokens out, and `held()` when given (`jobslot
- * run`), while tracing is on; a no-op otherwise.
+ * run`), while tracing is on; a no-op otherwise. With `driven`, it keeps no
+ * timer of its own: the caller calls look() whenever it looks at the pool
+ * itself (`jobslot run`'s grower), so tracing adds no wakes of its own.
  */
-export function tracePool(pool: { readonly tokens: number; free(): number }, options: { held?: () => number } = {}): PoolTrace {
-  if (!tracing()) return { stop() {} };
+export function tracePool(pool: { readonly tokens: number; free(): number }, options: { held?: () => number; driven?: boolean } = {}): PoolTrace {
+  if (!tracing()) return { look() {}, stop() {} };
   let out = -1;
   let held = -1;
   const look = () => {
@@ -44,13 +48,14 @@ export function tracePool(pool: { readonly tokens: number; free(): number }, opt
     if (nowHeld !== undefined && nowHeld !== held) trace('hold', { held: (held = nowHeld) });
   };
   look();
-  const timer = setInterval(look, POOL_MS);
-  timer.unref();
+  const timer = options.driven ? undefined : setInterval(look, POOL_MS);
+  timer?.unref();
   // The outermost jobslot process draws the machine: the others' samples would repeat it.
   // (One beneath another has JOBSLOT_TRACE_UNDER, or at least JOBSLOT_POOL where turbo dropped the first.)
   const outermost = !process.env[TRACE_UNDER_VARIABLE] && !process.env.JOBSLOT_POOL;
   const machine = outermost ? sampleMachine() : undefined;
   return {
+    look,
     stop() {
       clearInterval(timer);
       look();

@@ -46,8 +46,16 @@ import { serveCommand, startJobserver } from './serving.js';
 import { chooseStyle, type StyleChoice } from './style.js';
 import { describeCommand, reportReturns } from './words.js';
 
-/** How often the sub-pool is looked at: whether CMD emptied it, or leaves tokens unused. */
+/** How often the sub-pool is looked at while it changes, or while a token we could give back sits in it (timing its idleness). */
 const TICK_MS = 20;
+/**
+ * How often it is looked at while it is steady: what it holds unchanged since
+ * the last look, and nothing in it we could give back. Each look wakes this
+ * process, and on a loaded machine each wake waits in the run queue (counted
+ * as runnable); the demand probe and the refusals run no more often than
+ * this anyway (PROBE_MS).
+ */
+const STEADY_MS = 100;
 /** A token unused in the sub-pool this long goes back to the outer pool. */
 const IDLE_MS = 200;
 /** CMD's start-up: tokens it has not taken yet are not idle. */
@@ -103,12 +111,12 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   const adopting = adoptOrphans();
   const child = runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
   // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
-  const traced = tracePool(pool, { held: () => 1 + extra.length });
-  const grower = growAndShrink(client, pool, extra, bounds);
+  const traced = tracePool(pool, { held: () => 1 + extra.length, driven: true });
+  const grower = growAndShrink(client, pool, extra, bounds, traced.look);
   const result = await child;
   grower.stop();
   // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
-  if (adopting && killed(result)) await outliveOrphans(command, extra);
+  if (adopting && killed(result)) await outliveOrphans(command, extra, traced.look);
   traced.stop();
   const given = pool.tokens;
   const counts = pool.close();
@@ -131,11 +139,12 @@ function killed(result: ChildExit): boolean {
  * keeps one of our tokens (the first our own slot) until it ends. The
  * sub-pool stays open meanwhile for those that speak the protocol.
  */
-async function outliveOrphans(command: string[], extra: Token[]): Promise<void> {
+async function outliveOrphans(command: string[], extra: Token[], look: () => void): Promise<void> {
   let said = false;
   for (;;) {
     const running = runningOrphans().length;
     while (extra.length > Math.max(0, running - 1)) extra.pop()!.release();
+    look();
     if (running === 0) return;
     if (!said) {
       said = true;
@@ -173,7 +182,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * queued, a slot released, and it gives back at once. Here the slots are
  * bytes in a pipe that other processes (make, cargo, ninja, gcc) read and
  * write: nothing tells us that one was taken or came back, so "in use" is
- * only `pool.free()` sampled every TICK_MS, and "someone waits" is /proc
+ * only `pool.free()` sampled (every TICK_MS while it changes or a token
+ * above the floor sits in it, else every STEADY_MS), and "someone waits" is /proc
  * sampled every PROBE_MS (or, without /proc, an empty pipe, with backoff).
  * Giving back at once would also be wrong here: make writes a finished
  * job's token back and reads it again for its next job, so a byte seen in
@@ -182,7 +192,7 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * would hold all of that timing outside it and keep only the two lines of
  * the rule, with a fake job per waiting process: more code, not less.
  */
-function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }): { stop(): void } {
+function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }, onLook: () => void): { stop(): void } {
   const started = Date.now();
   let wait: AbortController | undefined;
   let idleSince: number | undefined;
@@ -194,6 +204,10 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
   const refusals = waiting ? refusalsWriter(pool.path) : undefined;
   let probedAt = 0;
   let demand = false;
+  // A look PROBE_MS after the last one is due, also when the timer (STEADY_MS) fires a little early by the clock.
+  const due = (now: number) => now - probedAt >= PROBE_MS - TICK_MS / 2;
+  let lastFree = -1;
+  let lastHeld = extra.length;
   const tick = () => {
     const now = Date.now();
     while (extra.length > bounds.max - 1 && pool.remove()) extra.pop()!.release();
@@ -211,13 +225,13 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
       if (extra.length >= bounds.max - 1 || !client.connected) {
         // Holding -jN (or nothing above any more): whoever waits beneath gets nothing more from
         // us now. Say so (a byte a PROBE_MS) without looking who waits: looking costs CPU.
-        if (refusals && now - probedAt >= PROBE_MS) {
+        if (refusals && due(now)) {
           probedAt = now;
           refusals.refuse();
         }
         return;
       }
-      if (waiting && now - probedAt >= PROBE_MS) {
+      if (waiting && due(now)) {
         probedAt = now;
         demand = waiting();
         // Whoever waited was served (a token came back beneath, or it gave up): stop asking above.
@@ -265,10 +279,24 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
     }
     idleSince = undefined;
   };
-  const timer = setInterval(tick, TICK_MS);
+  // Every TICK_MS while the pool changes or holds a token we may give back
+  // (a token make reuses between jobs must be seen in use: not idle); every
+  // STEADY_MS otherwise.
+  let timer: NodeJS.Timeout;
+  const schedule = () => {
+    tick();
+    // The trace looks when we look (pool-trace.ts, driven): no wakes of its own.
+    onLook();
+    const free = pool.free();
+    const steady = free === lastFree && extra.length === lastHeld && !(free > 0 && extra.length > bounds.floor);
+    lastFree = free;
+    lastHeld = extra.length;
+    timer = setTimeout(schedule, steady ? STEADY_MS : TICK_MS);
+  };
+  timer = setTimeout(schedule, TICK_MS);
   return {
     stop() {
-      clearInterval(timer);
+      clearTimeout(timer);
       wait?.abort();
       wait = undefined;
     },
