@@ -1,6 +1,6 @@
 // Asking a running `jobslot serve` what it serves (`info`) or who holds what
 // (`status`): one request line on its socket, one JSON line back.
-import { connect } from 'node:net';
+import { net } from '../builtins.js';
 import { endpointDir, findEndpoint } from '../client/daemon-endpoint.js';
 
 export interface DaemonClientInfo {
@@ -54,7 +54,7 @@ export function askDaemon(request: 'info' | 'status', env: Record<string, string
       socket.destroy();
       resolve(answer);
     };
-    const socket = connect(endpoint.socket);
+    const socket = net().connect(endpoint.socket);
     const timer = setTimeout(() => finish({ ok: false, error: `jobslot serve (${endpoint.socket}) did not answer within ${timeoutMs / 1000} s` }), timeoutMs);
     socket.on('connect', () => socket.write(`${request}\n`));
     socket.on('data', (chunk) => {

@@ -4,7 +4,7 @@
 // `eval "$(jobslot env)"` names the daemon's fifo itself; then it is the
 // pool above as any make's would be, with one difference: the daemon gives
 // nobody an implicit slot, so the command's own slot is a token too.
-import { connect } from 'node:net';
+import { net } from '../builtins.js';
 import { JobClient } from '../client/client.js';
 import { daemonSocketFor, findEndpoint } from '../client/daemon-endpoint.js';
 import { escapeMakeflagsWord, MAKEFLAGS_VARIABLES, makeflagsFromEnv, withJobserver } from '../makeflags.js';
@@ -64,7 +64,7 @@ export async function daemonShare(fromEnv: boolean, timeoutMs = 3000): Promise<S
   if (!socketPath) return undefined;
   let current = 0;
   const listeners: ((share: number) => void)[] = [];
-  const socket = connect(socketPath);
+  const socket = net().connect(socketPath);
   socket.setEncoding('utf8');
   socket.on('error', () => {});
   socket.write(`build ${JSON.stringify({ pid: process.pid, command: 'jobslot run' })}\n`);
