@@ -206,12 +206,13 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
   let demand = false;
   // A look PROBE_MS after the last one is due, also when the timer (STEADY_MS) fires a little early by the clock.
   const due = (now: number) => now - probedAt >= PROBE_MS - TICK_MS / 2;
+  let seenFree = -1;
   let lastFree = -1;
   let lastHeld = extra.length;
   const tick = () => {
     const now = Date.now();
     while (extra.length > bounds.max - 1 && pool.remove()) extra.pop()!.release();
-    const free = pool.free();
+    const free = (seenFree = pool.free());
     if (free === 0) {
       idleSince = undefined;
       // The token we put in last was taken: demand is real, grow freely again.
@@ -287,9 +288,9 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
     tick();
     // The trace looks when we look (pool-trace.ts, driven): no wakes of its own.
     onLook();
-    const free = pool.free();
-    const steady = free === lastFree && extra.length === lastHeld && !(free > 0 && extra.length > bounds.floor);
-    lastFree = free;
+    // (A tick that gave tokens back or put one in changed extra: not steady.)
+    const steady = seenFree === lastFree && extra.length === lastHeld && !(seenFree > 0 && extra.length > bounds.floor);
+    lastFree = seenFree;
     lastHeld = extra.length;
     timer = setTimeout(schedule, steady ? STEADY_MS : TICK_MS);
   };
