@@ -53,9 +53,12 @@ export function tracePool(pool: { readonly tokens: number; free(): number }, opt
   // The outermost jobslot process draws the machine: the others' samples would repeat it.
   // (One beneath another has JOBSLOT_TRACE_UNDER, or at least JOBSLOT_POOL where turbo dropped the first.)
   const outermost = !process.env[TRACE_UNDER_VARIABLE] && !process.env.JOBSLOT_POOL;
-  const machine = outermost ? sampleMachine() : undefined;
+  const machine = outermost ? sampleMachine(options.driven) : undefined;
   return {
-    look,
+    look() {
+      look();
+      machine?.look();
+    },
     stop() {
       clearInterval(timer);
       look();
@@ -64,7 +67,8 @@ export function tracePool(pool: { readonly tokens: number; free(): number }, opt
   };
 }
 
-function sampleMachine(): { stop(): void } | undefined {
+/** Samples every MACHINE_MS; `driven`: on look() once MACHINE_MS have passed, with no timer of its own. */
+function sampleMachine(driven = false): { look(): void; stop(): void } | undefined {
   if (process.platform !== 'linux') return undefined;
   let last = cpuTimes();
   const seen = new Map<number, string>();
@@ -90,9 +94,16 @@ function sampleMachine(): { stop(): void } | undefined {
     }
   };
   sample();
-  const timer = setInterval(sample, MACHINE_MS);
-  timer.unref();
+  let sampledAt = performance.now();
+  const timer = driven ? undefined : setInterval(sample, MACHINE_MS);
+  timer?.unref();
   return {
+    look() {
+      // A look a little early by the clock (a 100 ms timer's third) still samples.
+      if (performance.now() - sampledAt < MACHINE_MS - 20) return;
+      sampledAt = performance.now();
+      sample();
+    },
     stop() {
       clearInterval(timer);
       for (const [pid, label] of seen) trace('proc-end', { child: pid, label });
