@@ -4,12 +4,13 @@
 // every exit (2-3 ms here: ext4 mounted with `discard`). Still private (0700)
 // and removed when the command ends (the other jobslot-run tests run make
 // beneath it). Before, it was in the temporary directory (/tmp, on disk here).
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, makeBins, runMake, sh, tempDir } from './support/index.js';
+import { CLI, cleanEnv, makeBins, run, runMake, sh, tempDir, which } from './support/index.js';
 
 const { available } = makeBins();
+const strace = process.platform === 'linux' ? which('strace') : undefined;
 const shm = process.platform === 'linux' && existsSync('/dev/shm');
 
 describe.each(available)('make $version -j2', (make) => {
@@ -49,5 +50,23 @@ describe.each(available)('make $version -j2', (make) => {
     mkdirSync(tmp, { mode: 0o700 });
     const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: undefined, TMPDIR: tmp });
     expect(fifo).toMatch(new RegExp(`^${tmp}/jobslot-[^/]+/fifo$`));
+  });
+
+  // The directory holds the fifo and, where /proc shows who waits, the
+  // refusals file (posix/refusals.ts): both go before the rmdir, which then
+  // succeeds at once. Before, the refusals file was left in it: the rmdir
+  // failed (ENOTEMPTY) and node's recursive rmSync walked it again, at every
+  // exit. Watched with strace, independently of jobslot.
+  it.skipIf(!strace)('its directory goes with one rmdir that succeeds (the refusals file removed first)', async () => {
+    const dir = tempDir('jobslot-pool-dir-');
+    const log = join(dir, 'strace.log');
+    writeFileSync(join(dir, 'Makefile'), `all:\n\t+@node ${sh(CLI)} run -- sh -c 'sleep 0.3'\n`);
+    const r = await run(strace!, ['-f', '-qq', '-e', 'trace=rmdir', '-o', log, make.bin, '-j2'], { cwd: dir, env: cleanEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/INTERNAL: Exiting with/);
+    const rmdirs = readFileSync(log, 'utf8').split('\n').filter((line) => /rmdir\(.*jobslot-/.test(line));
+    expect(rmdirs, rmdirs.join('\n')).toHaveLength(1);
+    expect(rmdirs[0]).toMatch(/= 0$/);
+    expect(existsSync(/rmdir\("([^"]+)"/.exec(rmdirs[0]!)![1]!)).toBe(false);
   });
 });

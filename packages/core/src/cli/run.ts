@@ -118,6 +118,7 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
   if (adopting && killed(result)) await outliveOrphans(command, extra, traced.look);
   traced.stop();
+  grower.close();
   const given = pool.tokens;
   const counts = pool.close();
   // Everything we took goes back, also what CMD lost: it was ours to return.
@@ -192,7 +193,7 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * would hold all of that timing outside it and keep only the two lines of
  * the rule, with a fake job per waiting process: more code, not less.
  */
-function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }, onLook: () => void): { stop(): void } {
+function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }, onLook: () => void): { stop(): void; close(): void } {
   const started = Date.now();
   let wait: AbortController | undefined;
   let idleSince: number | undefined;
@@ -300,6 +301,11 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
       clearTimeout(timer);
       wait?.abort();
       wait = undefined;
+    },
+    // As the pool closes: what we made in its directory goes first, so it is empty for
+    // its rmdir (else the pool's close takes rmSync's slower recursive path, every time).
+    close() {
+      refusals?.remove();
     },
   };
 }

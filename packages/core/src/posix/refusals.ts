@@ -14,15 +14,20 @@ import { fs, path } from '../builtins.js';
 import { POOL_VARIABLE } from '../backend.js';
 import { checkPoolHint, parsePoolHint } from './pool-hint.js';
 
-const { appendFileSync, statSync, writeFileSync } = fs;
+const { appendFileSync, statSync, unlinkSync, writeFileSync } = fs;
 
 /** The file beside a pool's fifo. */
 export function refusalsFile(fifo: string): string {
   return path.join(path.dirname(fifo), 'refusals');
 }
 
-/** The server's side: made when it starts to look for waiters; `refuse()` says it has nothing for them now. */
-export function refusalsWriter(fifo: string): { refuse(): void } {
+/**
+ * The server's side: made when it starts to look for waiters; `refuse()` says
+ * it has nothing for them now; `remove()`, as the pool closes, takes the file
+ * away (a waiter then reads "closing"), so that the pool's directory is
+ * empty for its rmdir.
+ */
+export function refusalsWriter(fifo: string): { refuse(): void; remove(): void } {
   const file = refusalsFile(fifo);
   writeFileSync(file, '', { mode: 0o600 });
   return {
@@ -31,6 +36,13 @@ export function refusalsWriter(fifo: string): { refuse(): void } {
         appendFileSync(file, '.');
       } catch {
         // the pool is closing: nobody waits on it any more
+      }
+    },
+    remove() {
+      try {
+        unlinkSync(file);
+      } catch {
+        // gone already
       }
     },
   };
