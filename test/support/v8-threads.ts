@@ -44,9 +44,10 @@ function idlePlatformWorkers(pid: number): { workers: number; threads: number } 
 
 /**
  * V8's platform workers in process `pid`: the most seen idle over `looks` looks `gapMs` apart
- * (a worker busy on a GC job at one look is idle at another). Also the process's thread count.
+ * (a worker busy on a GC job at one look is idle at another; a look never counts one too many).
+ * Also the process's thread count.
  */
-export async function v8PlatformWorkers(pid: number, looks = 5, gapMs = 10): Promise<{ workers: number; threads: number }> {
+export async function v8PlatformWorkers(pid: number, looks = 10, gapMs = 10): Promise<{ workers: number; threads: number }> {
   let best = { workers: 0, threads: 0 };
   for (let i = 0; i < looks; i++) {
     if (i) await new Promise((r) => setTimeout(r, gapMs));
