@@ -3,8 +3,9 @@
 // with one thread (--v8-pool-size=1), where node's default is 4; a size the
 // user chose is kept; `threads` pools are left alone (worker_threads share
 // their process's pool, and node refuses the flag in a Worker). A suite of
-// `test.projects` as repositories write them (inline, the plugin at the root),
-// under real make 4.3 and 4.4.1, on a simulated 16-core machine.
+// `test.projects` as repositories write them (inline, the plugin at the root;
+// project config files, the plugin in each), under real make 4.3 and 4.4.1,
+// on a simulated 16-core machine.
 //
 // Counted from /proc, not from jobslot: each test file, once it runs, writes
 // its project and pid to a file and waits; the test looks at that process's
@@ -46,13 +47,25 @@ test('${project} ${i}', async () => {
 `;
 }
 
-/** The suite: inline projects, the plugin at the root (or none), FILES files each. */
-function suite(withPlugin: boolean): string {
-  const projects = Object.entries(PROJECTS).map(([name, extra]) => `    { test: { name: '${name}', globals: true,${extra} include: ['${name}/*.test.js'] } },\n`);
-  const files: Record<string, string> = {
-    'vitest.config.mjs': `${withPlugin ? "import { jobslot } from '@jobslot/vite-plugin';\n" : ''}export default {\n  ${withPlugin ? 'plugins: [jobslot()],\n  ' : ''}test: {\n  projects: [\n${projects.join('')}  ],\n  },\n};\n`,
-  };
-  for (const project of Object.keys(PROJECTS) as Project[]) for (let i = 0; i < FILES; i++) files[`${project}/t${i}.test.js`] = testFile(project, i);
+const IMPORT = "import { jobslot } from '@jobslot/vite-plugin';\n";
+
+/**
+ * The suite, FILES files a project: inline projects with the plugin at the root (or none), or
+ * project config files (`projects: ['packages/*']`) with the plugin in each.
+ */
+function suite(withPlugin: boolean, layout: 'inline' | 'files' = 'inline'): string {
+  const files: Record<string, string> = {};
+  if (layout === 'inline') {
+    const projects = Object.entries(PROJECTS).map(([name, extra]) => `    { test: { name: '${name}', globals: true,${extra} include: ['${name}/*.test.js'] } },\n`);
+    files['vitest.config.mjs'] = `${withPlugin ? IMPORT : ''}export default {\n  ${withPlugin ? 'plugins: [jobslot()],\n  ' : ''}test: {\n  projects: [\n${projects.join('')}  ],\n  },\n};\n`;
+  } else {
+    files['vitest.config.mjs'] = `export default { test: { projects: ['packages/*'] } };\n`;
+    for (const [name, extra] of Object.entries(PROJECTS)) {
+      files[`packages/${name}/vitest.config.mjs`] = `${withPlugin ? IMPORT : ''}export default { ${withPlugin ? 'plugins: [jobslot()], ' : ''}test: { name: '${name}', globals: true,${extra} } };\n`;
+    }
+  }
+  const prefix = layout === 'inline' ? '' : 'packages/';
+  for (const project of Object.keys(PROJECTS) as Project[]) for (let i = 0; i < FILES; i++) files[`${prefix}${project}/t${i}.test.js`] = testFile(project, i);
   return vitestSuite(files, tempDir('jobslot-vitest-v8-'));
 }
 
@@ -139,6 +152,15 @@ describe.skipIf(!existsSync(VITEST))("vitest 4's test workers under make: V8's h
       expect(trace?.unreturned).toBe(0);
     }, 120_000);
   }
+
+  it(`project config files (projects: ['packages/*']), the plugin in each, make ${make43.version} -j2: forked workers 1, the user's 2 kept`, async () => {
+    const { looks, trace } = await check(make43, suite(true, 'files'));
+    console.log(`project config files: ${JSON.stringify(byProject(looks))}`);
+    const seen = byProject(looks);
+    expect(seen.forks).toEqual(ALL(1));
+    expect(seen.own).toEqual(ALL(2));
+    expect(trace?.unreturned).toBe(0);
+  }, 120_000);
 
   it(`the control: without the plugin, make ${make43.version} -j2, every forked worker has node's 4`, async () => {
     const { looks } = await check(make43, suite(false));
