@@ -48,12 +48,13 @@ describe.each(CASES)('%s, terser in shape %s', (vite, shape) => {
     expect(r.workers.jobs).toBeGreaterThan(0); // terser ran, and the per-worker log sees its workers
   }, 120_000);
 
-  it.skipIf(!installed(vite)).each(available)(`make $version -j${JOBS}, one slot (jobslot run --max 1): at most one terser worker at once, every token back, the same output`, async (make) => {
+  it.skipIf(!installed(vite)).each(available)(`make $version -j${JOBS}, one slot (jobslot run --max 1): one chunk minified at a time, one terser worker, every token back, the same output`, async (make) => {
     const r = await bundlerRun({ command: command(vite, shape), make, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: true, cores: 16 });
-    console.log(`vite ${VERSION[vite]} ${shape}, jobslot run --max 1, make ${make.version} -j${JOBS}: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started; heavy transforms ${r.heavy.peak}`);
+    console.log(`vite ${VERSION[vite]} ${shape}, jobslot run --max 1, make ${make.version} -j${JOBS}: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started; chunks minified ${r.tasks.peak} at once, ${r.tasks.jobs} in all; heavy transforms ${r.heavy.peak}`);
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
-    expect(r.workers.jobs).toBeGreaterThan(0);
+    expect(r.tasks.jobs).toBe(reference.size); // every chunk, minified in a worker
+    expect(r.tasks.peak).toBe(1);
     expect(r.workers.peak).toBe(1);
     expect(r.heavy.peak).toBe(1);
     expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
@@ -62,8 +63,9 @@ describe.each(CASES)('%s, terser in shape %s', (vite, shape) => {
 
 it(`control: without jobslot, vite 5.4.0 with terser in build.rollupOptions.output on a simulated 16-core machine runs more than one worker at once`, async () => {
   const r = await bundlerRun({ command: command('vite5', 'object'), make: available[0]!, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: false, cores: 16 });
-  console.log(`vite 5.4.0 object, jobslot run --max 1 without the plugin: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started`);
+  console.log(`vite 5.4.0 object, jobslot run --max 1 without the plugin: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started; chunks minified ${r.tasks.peak} at once`);
   expect(r.code, r.output).toBe(0);
   expect(r.leak, r.output).toBe(false);
   expect(r.workers.peak).toBeGreaterThan(JOBS);
+  expect(r.tasks.peak).toBeGreaterThan(JOBS);
 }, 120_000);
