@@ -7,9 +7,9 @@
 // make-driven end-to-end test is test/vite-output-plugins.test.ts.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { currentHold } from '@jobslot/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobslot } from '../src/index.js';
+import { counting } from './counting.js';
 import { tempDir, testJobserver } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixtures, shared with the end-to-end tests
 import { writeApp } from '@jobslot/e2e/fixtures/rollup/app.mjs';
@@ -23,28 +23,8 @@ afterEach(() => {
 });
 
 const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One turn of the event loop: slots no hook call uses go back by then (warm.ts). */
 const turn = () => new Promise((r) => setImmediate(r));
-
-/** An output plugin whose renderChunk counts its calls, those made in a slot, and how many ran at once. */
-function counting(name: string) {
-  let inflight = 0;
-  let peak = 0;
-  let calls = 0;
-  let inSlot = 0;
-  const renderChunk = async () => {
-    calls++;
-    if (currentHold() !== undefined) inSlot++; // called through the limiter, in a slot it holds
-    inflight++;
-    peak = Math.max(peak, inflight);
-    await sleep(5);
-    inflight--;
-    return null;
-  };
-  const plugin: { name: string; renderChunk: unknown } = { name, renderChunk };
-  return { plugin, renderChunk, stats: () => ({ peak, calls, inSlot }) };
-}
 
 interface ViteLike {
   version: string;
@@ -69,8 +49,8 @@ describe.each(Object.keys(VITES) as Array<keyof typeof VITES>)('%s', (alias) => 
     const served = testJobserver(2);
     cleanup.push(() => served.close());
     const { dir, input } = app();
-    const a = counting('renders-a');
-    const b = counting('renders-b');
+    const a = counting('renders-a', 'renderChunk');
+    const b = counting('renders-b', 'renderChunk');
     // vite 8 reads build.rolldownOptions (build.rollupOptions is the same object there).
     const key = alias === 'vite' ? 'rolldownOptions' : 'rollupOptions';
     const config = {
@@ -100,7 +80,7 @@ describe.each(Object.keys(VITES) as Array<keyof typeof VITES>)('%s', (alias) => 
     }
     expect(a.stats().calls).toBe(2 * first.a.calls);
     // Wrapped around the original, never around the wrapper.
-    for (const c of [a, b]) expect((c.plugin.renderChunk as { [ORIGINAL]?: unknown })[ORIGINAL]).toBe(c.renderChunk);
+    for (const c of [a, b]) expect((c.plugin.renderChunk as { [ORIGINAL]?: unknown })[ORIGINAL]).toBe(c.handler);
     await turn();
     expect(served.client.held).toBe(0);
     expect(served.close()).toMatchObject({ lost: 0 });
@@ -111,7 +91,7 @@ describe.each(Object.keys(VITES) as Array<keyof typeof VITES>)('%s', (alias) => 
     const served = testJobserver(2);
     cleanup.push(() => served.close());
     const { dir, input } = app();
-    const shared = counting('renders');
+    const shared = counting('renders', 'renderChunk');
     const key = alias === 'vite' ? 'rolldownOptions' : 'rollupOptions';
     const builder = await vite.createBuilder!({
       root: dir,
