@@ -1,7 +1,9 @@
 // @rollup/plugin-terser as an output plugin of a vite build, where real vite
 // configs put it (`build.rollupOptions.output.plugins`, an array of outputs
 // each with its own terser; vite 8's `build.rolldownOptions`; plugins nested,
-// behind a promise, turned off with false), and in vite's own `plugins`:
+// behind a promise, turned off with false), in `build.rollupOptions.plugins`
+// (which vite 6+ adds to each environment's build as it starts), and in
+// vite's own `plugins`:
 // vite 5.4.0 (the oldest the peer range allows), vite 7 and vite 8, on one
 // slot (`jobslot run --max 1`) under real make 4.3 (pipe) and 4.4.1 (fifo).
 //
@@ -28,8 +30,10 @@ const CASES = [
   ['vite5', 'array'],
   ['vite5', 'plugins'],
   ['vite7', 'nested'],
+  ['vite7', 'input'],
   ['vite', 'rolldown'],
   ['vite', 'object'],
+  ['vite', 'input'],
 ] as const;
 const VERSION: Record<string, string> = { vite5: '5.4.0', vite7: '7', vite: '8' };
 const installed = (vite: string) => existsSync(join(ROOT, 'packages/vite-plugin/node_modules', vite, 'package.json'));

@@ -16,6 +16,20 @@ import { governPlugin, NAME, type PluginLike, type Runner } from './wrap.js';
 /** The most workers a pool of vite's is sized to here. */
 const MAX_POOL = 64;
 
+/**
+ * The `plugins` options of `build.rollupOptions` (vite 8: `build.rolldownOptions`, the
+ * same object there), top-level and per environment (vite 6+). vite 5 puts them in the
+ * resolved plugins; vite 6 and later add them to each environment's build as it starts,
+ * as copies of these objects made with the hooks they have then.
+ */
+function buildOptionPlugins(config: ResolvedConfig): unknown[] {
+  type Build = { rollupOptions?: { plugins?: unknown }; rolldownOptions?: { plugins?: unknown } } | undefined;
+  const environments = (config as { environments?: Record<string, { build?: Build }> }).environments ?? {};
+  const builds: Build[] = [config.build as Build, ...Object.values(environments).map((e) => e?.build)];
+  const options = new Set(builds.flatMap((b) => [b?.rollupOptions, b?.rolldownOptions]));
+  return [...options].map((o) => o?.plugins).filter((p) => p !== undefined);
+}
+
 /** The environment a hook runs for (vite 6+ builds several); one name before that. */
 function environmentOf(ctx: unknown): string {
   const env = (ctx as { environment?: { name?: unknown } } | undefined)?.environment;
@@ -92,7 +106,13 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       if (advice) config.logger.warn(advice);
       // terser's calls as passes of its pool (render-pass.ts), wherever it sits; the rest call by call.
       runnerOf = hookRunners(getLimiter, (ctx) => sessions.signal(environmentOf(ctx) || outputEnvironment));
-      for (const p of config.plugins as readonly PluginLike[]) governPlugin(p, plugin, opts, runnerOf(p));
+      const runners = runnerOf;
+      const govern = (p: PluginLike) => governPlugin(p, plugin, opts, runners(p));
+      for (const p of config.plugins as readonly PluginLike[]) govern(p);
+      // Wrapped before vite copies them for a build (a promise's plugins as soon as it settles:
+      // vite awaits it later); the copies call the governed hooks. Wrapping a plugin twice
+      // (vite 5 has these in config.plugins too) wraps its original, once.
+      eachPlugin(buildOptionPlugins(config), govern)?.catch(() => {});
     },
 
     // Each output's own plugins (`build.rollupOptions.output.plugins`, an output of an array of

@@ -86,26 +86,33 @@ describe.each(Object.keys(VITES) as Array<keyof typeof VITES>)('%s', (alias) => 
     expect(served.close()).toMatchObject({ lost: 0 });
   });
 
-  it.skipIf(alias === 'vite5')("vite's builder, client and ssr environments sharing one output plugin: governed in both", async () => {
+  it.skipIf(alias === 'vite5')("vite's builder, client and ssr environments: a shared output plugin, build.rollupOptions.plugins and an environment's own, governed in both", async () => {
     const vite = await loadVite(alias);
     const served = testJobserver(2);
     cleanup.push(() => served.close());
     const { dir, input } = app();
     const shared = counting('renders', 'renderChunk');
+    // vite 6 and later add build.rollupOptions.plugins to each environment's build as it starts (per-environment plugins).
+    const inputs = counting('input-renders', 'renderChunk');
+    const ssrOnly = counting('ssr-renders', 'renderChunk');
     const key = alias === 'vite' ? 'rolldownOptions' : 'rollupOptions';
     const builder = await vite.createBuilder!({
       root: dir,
       configFile: false,
       logLevel: 'silent',
       plugins: [jobslot({ limiter: served.limiter })],
-      build: { write: false, minify: false, [key]: { input, output: { plugins: [shared.plugin] } } },
-      environments: { client: {}, ssr: { build: { ssr: true } } },
+      build: { write: false, minify: false, [key]: { input, plugins: [inputs.plugin], output: { plugins: [shared.plugin] } } },
+      environments: { client: {}, ssr: { build: { ssr: true, [key]: { plugins: [Promise.resolve(ssrOnly.plugin)] } } } },
       builder: {},
     });
     await builder.buildApp();
     const s = shared.stats();
     expect(s.calls).toBeGreaterThanOrEqual(2 * 4); // both environments' chunks
     expect(s.inSlot).toBe(s.calls);
+    for (const c of [inputs, ssrOnly]) {
+      expect(c.stats().calls).toBeGreaterThanOrEqual(4);
+      expect(c.stats().inSlot).toBe(c.stats().calls);
+    }
     await turn();
     expect(served.client.held).toBe(0);
     expect(served.close()).toMatchObject({ lost: 0 });
