@@ -127,3 +127,21 @@ describe.skipIf(!existsSync(ROLLUP)).each(SHAPES)('rollup 4, terser where config
     expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
   }, 90_000);
 });
+
+// terser({ maxWorkers }) sizes its pool itself, not by os.cpus(), so not by the slots: kept as
+// the user set it, and said once (rollup prints it: no --silent here).
+describe.skipIf(!existsSync(ROLLUP))('rollup 4, terser({ maxWorkers: 4 }) on one slot', () => {
+  const command = `node ${sh(ROLLUP)} -c ${sh(join(FIXTURE, 'rollup-shapes.config.mjs'))}`;
+  const SAID = /jobslot: terser started (\d+) workers on 1 job slot: its `maxWorkers` option sizes its pool whatever the slots/g;
+  it.each(available)(`make $version -j${JOBS}: one line says maxWorkers outsizes the slots; every token back`, async (make) => {
+    const r = await bundlerRun({ command, make, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: true, cores: 16, env: { ROLLUP_SHAPE: 'maxWorkers' } });
+    console.log(`jobslot run --max 1 -- rollup (maxWorkers 4), make ${make.version}: terser workers ${r.workers.peak} at once; chunks minified ${r.tasks.peak} at once`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    const said = [...r.output.matchAll(SAID)];
+    expect(said, r.output).toHaveLength(1);
+    expect(Number(said[0]![1])).toBe(r.workers.jobs); // the count the plugin gives is the workers it started
+    expect(r.workers.peak).toBeGreaterThan(1);
+    expect(r.workers.peak).toBeLessThanOrEqual(4);
+  }, 90_000);
+});

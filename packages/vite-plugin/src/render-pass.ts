@@ -22,6 +22,7 @@
 import os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import type { Limiter, Reservation } from '@jobslot/core';
+import { oncePerProcess } from '@jobslot/core/plugin';
 import { callInSlot } from './gate.js';
 import type { PluginLike, Runner } from './wrap.js';
 
@@ -40,7 +41,7 @@ export function hookRunners(getLimiter: () => Limiter, signal: (ctx: unknown) =>
   return (p) => {
     if (typeof p.name !== 'string' || !POOLED_RENDERERS.has(p.name)) return byCall;
     let runner = passes.get(p);
-    if (!runner) passes.set(p, (runner = passRunner(getLimiter, signal)));
+    if (!runner) passes.set(p, (runner = passRunner(getLimiter, signal, p)));
     return runner;
   };
 }
@@ -72,8 +73,24 @@ interface Pass {
   end(): void;
 }
 
+/**
+ * A pool sized by the user (@rollup/plugin-terser's `maxWorkers`) is not
+ * sized by os.cpus(), so not by the pass's slots: says so once, after a pass
+ * whose pool outgrew its slots (the plugin counts the workers it started).
+ */
+function warnIfOversized(plugin: PluginLike | undefined, slots: number, ctx: unknown): void {
+  const used = (plugin as { numOfWorkersUsed?: unknown } | undefined)?.numOfWorkersUsed;
+  if (typeof used !== 'number' || used <= slots || !oncePerProcess('vite-plugin:pooled-renderer-size')) return;
+  const message =
+    `jobslot: ${plugin!.name} started ${used} workers on ${slots} job slot${slots === 1 ? '' : 's'}: its \`maxWorkers\` option sizes its pool whatever the slots. ` +
+    'Leave `maxWorkers` unset, and its pool follows the slots this build holds.';
+  const warn = (ctx as { warn?: unknown } | undefined)?.warn;
+  if (typeof warn === 'function') warn.call(ctx, message);
+  else process.stderr.write(`${message}\n`);
+}
+
 /** A runner for one pooled plugin's hooks: its calls share passes (above). `signal(ctx)` (of the pass's first call) aborts its wait for its first slot. */
-export function passRunner(getLimiter: () => Limiter, signal: (ctx: unknown) => AbortSignal | undefined): Runner {
+export function passRunner(getLimiter: () => Limiter, signal: (ctx: unknown) => AbortSignal | undefined, plugin?: PluginLike): Runner {
   let current: Pass | undefined;
   const open = (ctx: unknown): Pass => {
     const limiter = getLimiter();
@@ -108,6 +125,7 @@ export function passRunner(getLimiter: () => Limiter, signal: (ctx: unknown) => 
       if (--pass.inFlight === 0) {
         if (current === pass) current = undefined;
         pass.end();
+        warnIfOversized(plugin, pass.slots, ctx);
       }
     }
   };
