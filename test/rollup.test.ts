@@ -92,3 +92,56 @@ describe.skipIf(!existsSync(ROLLUP))('rollup 4 + @rollup/plugin-terser beneath j
     expect(r.leak, r.output).toBe(false);
   }, 90_000);
 });
+
+// The shapes real rollup configs give terser (rollup-shapes.config.mjs): an array of
+// outputs, each with its own terser (rollup writes them at once), an array of configs
+// sharing one `plugins` array, output plugins nested / turned off / behind a promise, and
+// terser among the input plugins. On one slot, at most one chunk minified at once, and one
+// terser worker alive at once, but for the array of outputs: rollup writes both at once,
+// each output's terser has its own pool, and the second pool's worker starts (in the slot
+// the first pass gave back) while the first pool's idle worker is still exiting: terser
+// terminates its pool without waiting for it (27 ms here), so two are alive for a moment.
+const SHAPES = ['outputs', 'configs', 'nested', 'input'] as const;
+const SHAPES_COMMAND = `node ${sh(ROLLUP)} --silent -c ${sh(join(FIXTURE, 'rollup-shapes.config.mjs'))}`;
+
+describe.skipIf(!existsSync(ROLLUP)).each(SHAPES)('rollup 4, terser where configs put it: %s', (shape) => {
+  let reference: Map<string, string>;
+  beforeAll(async () => {
+    const r = await bundlerRun({ command: SHAPES_COMMAND, plugin: false, env: { ROLLUP_SHAPE: shape } });
+    expect(r.code, r.output).toBe(0);
+    reference = fileTree(join(r.dir, 'dist'));
+    expect(reference.size).toBeGreaterThanOrEqual(CHUNKS);
+    expect(r.heavy.calls).toBe(20); // the heavy transform ran on every module
+    expect(r.workers.jobs).toBeGreaterThan(0); // terser ran, and the per-worker log sees its workers
+  }, 90_000);
+
+  it.each(available)(`make $version -j${JOBS}, one slot (jobslot run --max 1): one chunk minified at a time, every token back, the same output`, async (make) => {
+    const r = await bundlerRun({ command: SHAPES_COMMAND, make, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: true, cores: 16, env: { ROLLUP_SHAPE: shape } });
+    console.log(`jobslot run --max 1 -- rollup (${shape}), make ${make.version} -j${JOBS}: terser workers ${r.workers.peak} at once, ${r.workers.jobs} started; chunks minified ${r.tasks.peak} at once, ${r.tasks.jobs} in all`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    expect(r.tasks.jobs).toBe(reference.size); // every chunk, minified in a worker
+    expect(r.tasks.peak).toBe(1);
+    expect(r.workers.peak).toBeLessThanOrEqual(shape === 'outputs' ? 2 : 1);
+    expect(r.heavy.peak).toBe(1);
+    expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
+  }, 90_000);
+});
+
+// terser({ maxWorkers }) sizes its pool itself, not by os.cpus(), so not by the slots: kept as
+// the user set it, and said once (rollup prints it: no --silent here).
+describe.skipIf(!existsSync(ROLLUP))('rollup 4, terser({ maxWorkers: 4 }) on one slot', () => {
+  const command = `node ${sh(ROLLUP)} -c ${sh(join(FIXTURE, 'rollup-shapes.config.mjs'))}`;
+  const SAID = /jobslot: terser started (\d+) workers on 1 job slot: its `maxWorkers` option sizes its pool whatever the slots/g;
+  it.each(available)(`make $version -j${JOBS}: one line says maxWorkers outsizes the slots; every token back`, async (make) => {
+    const r = await bundlerRun({ command, make, jobs: JOBS, prefix: `node ${sh(CLI)} run --max 1 -- `, plugin: true, cores: 16, env: { ROLLUP_SHAPE: 'maxWorkers' } });
+    console.log(`jobslot run --max 1 -- rollup (maxWorkers 4), make ${make.version}: terser workers ${r.workers.peak} at once; chunks minified ${r.tasks.peak} at once`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.leak, r.output).toBe(false);
+    const said = [...r.output.matchAll(SAID)];
+    expect(said, r.output).toHaveLength(1);
+    expect(Number(said[0]![1])).toBe(r.workers.jobs); // the count the plugin gives is the workers it started
+    expect(r.workers.peak).toBeGreaterThan(1);
+    expect(r.workers.peak).toBeLessThanOrEqual(4);
+  }, 90_000);
+});

@@ -16,9 +16,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFi
 import { join } from 'node:path';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { describe, expect, it } from 'vitest';
-import { makeBins, peakFromLog, ROOT, runMake, simulatedCores, tempDir, type MakeBin, NOT_THIS_VITEST } from './support/index.js';
+import { makeBins, peakFromLog, ROOT, runMake, simulatedCores, tempDir, type MakeBin, NOT_THIS_VITEST, VITEST, vitestSuite as suite } from './support/index.js';
 
-const VITEST = join(ROOT, 'test/node_modules/.bin/vitest');
 const { available, skipped } = makeBins();
 const make43 = available.find((m) => m.version.startsWith('4.3')) ?? available[0]!;
 const make44 = available.find((m) => m.version.startsWith('4.4'));
@@ -46,17 +45,6 @@ test('${label}', () => {
 const IMPORT = `import { jobslot } from '@jobslot/vite-plugin';\n`;
 const CHROMIUM = '/usr/bin/chromium';
 const BROWSER_PROVIDER = join(ROOT, 'test/node_modules/@vitest/browser-playwright');
-
-/** A suite directory: the plugin linked into node_modules, `files` (path -> text) written. */
-function suite(files: Record<string, string>, dir = tempDir('jobslot-vitest-projects-')): string {
-  mkdirSync(join(dir, 'node_modules/@jobslot'), { recursive: true });
-  symlinkSync(join(ROOT, 'packages/vite-plugin'), join(dir, 'node_modules/@jobslot/vite-plugin'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
 
 /**
  * Browser mode: FILES test files run in Debian's headless chromium (through playwright), one

@@ -1,7 +1,8 @@
 // One build of the rollup/rolldown fixture app (test/fixtures/rollup) under
 // make -jN, counted from outside: runnable threads sampled from /proc across
 // the tree, the heavy transform's own start/end log, and (rollup) a log of
-// every terser worker's start and end (fixtures/rollup/log-workers.cjs).
+// every terser worker's start and end and of each chunk a worker minifies
+// (fixtures/rollup/log-workers.cjs).
 // Shared by test/rollup.test.ts and test/rolldown.test.ts.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +41,8 @@ export interface BundlerRun {
   heavy: { peak: number; calls: number };
   /** terser's worker threads alive at once (rollup), from the per-worker log */
   workers: { peak: number; jobs: number };
+  /** chunks terser's workers minified at once (a task: a message to a worker until its answer) */
+  tasks: { peak: number; jobs: number };
 }
 
 /**
@@ -60,11 +63,13 @@ export async function bundlerRun(options: {
   writeApp(dir);
   const heavyLog = join(dir, 'heavy.jsonl');
   const workerLog = join(dir, 'workers.log');
+  const taskLog = join(dir, 'tasks.log');
   const sim = options.cores ? simulatedCores(options.cores) : { NODE_OPTIONS: '' };
   const env = cleanEnv({
     ...sim,
     NODE_OPTIONS: `${sim.NODE_OPTIONS} --require ${LOG_WORKERS}`.trim(),
     WORKER_LOG: workerLog,
+    TASK_LOG: taskLog,
     WORKER_MATCH: 'plugin-terser',
     HEAVY_LOG: heavyLog,
     JOBSLOT_PLUGIN: options.plugin ? '1' : '0',
@@ -90,5 +95,6 @@ export async function bundlerRun(options: {
     runnable: { ...stats.runnable, mean: Math.round(mean * 100) / 100 },
     heavy: heavyPeak(heavyLog),
     workers: existsSync(workerLog) ? peakFromLog(readFileSync(workerLog, 'utf8')) : { peak: 0, jobs: 0 },
+    tasks: existsSync(taskLog) ? peakFromLog(readFileSync(taskLog, 'utf8')) : { peak: 0, jobs: 0 },
   };
 }

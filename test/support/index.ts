@@ -4,3 +4,4 @@ export * from './jobserver.js';
 export * from './cores.js';
 export * from './files.js';
 export * from './runners.js';
+export * from './vitest-suite.js';

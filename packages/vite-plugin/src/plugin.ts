@@ -3,17 +3,32 @@
 import { sharedLimiter, type Limiter } from '@jobslot/core';
 import { nativeThreadsWarning } from '@jobslot/core/plugin';
 import type { Plugin, ResolvedConfig } from 'vite';
-import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { outsideViteCheck } from './outside-vite.js';
 import { viteApply } from './misplaced.js';
+import { eachPlugin } from './plugin-option.js';
 import { poolConfig } from './pools.js';
+import { hookRunners } from './render-pass.js';
 import { Sessions } from './sessions.js';
 import { isVitestRootServer, isVitestServer, sizeInlineProjects, sizeVitestWorkers, unsizedRunMessage, type VitestLike, type VitestSizer } from './vitest.js';
-import { governPlugin, NAME, type PluginLike } from './wrap.js';
+import { governPlugin, NAME, type PluginLike, type Runner } from './wrap.js';
 
 /** The most workers a pool of vite's is sized to here. */
 const MAX_POOL = 64;
+
+/**
+ * The `plugins` options of `build.rollupOptions` (vite 8: `build.rolldownOptions`, the
+ * same object there), top-level and per environment (vite 6+). vite 5 puts them in the
+ * resolved plugins; vite 6 and later add them to each environment's build as it starts,
+ * as copies of these objects made with the hooks they have then.
+ */
+function buildOptionPlugins(config: ResolvedConfig): unknown[] {
+  type Build = { rollupOptions?: { plugins?: unknown }; rolldownOptions?: { plugins?: unknown } } | undefined;
+  const environments = (config as { environments?: Record<string, { build?: Build }> }).environments ?? {};
+  const builds: Build[] = [config.build as Build, ...Object.values(environments).map((e) => e?.build)];
+  const options = new Set(builds.flatMap((b) => [b?.rollupOptions, b?.rolldownOptions]));
+  return [...options].map((o) => o?.plugins).filter((p) => p !== undefined);
+}
 
 /** The environment a hook runs for (vite 6+ builds several); one name before that. */
 function environmentOf(ctx: unknown): string {
@@ -25,7 +40,9 @@ function environmentOf(ctx: unknown): string {
  * A vite plugin that makes the build share GNU make's job tokens.
  *
  * Put it anywhere in `plugins`: once the config is resolved it governs the
- * `transform`, `load` and `renderChunk` hooks of every other plugin, so at
+ * `transform`, `load` and `renderChunk` hooks of every other plugin, and as
+ * each output is generated those of its output plugins
+ * (`build.rollupOptions.output.plugins`, vite 8: `build.rolldownOptions`), so at
  * most 1 + (tokens held) of them run at once in this process. Slots are taken
  * per hook call and given back as each call ends; the dev server holds nothing
  * while idle. Native threads (rolldown, esbuild) are sized when the process
@@ -40,6 +57,11 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
   const sessions = new Sessions();
   let inVite = false; // configResolved ran: vite's build, not rollup's or rolldown's alone
   let vitestRoot = false; // configResolved ran in vitest's root server
+  /** How each governed plugin's hooks take slots; set once configResolved decides to govern. */
+  let runnerOf: ((p: PluginLike) => Runner) | undefined;
+  // Output plugins are rollup's or rolldown's own, not vite's per-environment copies: their
+  // calls carry no environment, so they belong to the one whose output is being generated.
+  let outputEnvironment = '';
 
   // vitest (3.1 and later) calls this hook, which vite's Plugin type does not know.
   const configureVitest = ({ vitest }: { vitest: VitestLike }) => {
@@ -82,9 +104,32 @@ export function jobslot(options: JobslotViteOptions = {}): Plugin {
       // Only for `vite build`: a dev server is not a make build step, and the advice is for builds.
       const advice = opts.warnNativeThreads && config.command === 'build' ? nativeThreadsWarning(l.client, { tool: 'vite', threads: 'threads (rolldown, esbuild)', command: 'vite build' }) : undefined;
       if (advice) config.logger.warn(advice);
-      const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
-        callInSlot(l, original, ctx, args, sessions.signal(environmentOf(ctx)));
-      for (const p of config.plugins as readonly PluginLike[]) governPlugin(p, plugin, opts, run);
+      // terser's calls as passes of its pool (render-pass.ts), wherever it sits; the rest call by call.
+      runnerOf = hookRunners(getLimiter, (ctx) => sessions.signal(environmentOf(ctx) || outputEnvironment));
+      const runners = runnerOf;
+      const govern = (p: PluginLike) => governPlugin(p, plugin, opts, runners(p));
+      for (const p of config.plugins as readonly PluginLike[]) govern(p);
+      // Wrapped before vite copies them for a build (a promise's plugins as soon as it settles:
+      // vite awaits it later); the copies call the governed hooks. Wrapping a plugin twice
+      // (vite 5 has these in config.plugins too) wraps its original, once.
+      eachPlugin(buildOptionPlugins(config), govern)?.catch(() => {});
+    },
+
+    // Each output's own plugins (`build.rollupOptions.output.plugins`, an output of an array of
+    // them; vite 8: `build.rolldownOptions`, the same object): not in the resolved config, so
+    // governed here, as rollup and rolldown hand each output's options to every plugin before
+    // they read any output plugin's hooks (as the /rollup entry does, rollup.ts). Wrapping again
+    // on a later build (watch mode, the next environment) wraps the original, never the wrapper.
+    outputOptions: {
+      order: 'post',
+      handler(output) {
+        if (!runnerOf) return null; // not governing: no jobserver, vitest's server, or not vite's build
+        outputEnvironment = environmentOf(this);
+        const runners = runnerOf;
+        // Synchronous: plugin objects are wrapped now; a rejected promise is the tool's to report.
+        eachPlugin((output as { plugins?: unknown }).plugins, (p) => governPlugin(p, plugin, opts, runners(p)))?.catch(() => {});
+        return null;
+      },
     },
 
     configureServer(server) {

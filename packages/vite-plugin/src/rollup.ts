@@ -11,12 +11,12 @@
 // vite installed, nor a rolldown user rollup.
 import { sharedLimiter, type Limiter } from '@jobslot/core';
 import { nativeThreadsWarning } from '@jobslot/core/plugin';
-import { callInSlot } from './gate.js';
 import { resolveOptions, type JobslotViteOptions } from './options.js';
 import { rollupEntryApply } from './misplaced.js';
+import { eachPlugin } from './plugin-option.js';
 import { Sessions } from './sessions.js';
-import { governPlugin, NAME, type PluginLike, type Runner } from './wrap.js';
-import { passRunner, POOLED_RENDERERS } from './render-pass.js';
+import { governPlugin, NAME } from './wrap.js';
+import { hookRunners } from './render-pass.js';
 
 /** rollup and rolldown build one environment: one session, under this name. */
 const BUILD = '';
@@ -54,25 +54,6 @@ interface HookContext {
   warn?: (message: string) => void;
 }
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
-
-/**
- * Calls `visit` on each plugin object in a `plugins` option as rollup and
- * rolldown read it (nested arrays flattened, false and null dropped): at once
- * for the objects, and for those behind a promise when it settles. The result
- * settles when every one has been visited.
- */
-function eachPlugin(option: unknown, visit: (p: PluginLike) => void): Promise<unknown> | undefined {
-  // The tool awaits these promises itself after the hook; a callback added now runs before its own.
-  if (isThenable(option)) return Promise.resolve(option).then((value) => eachPlugin(value, visit));
-  if (Array.isArray(option)) {
-    const pending = option.map((o) => eachPlugin(o, visit)).filter((p) => p !== undefined);
-    return pending.length > 0 ? Promise.all(pending) : undefined;
-  }
-  if (option && typeof option === 'object') visit(option as PluginLike);
-  return undefined;
-}
-
 /**
  * A rollup 4 / rolldown 1 plugin that makes the build share GNU make's job
  * tokens: put it in `plugins` of rollup.config.js or rolldown.config.js.
@@ -98,21 +79,13 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
   const getLimiter = (): Limiter => (limiter ??= sharedLimiter());
   const sessions = new Sessions();
 
-  const run = (original: (this: unknown, ...args: unknown[]) => unknown, ctx: unknown, args: unknown[]) =>
-    callInSlot(getLimiter(), original, ctx, args, sessions.signal(BUILD));
-
-  // Output plugins whose renderChunk feeds a worker pool that closes when idle (terser): calls run as passes (render-pass.ts).
-  const passes = new WeakMap<PluginLike, Runner>();
-  const passOf = (p: PluginLike): Runner => {
-    let runner = passes.get(p);
-    if (!runner) passes.set(p, (runner = passRunner(getLimiter, () => sessions.signal(BUILD))));
-    return runner;
-  };
+  // terser's calls as passes of its pool (render-pass.ts), input or output plugin alike; the rest call by call.
+  const runnerOf = hookRunners(getLimiter, () => sessions.signal(BUILD));
 
   /** Wraps the hooks of the plugins in `option`; the result settles when those behind promises are wrapped too. */
-  function govern(option: unknown, output = false): Promise<unknown> | undefined {
+  function govern(option: unknown): Promise<unknown> | undefined {
     if (!getLimiter().limited) return undefined; // without a jobserver nothing changes
-    return eachPlugin(option, (p) => governPlugin(p, plugin, opts, output && typeof p.name === 'string' && POOLED_RENDERERS.has(p.name) ? passOf(p) : run));
+    return eachPlugin(option, (p) => governPlugin(p, plugin, opts, runnerOf(p)));
   }
 
   const plugin: JobslotRollupPlugin = {
@@ -132,7 +105,7 @@ export function jobslot(options: JobslotRollupOptions = {}): JobslotRollupPlugin
       handler(output) {
         // Synchronous in both tools: plugin objects are wrapped now, before the
         // tool reads their hooks; a rejected promise is the tool's to report.
-        govern(output.plugins, true)?.catch(() => {});
+        govern(output.plugins)?.catch(() => {});
         return null;
       },
     },

@@ -31,11 +31,12 @@
 import { availableParallelism } from 'node:os';
 import { reserveForRun, type Limiter, type Reservation } from '@jobslot/core';
 import { processRecord } from '@jobslot/core/plugin';
+import { sizeForkWorkersV8Pool, type ForkProjectConfig } from './vitest-v8-pool.js';
 
 /** What this module reads and writes of vitest's `Vitest` object (vitest 4's public API). */
 export interface VitestLike {
-  config: { maxWorkers?: number; watch?: boolean; reporters: unknown[] };
-  projects: ReadonlyArray<{ config: { maxWorkers?: number } }>;
+  config: { maxWorkers?: number; watch?: boolean; reporters: unknown[]; env?: ForkProjectConfig['env'] };
+  projects: ReadonlyArray<{ config: { maxWorkers?: number } & ForkProjectConfig }>;
   onClose(fn: () => unknown): void;
 }
 
@@ -104,6 +105,8 @@ export function sizeVitestWorkers(vitest: VitestLike, limiter: Limiter): void {
       const workers = Math.max(1, held.slots);
       vitest.config.maxWorkers = Math.min(rootMax, workers);
       vitest.projects.forEach((p, i) => (p.config.maxWorkers = Math.min(ceilings[i]!, workers)));
+      // Each worker holds one slot: a forked one starts V8's helper pool sized to it.
+      sizeForkWorkersV8Pool(vitest.projects, vitest.config.env);
     },
     onTestRunEnd() {
       release();

@@ -1,10 +1,11 @@
 // @jobslot/vite-plugin/rollup against real rollup 4 and rolldown 1 builds in
 // this process, on a real jobserver (core's createJobserver, a fifo). The
 // make-driven end-to-end tests are test/rollup.test.ts and test/rolldown.test.ts.
-import { createLimiter, currentHold, JobClient } from '@jobslot/core';
+import { createLimiter, JobClient } from '@jobslot/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobslot } from '../src/rollup.js';
 import { jobslot as vitePlugin } from '../src/index.js';
+import { counting } from './counting.js';
 import { tempDir, testJobserver } from '@jobslot/e2e/support';
 // @ts-expect-error plain JS fixtures, shared with the end-to-end tests
 import { writeApp } from '@jobslot/e2e/fixtures/rollup/app.mjs';
@@ -23,25 +24,6 @@ const ORIGINAL = Symbol.for('jobslot.vite.originalHook');
 function isGoverned(hook: unknown): boolean {
   const fn = typeof hook === 'function' ? hook : (hook as { handler?: unknown } | undefined)?.handler;
   return typeof fn === 'function' && (fn as { [ORIGINAL]?: unknown })[ORIGINAL] !== undefined;
-}
-
-/** A plugin whose `hook` counts how many of its calls run at once. */
-function counting(name: string, hook: 'transform' | 'renderChunk') {
-  let inflight = 0;
-  let peak = 0;
-  let calls = 0;
-  let inSlot = 0;
-  const handler = async () => {
-    calls++;
-    if (currentHold() !== undefined) inSlot++; // called through the limiter, in a slot it holds
-    inflight++;
-    peak = Math.max(peak, inflight);
-    await sleep(10);
-    inflight--;
-    return null;
-  };
-  const plugin = { name, [hook]: hook === 'transform' ? { filter: { id: /\/m\d+\.js$/ }, handler } : handler };
-  return { plugin, handler, stats: () => ({ peak, calls, inSlot }) };
 }
 
 type OnLog = (level: string, log: { message: string }) => void;

@@ -11,9 +11,12 @@ import { taskRunnerEnv } from './task-runners.js';
 export function commandEnv(pool: { env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv }, slots: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...traceUnder(pool.env(process.env)), ...threadEnv(slots), ...taskRunnerEnv(slots) };
   // V8's own helper threads (GC, compilation) in every node process CMD
-  // starts: sized to the slots too, unless the user chose a size.
+  // starts: sized to the slots too, unless the user chose a size. Marked as
+  // ours, so that the vite plugin can give vitest's forked test workers, which
+  // share these slots one each, a size of 1 without overriding a user's.
   if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--v8-pool-size=${slots}`;
+    env.JOBSLOT_V8_POOL_SIZE = String(slots);
   }
   return env;
 }

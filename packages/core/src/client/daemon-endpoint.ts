@@ -16,8 +16,11 @@
 // owns it: a path from the environment only ever names a directory we check.
 // A leaf: the client's discovery and the `jobslot` command both use it.
 import { fs, os, path } from '../builtins.js';
+import { lstatPrivate, privateDirProblem, uid } from '../private-dir.js';
 
-const { lstatSync, mkdirSync } = fs;
+export { privateDirProblem };
+
+const { mkdirSync } = fs;
 const { join, isAbsolute } = path;
 
 export const DAEMON_FIFO = 'fifo';
@@ -36,10 +39,6 @@ export class EndpointError extends Error {
   }
 }
 
-function uid(): number | undefined {
-  return typeof process.getuid === 'function' ? process.getuid() : undefined;
-}
-
 /** The directory the daemon's endpoint lives in, and where that came from. */
 export function endpointDir(env: Record<string, string | undefined> = process.env): { dir: string; base: 'XDG_RUNTIME_DIR' | 'TMPDIR' } {
   const runtime = env.XDG_RUNTIME_DIR;
@@ -49,42 +48,6 @@ export function endpointDir(env: Record<string, string | undefined> = process.en
     return { dir: join(runtime, 'jobslot'), base: 'XDG_RUNTIME_DIR' };
   }
   return { dir: join(os.tmpdir(), `jobslot-${uid() ?? os.userInfo().username}`), base: 'TMPDIR' };
-}
-
-/**
- * lstat, into an array of its own. Node 20's fs.realpathSync (which require()
- * uses) reads the mode of the last plain lstat or stat anywhere in the thread
- * from one shared array, and stops resolving symlinks when that was a fifo or
- * a socket: after a plain lstat of the daemon's fifo, require('koffi') from a
- * pnpm install (symlinked) failed to find koffi's native binary. BigInt stats
- * fill another array.
- */
-function lstat(file: string): { mode: number; uid: number; isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean } {
-  const stats = lstatSync(file, { bigint: true });
-  return {
-    mode: Number(stats.mode),
-    uid: Number(stats.uid),
-    isSymbolicLink: () => stats.isSymbolicLink(),
-    isDirectory: () => stats.isDirectory(),
-    isFIFO: () => stats.isFIFO(),
-    isSocket: () => stats.isSocket(),
-  };
-}
-
-/** Why `dir` is not a private directory of this user's (undefined if it is). Never follows a symlink. */
-export function privateDirProblem(dir: string): string | undefined {
-  let stats: ReturnType<typeof lstat>;
-  try {
-    stats = lstat(dir);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist` : `cannot look at ${dir}: ${(error as Error).message}`;
-  }
-  if (stats.isSymbolicLink()) return `${dir} is a symbolic link (refusing to follow it)`;
-  if (!stats.isDirectory()) return `${dir} is not a directory`;
-  const me = uid();
-  if (me !== undefined && stats.uid !== me) return `${dir} belongs to uid ${stats.uid}, not to this user (uid ${me})`;
-  if ((stats.mode & 0o077) !== 0) return `${dir} is open to others (mode ${(stats.mode & 0o777).toString(8)}; it must be 700)`;
-  return undefined;
 }
 
 /**
@@ -107,7 +70,7 @@ export function ensureEndpointDir(env: Record<string, string | undefined> = proc
 /** True if `file` in a private `dir` is a file of the given kind that this user owns, mode 0600 or tighter. */
 function ownedEntry(file: string, kind: 'fifo' | 'socket'): boolean {
   try {
-    const stats = lstat(file);
+    const stats = lstatPrivate(file);
     const me = uid();
     const isKind = kind === 'fifo' ? stats.isFIFO() : stats.isSocket();
     return isKind && (me === undefined || stats.uid === me) && (stats.mode & 0o077) === 0;

@@ -15,6 +15,7 @@
 import { fs, os, path } from '../builtins.js';
 import { loadLibc, type Libc } from '../ffi/libc.js';
 import { escapeMakeflagsWord, withJobserver } from '../makeflags.js';
+import { privateDirProblem } from '../private-dir.js';
 import { formatPoolHint, POOL_VARIABLE } from './pool-hint.js';
 
 const { closeSync, constants: fsc, lstatSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } = fs;
@@ -171,7 +172,7 @@ export function createJobserver(options: JobserverOptions): Jobserver {
 function poolParent(): string {
   if (process.env.TMPDIR) return tmpdir();
   const runtime = process.env.XDG_RUNTIME_DIR;
-  if (runtime && isAbsolute(runtime) && isDirectory(runtime, (mode, uid) => uid === process.getuid?.() && (mode & 0o077) === 0)) return runtime;
+  if (runtime && isAbsolute(runtime) && privateDirProblem(runtime) === undefined) return runtime;
   // World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there.
   if (process.platform === 'linux' && isDirectory('/dev/shm', (mode) => (mode & 0o1777) === 0o1777)) return '/dev/shm';
   return tmpdir();
