@@ -173,8 +173,7 @@ function poolParent(): string {
   if (process.env.TMPDIR) return tmpdir();
   const runtime = process.env.XDG_RUNTIME_DIR;
   if (runtime && isAbsolute(runtime) && privateDirProblem(runtime) === undefined) return runtime;
-  // World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there.
-  if (process.platform === 'linux' && isDirectory('/dev/shm', (mode) => (mode & 0o1777) === 0o1777)) return '/dev/shm';
+  if (process.platform === 'linux' && isStickyShared('/dev/shm')) return '/dev/shm';
   return tmpdir();
 }
 
@@ -192,10 +191,11 @@ function removePoolDir(dir: string, fifo: string): void {
   }
 }
 
-function isDirectory(dir: string, ok: (mode: number, uid: number) => boolean): boolean {
+/** World-writable with the sticky bit, as /tmp: mkdtemp's private directory is as safe there. */
+function isStickyShared(dir: string): boolean {
   try {
     const stats = lstatSync(dir);
-    return stats.isDirectory() && ok(stats.mode, stats.uid);
+    return stats.isDirectory() && (stats.mode & 0o1777) === 0o1777;
   } catch {
     return false;
   }
