@@ -35,21 +35,18 @@ describe.each(available)('make $version -j2', (make) => {
     expect(existsSync(fifo!)).toBe(false);
   });
 
-  it('in XDG_RUNTIME_DIR when it is the user\'s own (0700)', async () => {
+  // The variable named, set to a private directory of the user's (0700), the other unset.
+  it.each([
+    ["in XDG_RUNTIME_DIR when it is the user's own (0700)", 'XDG_RUNTIME_DIR'],
+    ['in TMPDIR when the user set one', 'TMPDIR'],
+  ] as const)('%s', async (_title, variable) => {
     const dir = tempDir('jobslot-pool-dir-');
-    const runtime = join(dir, 'runtime');
-    mkdirSync(runtime, { mode: 0o700 });
-    const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: runtime, TMPDIR: undefined });
-    expect(fifo).toMatch(new RegExp(`^${runtime}/jobslot-[^/]+/fifo$`));
-    expect(statSync(runtime).isDirectory()).toBe(true);
-  });
-
-  it('in TMPDIR when the user set one', async () => {
-    const dir = tempDir('jobslot-pool-dir-');
-    const tmp = join(dir, 'tmp');
-    mkdirSync(tmp, { mode: 0o700 });
-    const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: undefined, TMPDIR: tmp });
-    expect(fifo).toMatch(new RegExp(`^${tmp}/jobslot-[^/]+/fifo$`));
+    const chosen = join(dir, 'chosen');
+    mkdirSync(chosen, { mode: 0o700 });
+    const [fifo] = await showPool(dir, { XDG_RUNTIME_DIR: undefined, TMPDIR: undefined, [variable]: chosen });
+    expect(fifo).toMatch(new RegExp(`^${chosen}/jobslot-[^/]+/fifo$`));
+    // Only the pool's own directory goes at the end, never the one the user named.
+    expect(statSync(chosen).isDirectory()).toBe(true);
   });
 
   // The directory holds the fifo and, where /proc shows who waits, the
