@@ -2,6 +2,7 @@
 // (no native module, no extra RSS). Works from both the ESM and CJS builds.
 import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';
+import { loadPrebuiltKoffi } from './prebuilt.js';
 
 export type KoffiModule = typeof Koffi;
 
@@ -10,6 +11,10 @@ let koffi: KoffiModule | undefined;
 export function loadKoffi(): KoffiModule {
   if (!koffi) {
     const require = createRequire(import.meta.url);
+    // koffi's binary straight from its package where that is certain (prebuilt.ts: ~5 ms
+    // less of every start); else koffi's own loader, its errors explained.
+    koffi = loadPrebuiltKoffi(require);
+    if (koffi) return koffi;
     try {
       koffi = require('koffi') as KoffiModule;
     } catch (error) {

@@ -8,6 +8,7 @@
 // emulated process cannot exec a foreign binary by itself without binfmt_misc.
 import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
@@ -27,6 +28,20 @@ function fifoClient(jobs, options = {}) {
 
 test(`runs on ${process.arch}`, () => {
   console.log(`# node ${process.version} ${process.platform}-${process.arch}`);
+});
+
+test("koffi's binary is loaded straight from its package, as koffi would pick it, without koffi's own loader", () => {
+  const { server, client } = fifoClient(1);
+  try {
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    const binary = loaded.find((file) => /[\\/]@koromix[\\/]koffi-[^\\/]+[\\/][^\\/]+[\\/]koffi\.node$/.test(file));
+    assert.ok(binary, `no koffi.node among the loaded modules: ${loaded.join(', ')}`);
+    console.log(`# ${binary}`);
+    assert.deepEqual(loaded.filter((file) => /[\\/]koffi[\\/](index\.c?js|src[\\/])/.test(file)), []);
+  } finally {
+    client.close();
+    server.close();
+  }
 });
 
 test('signal wake-up: a released token reaches a waiter through a signal (SIGURG), not the 1 s fallback', async () => {
