@@ -42,6 +42,42 @@ function platformCjs(prefix: string): NonNullable<Options['esbuildPlugins']>[num
   };
 }
 
+/**
+ * main.ts's `import('./run.js')`: on POSIX the run bundle (dist/cli-run.cjs,
+ * below), on Windows run.ts's entry in the CLI's split build, as before
+ * (cli-run-split.cjs). A chunk of one line that chooses; both files external.
+ */
+const runByPlatform: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'run-by-platform',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/run\.js$/ }, (args) => (args.importer.endsWith('/cli/main.ts') ? { path: 'run', namespace: 'run-by-platform' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'run-by-platform' }, () => ({
+      contents: "export const { runUnder } = process.platform === 'win32' ? require('./cli-run-split.cjs') : require('./cli-run.cjs');",
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/cli-run(-split)?\.cjs$/, namespace: 'run-by-platform' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * The POSIX run bundle: the client's platform is the POSIX one, imported
+ * (no platform file to require, no Windows code in the file), and run.ts's
+ * Windows path, which a POSIX process never takes, is not in it either.
+ */
+const posixRun: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'posix-run',
+  setup(build) {
+    build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
+      args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts') ? { path: resolve(args.resolveDir, '../posix/platform.ts') } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/run-windows\.js$/ }, (args) => (args.importer.endsWith('/cli/run.ts') ? { path: 'run-windows', namespace: 'posix-run' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'posix-run' }, () => ({
+      contents: "export function runOnSemaphore() { throw new Error('dist/cli-run.cjs is jobslot run for POSIX: on Windows, dist/cli.cjs loads cli-run-split.cjs'); }",
+      loader: 'js',
+    }));
+  },
+};
+
 export default defineConfig([
   // ESM: client/platform.ts loads this platform's folder with a top-level
   // await, into a chunk of its own: a process on Linux loads no Windows code.
@@ -65,18 +101,35 @@ export default defineConfig([
     // `jobslot run`). main.ts reads a plain `jobslot run` and loads run.ts's
     // chunk; every other subcommand, and commander, loads on use.
     // Names of its own (cli-*): the library's CJS build writes into dist/ too.
-    entry: { cli: 'src/cli/main.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
+    // (run.ts an entry of its own: Windows loads it by name, see runByPlatform)
+    entry: { cli: 'src/cli/main.ts', 'cli-run-split': 'src/cli/run.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
     format: ['cjs'],
     target: 'node20',
     splitting: true,
     shims: true,
     sourcemap: true,
     banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [platformCjs('cli-')],
+    esbuildPlugins: [platformCjs('cli-'), runByPlatform],
     esbuildOptions(options) {
       options.chunkNames = 'cli-chunk-[hash]';
     },
     // the library build cleans dist/; this one must not wipe it
+    clean: false,
+  },
+  {
+    // `jobslot run` on POSIX, as main.ts loads it: run.ts and all it uses in
+    // one file (dist/cli-run.cjs), for POSIX only (posixRun). Split into the
+    // CLI's ~14 shared chunks it cost a file lookup, read and compile each.
+    // Its modules are its own copies (no splitting): a process that runs it
+    // loads no other chunk of the CLI; the commander path (program.ts) and
+    // Windows load the split build's.
+    entry: { 'cli-run': 'src/cli/run.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    splitting: false,
+    shims: true,
+    sourcemap: true,
+    esbuildPlugins: [posixRun],
     clean: false,
   },
   {
