@@ -63,8 +63,19 @@ export function isRunning(id: ProcessId): boolean {
  * The ancestors of this process that hold this pipe (`pipe:[ino]`), nearest
  * first; with `bothEnds`, only those holding it open for reading and for
  * writing, as a jobserver's owner does. false: none does; undefined: cannot tell.
+ *
+ * The walk goes up until it has found the holders and passed them: it stops
+ * at the first ancestor above a holder that does not hold the pipe (or
+ * cannot be read), or at the first holder with `first`. Descriptors are
+ * inherited, so the holders are one unbroken line from the nearest up to the
+ * jobserver's owner (the top make, cargo, `jobslot -j`), and the processes
+ * above the owner (a shell, a terminal, an editor with hundreds of
+ * descriptors, up to pid 1) need not be read: each is a readdir and a
+ * readlink per descriptor before the command starts. (A line with a gap, an
+ * ancestor that closed its copy after its child was forked while one above
+ * it still holds the pipe, ends at the gap: its top is taken for the owner.)
  */
-function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): number[] | false | undefined {
+function ancestorsHolding(link: string, options: { bothEnds?: boolean; first?: boolean } = {}): number[] | false | undefined {
   let pid = process.ppid;
   let readable = false;
   const holders: number[] = [];
@@ -78,10 +89,13 @@ function ancestorsHolding(link: string, options: { bothEnds?: boolean } = {}): n
       const mode = options.bothEnds ? accessMode(pid, fd) : 2;
       if (mode === 0 || mode === 2) reads = true;
       if (mode === 1 || mode === 2) writes = true;
-      if (reads && writes) {
-        holders.push(pid);
-        break;
-      }
+      if (reads && writes) break;
+    }
+    if (reads && writes) {
+      holders.push(pid);
+      if (options.first) break;
+    } else if (holders.length > 0) {
+      break;
     }
     const ppid = parentOf(pid);
     if (ppid === undefined) break;
@@ -148,7 +162,7 @@ export function openFifo(path: string): { fd: number; device: boolean } {
     // ancestor of ours holds both its ends, as make (or jobslot) does.
     // Otherwise reading it would take (and reorder) that process's data.
     const link = readlinkSync(`/proc/self/fd/${fd}`);
-    if (link.startsWith('pipe:[') && !ancestorsHolding(link, { bothEnds: true })) {
+    if (link.startsWith('pipe:[') && !ancestorsHolding(link, { bothEnds: true, first: true })) {
       closeSync(fd);
       throw new JobserverError('foreign-pipe', `the jobserver path ${path} is another process's pipe (${link}) that no parent process holds both ends of: not the jobserver's`);
     }
