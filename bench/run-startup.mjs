@@ -1,14 +1,21 @@
 // What `jobslot run` adds to every command it wraps (issue 24, "no tax"): the
-// wall time of `jobslot run -- true` in a recipe under make -j2 (the token it
-// takes and gives back included), beside `node -e 0` and `jobslot --version`
-// for scale. The variants run interleaved, one of each per round, timed by
-// bash's EPOCHREALTIME in the recipe (no process of ours around them); min and
-// median of RUNS rounds. Asserts nothing.
+// wall time of `jobslot run -- CMD` in a recipe under make -j2 (the token it
+// takes and gives back included), beside CMD alone, `node -e 0` and `jobslot
+// --version` for scale. The variants run interleaved, one of each per round,
+// timed by bash's EPOCHREALTIME in the recipe (no process of ours around
+// them); min and median of RUNS rounds, and the median's excess over CMD
+// alone (the tax). Asserts nothing.
 //   node bench/run-startup.mjs [--runs N] [--make 4.3|4.4.1] [--cmd true]
 //        [--cli A=path/to/cli.cjs,B=old/dist/cli.js,C=JOBSLOT_TRACE=/tmp/t.jsonl+path/to/cli.cjs]
-// --cli compares builds (an old dist/ copied aside, say) in the same rounds;
-// NAME=VAR=VALUE+path runs that build with VAR set. CPU (user + sys, the
-// command's included) moves less with other load on the machine than wall time.
+// --cmd 'node x.js' (a script file) measures a node command, which `jobslot
+// run` runs in its own process. --cli compares builds in the same rounds;
+// NAME=VAR=VALUE+path runs that build with VAR set. A build copied aside
+// needs what dist/ needs beside it: the package.json (--version reads it) and
+// a node_modules with koffi and commander, e.g.
+//   mkdir /tmp/old && cp -r packages/core/dist packages/core/package.json /tmp/old/ &&
+//   ln -s "$PWD/packages/core/node_modules" /tmp/old/node_modules
+// CPU (user + sys, the command's included) moves less with other load on the
+// machine than wall time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +40,17 @@ const clis = Object.fromEntries(
 const make = makeVersion === '4.4.1' ? join(ROOT, '.tools/make-4.4.1/bin/make') : 'make';
 
 const variants = [['node -e 0', 'node -e 0']];
+if (cmd !== 'true') variants.push([cmd, cmd]);
+// Each build must start where it is (a copy without its package.json or koffi fails every round).
+const quiet = { ...process.env };
+for (const k of ['MAKEFLAGS', 'MFLAGS', 'CARGO_MAKEFLAGS', 'MAKELEVEL', 'JOBSLOT_POOL', 'JOBSLOT_TRACE']) delete quiet[k];
+for (const [name, cli] of Object.entries(clis)) {
+  for (const args of ['--version', 'run -- true']) {
+    const check = spawnSync('bash', ['-c', `${cli} ${args}`], { encoding: 'utf8', env: quiet });
+    const said = check.stderr.split('\n').find((line) => /^\w*Error: |error:/.test(line)) ?? check.stderr.trim().split('\n')[0];
+    if (check.status !== 0) throw new Error(`${name}: \`${cli} ${args}\` failed (a copied dist/ needs its package.json and a node_modules with koffi and commander beside it: see this file's header): ${said}`);
+  }
+}
 for (const [name, cli] of Object.entries(clis)) {
   variants.push([`${name} --version`, `${cli} --version >/dev/null`]);
   variants.push([`${name} run -- ${cmd}`, `${cli} run -- ${cmd}`]);
@@ -73,10 +91,16 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 console.log(`make ${makeVersion} -j2, one recipe, ${runs} rounds interleaved (load before: ${load}, after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
-console.log('| command | wall min | wall median | CPU (user + sys) min | CPU median |');
-console.log('| --- | --- | --- | --- | --- |');
+// The tax: a run's median over CMD's own (over `node -e 0` where CMD is `true`).
+const plain = variants.findIndex(([name]) => name === cmd);
+const base = plain >= 0 ? plain : 0;
+const tax = (k, xs) => (variants[k][0].includes(' run -- ') ? `${(median(xs[k]) - median(xs[base])).toFixed(1)} ms` : '');
+console.log(`| command | wall min | wall median | CPU (user + sys) min | CPU median | wall, CPU over \`${variants[base][0]}\` |`);
+console.log('| --- | --- | --- | --- | --- | --- |');
 variants.forEach(([name], k) =>
-  console.log(`| \`${name}\` | ${Math.min(...times[k]).toFixed(1)} ms | ${median(times[k]).toFixed(1)} ms | ${Math.min(...cpu[k]).toFixed(0)} ms | ${median(cpu[k]).toFixed(0)} ms |`),
+  console.log(
+    `| \`${name}\` | ${Math.min(...times[k]).toFixed(1)} ms | ${median(times[k]).toFixed(1)} ms | ${Math.min(...cpu[k]).toFixed(0)} ms | ${median(cpu[k]).toFixed(0)} ms | ${tax(k, times)}${tax(k, times) && ', '}${tax(k, cpu)} |`,
+  ),
 );
 
 rmSync(dir, { recursive: true, force: true });
