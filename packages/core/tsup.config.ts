@@ -43,19 +43,28 @@ function platformCjs(prefix: string): NonNullable<Options['esbuildPlugins']>[num
 }
 
 /**
- * main.ts's `import('./run.js')`: on POSIX the run bundle (dist/cli-run.cjs,
- * below), on Windows run.ts's entry in the CLI's split build, as before
- * (cli-run-split.cjs). A chunk of one line that chooses; both files external.
+ * main.ts, bundled alone (dist/cli.cjs: it and run-args.ts, no chunk to
+ * load): its `import('./run.js')` is the POSIX run bundle (dist/cli-run.cjs,
+ * below), or on Windows run.ts's entry in the CLI's split build, as before
+ * (cli-run-split.cjs), chosen in one line; its `import('./program.js')` is
+ * program.ts's entry in the split build (cli-program.cjs).
  */
-const runByPlatform: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'run-by-platform',
+const mainEntry: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'main-entry',
   setup(build) {
-    build.onResolve({ filter: /^\.\/run\.js$/ }, (args) => (args.importer.endsWith('/cli/main.ts') ? { path: 'run', namespace: 'run-by-platform' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'run-by-platform' }, () => ({
-      contents: "export const { runUnder } = process.platform === 'win32' ? require('./cli-run-split.cjs') : require('./cli-run.cjs');",
+    build.onResolve({ filter: /^\.\/(run|program)\.js$/ }, (args) => {
+      if (!args.importer.endsWith('/cli/main.ts')) return undefined;
+      return { path: args.path, namespace: 'main-entry' };
+    });
+    // (require(), not import(): a CommonJS file's import() would start node's ES module loader)
+    build.onLoad({ filter: /.*/, namespace: 'main-entry' }, (args) => ({
+      contents:
+        args.path === './run.js'
+          ? "export const { runUnder } = process.platform === 'win32' ? require('./cli-run-split.cjs') : require('./cli-run.cjs');"
+          : "export const { runProgram } = require('./cli-program.cjs');",
       loader: 'js',
     }));
-    build.onResolve({ filter: /^\.\/cli-run(-split)?\.cjs$/, namespace: 'run-by-platform' }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^\.\/cli-(run|run-split|program)\.cjs$/, namespace: 'main-entry' }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -99,17 +108,30 @@ export default defineConfig([
     // The `jobslot` command, run by node as dist/cli.cjs (package.json "bin"):
     // CommonJS, as node starts it without its ES module loader (5 ms of every
     // `jobslot run`). main.ts reads a plain `jobslot run` and loads run.ts's
-    // chunk; every other subcommand, and commander, loads on use.
+    // file; every other subcommand, and commander, loads on use. main.ts is
+    // one file of its own (mainEntry): a plain `jobslot run` loads two files.
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    splitting: false,
+    shims: true,
+    sourcemap: true,
+    banner: { js: '#!/usr/bin/env node' },
+    esbuildPlugins: [mainEntry],
+    clean: false,
+  },
+  {
+    // The rest of the command (program.ts: commander and every subcommand;
+    // `jobslot run` on Windows), split into chunks that load on use.
     // Names of its own (cli-*): the library's CJS build writes into dist/ too.
-    // (run.ts an entry of its own: Windows loads it by name, see runByPlatform)
-    entry: { cli: 'src/cli/main.ts', 'cli-run-split': 'src/cli/run.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
+    // (run.ts an entry of its own: Windows loads it by name, see mainEntry)
+    entry: { 'cli-program': 'src/cli/program.ts', 'cli-run-split': 'src/cli/run.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
     format: ['cjs'],
     target: 'node20',
     splitting: true,
     shims: true,
     sourcemap: true,
-    banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [platformCjs('cli-'), runByPlatform],
+    esbuildPlugins: [platformCjs('cli-')],
     esbuildOptions(options) {
       options.chunkNames = 'cli-chunk-[hash]';
     },
