@@ -1,7 +1,11 @@
 // Running the command jobslot wraps: stdio passed through, SIGINT/SIGTERM/SIGHUP
 // forwarded, and our own exit mirroring the child's (its code, or its signal).
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+// Loaded when a command is started, not with this file: node:child_process
+// brings net, stream and dgram with it (~2 ms), and a node command that
+// `jobslot run` runs in its own process (in-process.ts) may never need them.
+import { childProcess } from '../builtins.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -20,9 +24,9 @@ export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; e
   // Windows runs .cmd and .bat files (npm's shims among them) only through a
   // shell: it refuses them at once (EINVAL), or finds no `npm` at all (ENOENT).
   const hint = process.platform === 'win32' ? ` (run .cmd and .bat files, npm's among them, as: cmd /c ${command.join(' ')})` : '';
-  let child: ReturnType<typeof spawn>;
+  let child: ChildProcess;
   try {
-    child = spawn(file!, args, { stdio, env: options.env });
+    child = childProcess().spawn(file!, args, { stdio, env: options.env });
   } catch (error) {
     process.stderr.write(`jobslot: cannot run ${file}: ${(error as Error).message}${hint}\n`);
     return Promise.resolve({ code: 127, signal: null });
