@@ -70,7 +70,7 @@ function koffiFolder(require: NodeJS.Require): { dir: string; version: unknown }
       continue;
     }
     const pkg = JSON.parse(text) as { name?: unknown; version?: unknown };
-    return pkg.name === 'koffi' ? { dir: fs.realpathSync(candidate), version: pkg.version } : undefined;
+    return pkg.name === 'koffi' ? { dir: fs.realpathSync.native(candidate), version: pkg.version } : undefined;
   }
   return undefined;
 }
@@ -85,7 +85,7 @@ function linuxLibc(): 'glibc' | 'musl' | undefined {
   try {
     fd = fs.openSync(process.execPath, 'r');
     // The header, the program headers and the loader's name sit in node's first page.
-    const head = Buffer.alloc(4096);
+    const head = Buffer.allocUnsafe(4096);
     const size = fs.readSync(fd, head, 0, head.length, 0);
     const interp = loaderName(head.subarray(0, size));
     return interp === undefined ? undefined : path.basename(interp).startsWith('ld-musl-') ? 'musl' : 'glibc';
