@@ -38,4 +38,20 @@ describe.each(available)('make $version -j2', (make) => {
     expect(unneeded).toEqual([]);
     expect(files.filter((f) => /[\\/]node_modules[\\/]commander[\\/]/.test(f))).toEqual([]);
   });
+
+  // Signals reach only the main thread: on Linux jobslot tells it by its thread id,
+  // where node:worker_threads (and the streams and message ports it brings) cost ~1.5 ms.
+  it.runIf(process.platform === 'linux')('`jobslot run -- true` loads no node:worker_threads', async () => {
+    const dir = tempDir('jobslot-loads-');
+    const loads = join(dir, 'loads.txt');
+    // (--require only: record-loads.mjs's loader hook runs in a worker thread of its own)
+    const r = await runMake({ make, dir, jobs: 2, makefile: `all:\n\t+@node --require ${sh(RECORD_CJS)} ${sh(CLI)} run -- true\n`, env: { LOADS_FILE: loads } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.leakLine).toBeUndefined();
+    const loaded = readFileSync(loads, 'utf8').split('\n');
+    expect(sourcesIn(loaded)).toContain('src/posix/backend.ts');
+    expect(loaded).toContain('node:fs');
+    // (node itself loads internal/worker/js_transferable at start)
+    expect(loaded.filter((m) => m === 'node:worker_threads' || m === 'node:internal/worker')).toEqual([]);
+  });
 });
