@@ -26,6 +26,7 @@
 import type { PoolHint } from '../backend.js';
 import { fs, path as nodePath } from '../builtins.js';
 import { loadLibc } from '../ffi/libc.js';
+import { processRecord } from '../state.js';
 import { commOf, fdsWhere, parentOf } from './proc.js';
 
 const { constants: fsc, fstatSync, lstatSync, openSync, statSync } = fs;
@@ -46,6 +47,18 @@ export function parsePoolHint(value: string | undefined): PoolHint | undefined {
   return { pid: Number(match[1]), path: match[2]! };
 }
 
+/**
+ * The pools this process serves to a command running in it (`jobslot run`'s
+ * in-process.ts): a hint naming this process is good only for those.
+ */
+const servedHere = () => processRecord<Set<string>>('pools-served-here', () => new Set(), { keep: true });
+
+/** Marks `fifo` as served by this process to a command running in it, until the returned function is called. */
+export function serveHere(fifo: string): () => void {
+  servedHere().add(fifo);
+  return () => servedHere().delete(fifo);
+}
+
 /** Runners that take a token for every job they start after the first: their jobs each have a slot. */
 const JOBSERVER_RUNNERS = /^(?:g?make|cargo|ninja|samu)$/;
 
@@ -64,6 +77,8 @@ export function checkPoolHint(hint: PoolHint): string | undefined {
   if (!fifo.isFIFO()) return `${hint.path} is not a fifo`;
   if (!dir.isDirectory() || !nodePath.basename(nodePath.dirname(hint.path)).startsWith('jobslot-')) return `${hint.path} is not in a jobslot directory`;
   if (fifo.uid !== uid || dir.uid !== uid || (dir.mode & 0o077) !== 0) return `${hint.path} is not private to this user`;
+  // The command runs in the serving process itself: its word for it is its own record.
+  if (hint.pid === process.pid) return servedHere().has(hint.path) ? undefined : `this process does not serve ${hint.path}`;
   const path = ancestorsUpTo(hint.pid);
   if (!path) return `process ${hint.pid} that serves ${hint.path} is not above this one`;
   if (!holdsInode(hint.pid, fifo.dev, fifo.ino)) return `process ${hint.pid} does not serve ${hint.path}`;
@@ -79,9 +94,10 @@ export function sharesImplicitSlot(hint: PoolHint): boolean {
   return path !== undefined && !path.some((pid) => JOBSERVER_RUNNERS.test(commOf(pid)));
 }
 
-/** The ancestors of this process below `top`, nearest first; undefined if `top` is not an ancestor. */
+/** The ancestors of this process below `top`, nearest first (none: `top` is this process); undefined if `top` is not an ancestor. */
 function ancestorsUpTo(top: number): number[] | undefined {
   const between: number[] = [];
+  if (top === process.pid) return between;
   let pid = process.ppid;
   for (let depth = 0; depth < 64 && pid > 1; depth++) {
     if (pid === top) return between;
