@@ -71,6 +71,14 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(readdirSync(run)).toEqual([]);
   });
 
+  it('a client in a worker thread of the command finds the sub-pool too, and takes a token', async () => {
+    const { dir, env } = project();
+    const result = await runMake({ make, dir, jobs: 3, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool worker\n`, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(reports(result.stdout)[0]).toMatchObject({ parent: 'make', connected: true, workerConnected: true, workerGot: 1, workerWarnings: [] });
+  });
+
   it('--spawn, or node options on the line: in a process of its own, as before', async () => {
     const { dir, env } = project();
     const makefile = `all: a b\na:\n\t+@node ${sh(CLI)} run --spawn -- node_modules/.bin/tool tasks 2\nb:\n\t+@node ${sh(CLI)} run -- node --no-warnings node_modules/.bin/tool tasks 2\n`;
@@ -91,13 +99,12 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     ['SIGTERM, holding a slot, with no listener of its own', 'term', /Terminated/],
   ])('ends as node would on %s, every token back, its directory gone', async (_, args, said) => {
     const { dir, run, env } = project();
-    // Two of them under -j4: each takes tokens from make, and each must give them all back.
-    const makefile = `all: a b\na b:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool ${args}\n`;
-    const result = await runMake({ make, dir, jobs: 4, makefile, env });
+    // Under -j3 it takes make's two tokens, and must give them back.
+    const result = await runMake({ make, dir, jobs: 3, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool ${args}\n`, env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(said);
     expect(result.leakLine).toBeUndefined();
-    expect(reports(result.stdout).map((t) => t.parent)).toEqual(['make', 'make']);
+    expect(reports(result.stdout).map((t) => t.parent)).toEqual(['make']);
     expect(readdirSync(run)).toEqual([]);
   });
 
@@ -126,7 +133,8 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     const log = join(dir, 'tasks.log');
     const other = `\t@echo start $@ $$(date +%s%3N) >> ${log}; while ! grep -q '^end' ${log}; do sleep 0.05; done; sleep 0.2; echo end $@ $$(date +%s%3N) >> ${log}`;
     const makefile = `all: s1 s2 tool\ns1 s2:\n${other}\ntool: s1-started s2-started\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 40\ns1-started s2-started:\n\t@while ! [ "$$(grep -c '^start' ${log} 2>/dev/null)" -ge 2 ]; do sleep 0.02; done\n`;
-    const result = await runMake({ make, dir, jobs: 4, makefile, env });
+    // Two slots of four at its start: it runs here only with no more V8 helpers than that (below).
+    const result = await runMake({ make, dir, jobs: 4, makefile, env: { ...env, NODE_OPTIONS: '--v8-pool-size=1' } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
     const [tool] = reports(result.stdout);
@@ -149,12 +157,39 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
       `holder-started:\n\t@while ! grep -q '^start' ${log} 2>/dev/null; do sleep 0.02; done`,
       '',
     ].join('\n');
-    const result = await runMake({ make, dir, jobs: 2, makefile, env });
+    const result = await runMake({ make, dir, jobs: 2, makefile, env: { ...env, NODE_OPTIONS: '--v8-pool-size=1' } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
+    // (The recipe is a shell's: its parent is sh, with no node between.)
+    expect(reports(result.stdout)[0]!.parent).toBe('sh');
     const at = (word: string) => Number(/^(\w+) \S+ (\d+)/m.exec(tasksLog(dir).split('\n').find((l) => l.startsWith(word))!)![2]);
     // Well under the holder's 3 s (ending takes ~0.1 s).
     expect(at('ended') - at('done')).toBeLessThan(2000);
+  });
+
+  it('beside another job, it runs here only if its V8 helper threads fit the slots it holds; else in a node of its own sized to them', async () => {
+    // -j2, the other token held by a job that waits for the tool to end: the tool holds one slot.
+    // In a node of its own it would get --v8-pool-size=1; here it would keep this process's pool.
+    const { dir, env } = project();
+    const log = join(dir, 'tasks.log');
+    const makefile = [
+      'all: holder tool',
+      `holder:\n\techo start holder $$(date +%s%3N) >> ${log}; while ! grep -q '^end' ${log} 2>/dev/null; do sleep 0.05; done`,
+      `tool: holder-started\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 1`,
+      `holder-started:\n\t@while ! grep -q '^start' ${log} 2>/dev/null; do sleep 0.02; done`,
+      '',
+    ].join('\n');
+    // node's default pool of 4 helpers: a node of its own.
+    const spawned = await runMake({ make, dir, jobs: 2, makefile, env });
+    expect(spawned.code, spawned.stderr).toBe(0);
+    expect(spawned.leakLine).toBeUndefined();
+    expect(reports(spawned.stdout)[0]).toMatchObject({ parent: 'jobslot', NODE_OPTIONS: '--v8-pool-size=1' });
+    // jobslot started with one helper: here.
+    writeFileSync(log, '');
+    const here = await runMake({ make, dir, jobs: 2, makefile, env: { ...env, NODE_OPTIONS: '--v8-pool-size=1' } });
+    expect(here.code, here.stderr).toBe(0);
+    expect(here.leakLine).toBeUndefined();
+    expect(reports(here.stdout)[0]).toMatchObject({ parent: 'make' });
   });
 
   it('a pnpm shim of a real tool (rollup): in the process, with the NODE_PATH the shim sets', async () => {

@@ -179,8 +179,8 @@ describe.skipIf(!existsSync(VITEST))("vitest 4's test workers under make: V8's h
     expect(trace?.unreturned).toBe(0);
   }, 120_000);
 
-  it(`under \`jobslot run\` (its --v8-pool-size for the run's slots in NODE_OPTIONS), make ${make44.version} -j2: each forked worker still 1`, async () => {
-    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run -- ` });
+  it(`under \`jobslot run --spawn\` (its --v8-pool-size for the run's slots in NODE_OPTIONS), make ${make44.version} -j2: each forked worker still 1`, async () => {
+    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run --spawn -- ` });
     console.log(`jobslot run: ${JSON.stringify(byProject(looks))}, NODE_OPTIONS sizes ${JSON.stringify(looks.map((l) => l.nodeOptionsSize))}`);
     const seen = byProject(looks);
     // What jobslot run gave every node process beneath it: the forked workers inherit it, and override it.
@@ -191,6 +191,23 @@ describe.skipIf(!existsSync(VITEST))("vitest 4's test workers under make: V8's h
     expect(seen.own).toEqual(ALL(2));
     // vitest's own process (its threads pool's workers) keeps the run's size.
     expect(Math.max(...seen.threads)).toBeLessThanOrEqual(runSize!);
+    expect(trace?.unreturned).toBe(0);
+  }, 120_000);
+
+  it(`under \`jobslot run\`, vitest in its own process, make ${make44.version} -j2: each forked worker still 1; vitest's own threads keep the pool jobslot started with`, async () => {
+    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run -- ` });
+    console.log(`jobslot run, in its process: ${JSON.stringify(byProject(looks))}, NODE_OPTIONS sizes ${JSON.stringify(looks.map((l) => l.nodeOptionsSize))}`);
+    const seen = byProject(looks);
+    // The forked workers start with the run's NODE_OPTIONS (in their /proc environ), and the plugin's 1.
+    const forks = looks.filter((l) => l.project === 'forks');
+    expect(forks.every((l) => l.nodeOptionsSize !== undefined && l.nodeOptionsSize >= 1)).toBe(true);
+    expect(seen.forks).toEqual(ALL(1));
+    expect(seen.own).toEqual(ALL(2));
+    // vitest runs in jobslot run's own process, whose V8 pool node sized at its start (4 by default):
+    // only \`--spawn\` (above) starts vitest with the run's size. The price of one node less.
+    const main = looks.filter((l) => l.project === 'threads');
+    expect(new Set(main.map((l) => l.pid)).size).toBe(1);
+    expect(seen.threads).toEqual(ALL(4));
     expect(trace?.unreturned).toBe(0);
   }, 120_000);
 });

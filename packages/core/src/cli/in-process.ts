@@ -15,6 +15,37 @@ import { createRequire } from 'node:module';
 import { beforeSignalDeath } from '../exit.js';
 import type { NodeEntry } from './node-command.js';
 
+/** node's --v8-pool-size when none is given (node 20-24). */
+const NODE_DEFAULT_V8_POOL = 4;
+
+/**
+ * V8's helper threads in this process: sized by node when it started, from
+ * --v8-pool-size on its command line or in NODE_OPTIONS (0: one per CPU),
+ * else node's default; nothing in the process can change them after. Read
+ * before `jobslot run` makes the command's environment its own.
+ */
+export function v8PoolOfThisProcess(cpus: number): number {
+  const words = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  let size: number | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const match = /^--v8-pool-size(?:=(\d+))?$/.exec(words[i]!);
+    if (match) size = Number(match[1] ?? words[i + 1]);
+  }
+  if (size === undefined || !Number.isInteger(size) || size < 0) return NODE_DEFAULT_V8_POOL;
+  return size === 0 ? cpus : size;
+}
+
+/**
+ * Can the command run here without more V8 helper threads than slots? In a
+ * process of its own it gets --v8-pool-size=<slots>; here, this process's
+ * pool. So: when that pool is no larger than the slots, or when the slots are
+ * the whole of the jobserver above (-jN, all ours: no one else's job on the
+ * machine to crowd while we hold them).
+ */
+export function v8FitsHere(v8Pool: number, slots: number, wholePool: boolean): boolean {
+  return v8Pool <= slots || wholePool;
+}
+
 interface ModuleInternals {
   /** Node's own entry point for the main script (CommonJS or ESM), as `node SCRIPT` runs it. */
   runMain(main?: string): void;

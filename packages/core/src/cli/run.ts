@@ -37,7 +37,7 @@ import { trace } from '../trace.js';
 import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
-import { runInThisProcess } from './in-process.js';
+import { runInThisProcess, v8FitsHere, v8PoolOfThisProcess } from './in-process.js';
 import { nodeEntry, type NodeEntry } from './node-command.js';
 import { demandProbe } from './demand.js';
 import { refusalsWriter } from '../posix/refusals.js';
@@ -104,8 +104,11 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   }
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
-  // A node script this node would run runs here, in this process (in-process.ts): no second node to start.
-  const entry = options.spawn ? undefined : inThisProcess(command);
+  // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
+  // unless this process's V8 helper threads outnumber the slots and others share the machine.
+  const slots = 1 + extra.length;
+  const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), slots, client.jobs !== undefined && slots >= client.jobs);
+  const entry = options.spawn || !fits ? undefined : inThisProcess(command);
   const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
   for (const token of extra) pool.add(token.byte);
   const bounds = { max, floor: extra.length };

@@ -26,8 +26,7 @@
 import type { PoolHint } from '../backend.js';
 import { fs, path as nodePath } from '../builtins.js';
 import { loadLibc } from '../ffi/libc.js';
-import { processRecord } from '../state.js';
-import { commOf, fdsWhere, parentOf } from './proc.js';
+import { commOf, fdFlags, fdsWhere, parentOf } from './proc.js';
 
 const { constants: fsc, fstatSync, lstatSync, openSync, statSync } = fs;
 
@@ -45,18 +44,6 @@ export function parsePoolHint(value: string | undefined): PoolHint | undefined {
   const match = /^([1-9]\d{0,9}):(\/[^\0-\x1f\x7f]*)$/.exec(value);
   if (!match) return undefined;
   return { pid: Number(match[1]), path: match[2]! };
-}
-
-/**
- * The pools this process serves to a command running in it (`jobslot run`'s
- * in-process.ts): a hint naming this process is good only for those.
- */
-const servedHere = () => processRecord<Set<string>>('pools-served-here', () => new Set(), { keep: true });
-
-/** Marks `fifo` as served by this process to a command running in it, until the returned function is called. */
-export function serveHere(fifo: string): () => void {
-  servedHere().add(fifo);
-  return () => servedHere().delete(fifo);
 }
 
 /** Runners that take a token for every job they start after the first: their jobs each have a slot. */
@@ -77,8 +64,11 @@ export function checkPoolHint(hint: PoolHint): string | undefined {
   if (!fifo.isFIFO()) return `${hint.path} is not a fifo`;
   if (!dir.isDirectory() || !nodePath.basename(nodePath.dirname(hint.path)).startsWith('jobslot-')) return `${hint.path} is not in a jobslot directory`;
   if (fifo.uid !== uid || dir.uid !== uid || (dir.mode & 0o077) !== 0) return `${hint.path} is not private to this user`;
-  // The command runs in the serving process itself: its word for it is its own record.
-  if (hint.pid === process.pid) return servedHere().has(hint.path) ? undefined : `this process does not serve ${hint.path}`;
+  // The command runs in the serving process itself (`jobslot run`'s in-process.ts):
+  // this process must hold the fifo open for reading and writing, as its server
+  // does (clients open it for one or the other). Asked of /proc, not of a record
+  // in memory: a client in a worker thread has memory of its own.
+  if (hint.pid === process.pid) return servesFifo(process.pid, fifo.dev, fifo.ino) ? undefined : `this process does not serve ${hint.path}`;
   const path = ancestorsUpTo(hint.pid);
   if (!path) return `process ${hint.pid} that serves ${hint.path} is not above this one`;
   if (!holdsInode(hint.pid, fifo.dev, fifo.ino)) return `process ${hint.pid} does not serve ${hint.path}`;
@@ -107,6 +97,16 @@ function ancestorsUpTo(top: number): number[] | undefined {
     pid = ppid;
   }
   return undefined;
+}
+
+/** Does process `pid` hold this fifo (dev, ino) open for reading and writing, as a server does? */
+function servesFifo(pid: number, dev: number, ino: number): boolean {
+  const fds = fdsWhere(pid, (fdPath) => {
+    const s = statSync(fdPath);
+    return s.ino === ino && s.dev === dev;
+  });
+  // O_ACCMODE is 3 and O_RDWR 2 on Linux, where alone this runs.
+  return (fds ?? []).some((fd) => ((fdFlags(pid, fd) ?? 0) & 3) === 2);
 }
 
 /** Does process `pid` hold this (dev, ino) open? */

@@ -16,7 +16,7 @@ import { fs, os, path } from '../builtins.js';
 import { loadLibc, type Libc } from '../ffi/libc.js';
 import { escapeMakeflagsWord, withJobserver } from '../makeflags.js';
 import { privateDirProblem } from '../private-dir.js';
-import { formatPoolHint, POOL_VARIABLE, serveHere } from './pool-hint.js';
+import { formatPoolHint, POOL_VARIABLE } from './pool-hint.js';
 
 const { closeSync, constants: fsc, lstatSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync } = fs;
 const { tmpdir } = os;
@@ -114,7 +114,6 @@ export function createJobserver(options: JobserverOptions): Jobserver {
     auth = `fifo:${escapeMakeflagsWord(fifo)}`;
   }
   const makeflags = withJobserver(options.baseMakeflags, jobs, auth);
-  const unserve = options.commandHere ? serveHere(fifo) : undefined;
 
   const one = Buffer.alloc(1);
   let tokens = 0;
@@ -166,7 +165,6 @@ export function createJobserver(options: JobserverOptions): Jobserver {
         returned += n;
       }
       closeSync(own);
-      unserve?.();
       removePoolDir(dir, fifo);
       closed = { returned, lost: Math.max(0, tokens - returned), extra: Math.max(0, returned - tokens) };
       return closed;
