@@ -105,9 +105,8 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
   // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
-  // unless this process's V8 helper threads outnumber the slots and others share the machine.
-  const slots = 1 + extra.length;
-  const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), slots, client.jobs !== undefined && slots >= client.jobs);
+  // unless this process's V8 helper threads (sized when it started) outnumber the slots.
+  const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
   const entry = options.spawn || !fits ? undefined : inThisProcess(command);
   const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
   for (const token of extra) pool.add(token.byte);
