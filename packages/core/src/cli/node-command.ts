@@ -12,7 +12,7 @@
 //   "$basedir/..." "$@"`, with the NODE_PATH it exports.
 // Anything else (a shell script, a native binary, node options on the line
 // or in the shebang, a node of another path) runs as before, in a process of
-// its own; `why` says which, for the trace.
+// its own; `why` says which.
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
