@@ -17,6 +17,9 @@
 //              vitest and jest (plugin / withJobslot in the config). Traced
 //              (JOBSLOT_TRACE), which gives the slots, the churn and the
 //              tokens back
+//   spawned    readme with `jobslot run --spawn`: each wrapped node tool in a
+//              node of its own, as jobslot run ran them before it ran node
+//              scripts in its own process
 //   untraced   readme without JOBSLOT_TRACE: the pair with readme is issue
 //              22's "tracing costs little" (traced within 2% of untraced)
 //   pinned     hand-pinned: plain, with every pool a careful user can set
@@ -88,6 +91,9 @@ const VARIANTS = {
   plain: { label: 'plain', env: () => ({ JOBSLOT_OFF: '1' }), wrap: () => false },
   readme: { label: 'jobslot, as the READMEs', env: () => ({}), wrap: (app) => app.wrap, traced: true },
   untraced: { label: 'jobslot, READMEs, untraced', env: () => ({}), wrap: (app) => app.wrap },
+  // readme, with each wrapped node tool in a process of its own (`jobslot run --spawn`), as before
+  // jobslot run ran node scripts in its own process.
+  spawned: { label: 'jobslot, READMEs, --spawn', env: () => ({}), wrap: (app) => app.wrap && '--spawn', traced: true },
   pinned: { label: 'hand-pinned', env: (share) => ({ JOBSLOT_OFF: '1', ...pinned(share) }), wrap: () => false, args: (app, share) => app.pinArgs?.(share) ?? [] },
   wrapped: { label: 'jobslot, all under jobslot run', env: () => ({}), wrap: () => true, traced: true },
   // readme, with every node tool started as `node --single-threaded-gc SCRIPT` (issue 24 item 4: V8's

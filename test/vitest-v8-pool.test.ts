@@ -76,6 +76,8 @@ interface Look {
   workers: number;
   /** The --v8-pool-size in that process's NODE_OPTIONS, if any. */
   nodeOptionsSize?: number;
+  /** The name of that process's parent. */
+  parent?: string;
 }
 
 /**
@@ -100,7 +102,9 @@ async function check(make: MakeBin, dir: string, { wrap = '', nodeOptions = '' }
           const { workers } = await v8PlatformWorkers(Number(pid));
           const options = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((v) => v.startsWith('NODE_OPTIONS=')) ?? '';
           const size = /--v8-pool-size=(\d+)/.exec(options)?.[1];
-          looks.push({ project, pid: Number(pid), workers, ...(size ? { nodeOptionsSize: Number(size) } : {}) });
+          const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+          const parent = readFileSync(`/proc/${ppid}/comm`, 'utf8').trim();
+          looks.push({ project, pid: Number(pid), workers, parent, ...(size ? { nodeOptionsSize: Number(size) } : {}) });
         } finally {
           // Whatever was seen (a look that failed is missing from `looks`), the file goes on.
           writeFileSync(join(ready, `go-${name.slice('ready-'.length)}`), '');
@@ -179,10 +183,11 @@ describe.skipIf(!existsSync(VITEST))("vitest 4's test workers under make: V8's h
     expect(trace?.unreturned).toBe(0);
   }, 120_000);
 
-  it(`under \`jobslot run\` (its --v8-pool-size for the run's slots in NODE_OPTIONS), make ${make44.version} -j2: each forked worker still 1`, async () => {
-    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run -- ` });
+  it(`under \`jobslot run --spawn\` (its --v8-pool-size for the run's slots in NODE_OPTIONS), make ${make44.version} -j2: each forked worker still 1`, async () => {
+    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run --spawn -- ` });
     console.log(`jobslot run: ${JSON.stringify(byProject(looks))}, NODE_OPTIONS sizes ${JSON.stringify(looks.map((l) => l.nodeOptionsSize))}`);
     const seen = byProject(looks);
+    expect(looks.find((l) => l.project === 'threads')!.parent).toBe('jobslot');
     // What jobslot run gave every node process beneath it: the forked workers inherit it, and override it.
     const runSize = looks.find((l) => l.project === 'threads')?.nodeOptionsSize;
     expect(runSize).toBeGreaterThanOrEqual(1);
@@ -191,6 +196,23 @@ describe.skipIf(!existsSync(VITEST))("vitest 4's test workers under make: V8's h
     expect(seen.own).toEqual(ALL(2));
     // vitest's own process (its threads pool's workers) keeps the run's size.
     expect(Math.max(...seen.threads)).toBeLessThanOrEqual(runSize!);
+    expect(trace?.unreturned).toBe(0);
+  }, 120_000);
+
+  it(`under \`jobslot run\` started with one V8 helper, vitest in its process, make ${make44.version} -j2: each forked worker 1; vitest's own threads keep jobslot's pool`, async () => {
+    // jobslot run runs a node command in its own process only where its V8 pool fits the slots
+    // (else as above); NODE_OPTIONS=--v8-pool-size=1 for jobslot itself makes it fit.
+    const { looks, trace } = await check(make44, suite(true), { wrap: `node ${sh(CLI)} run -- `, nodeOptions: '--v8-pool-size=1' });
+    console.log(`jobslot run, in its process: ${JSON.stringify(byProject(looks))}, NODE_OPTIONS sizes ${JSON.stringify(looks.map((l) => l.nodeOptionsSize))}`);
+    const seen = byProject(looks);
+    expect(seen.forks).toEqual(ALL(1));
+    expect(seen.own).toEqual(ALL(2));
+    // vitest runs in jobslot run's own process (its parent is the recipe's shell, no jobslot
+    // between): its threads share that process's one helper.
+    const main = looks.filter((l) => l.project === 'threads');
+    expect(new Set(main.map((l) => l.pid)).size).toBe(1);
+    expect(main[0]!.parent).toBe('sh');
+    expect(seen.threads).toEqual(ALL(1));
     expect(trace?.unreturned).toBe(0);
   }, 120_000);
 });

@@ -134,7 +134,8 @@ export const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * `wrap`, with `args` after it.
  */
 export function recipe(app, { out, wrap, args = [], nodeFlags = [] }) {
-  const run = wrap ? `${BIN}/jobslot run -- ` : '';
+  // wrap: true, or the options to give jobslot run ('--spawn').
+  const run = wrap ? `${BIN}/jobslot run ${typeof wrap === 'string' ? `${wrap} ` : ''}-- ` : '';
   const cmd = nodeFlags.length ? withNodeFlags(app.cmd, nodeFlags) : app.cmd;
   const line = `cd ${sh(join(REAL, 'apps', app.name))} && export OUT=${sh(out)} && ${app.pre ?? ''}${run}${cmd}${args.map((a) => ` ${a}`).join('')}`;
   return line.replace(/\$/g, '$$$$');

@@ -13,6 +13,14 @@
 //   make's blocking read), or in poll/select (make 4.x's pselect, a
 //   jobslot client's poll() on the threadpool or in a worker).
 // Elsewhere (no /proc) there is no probe, and run.ts grows on an empty pool.
+//
+// When the command runs in this process (in-process.ts), this process is
+// looked at too, but only for a client waiting with O_ASYNC or a thread in
+// read() on the fifo: a poll or select names no fd we could check, and this
+// process always has threads of its own waiting (the tool's runtimes), so
+// counting them would take tokens for nobody. A jobslot client of the
+// command's in one of its worker threads (poll on the threadpool) is not seen:
+// it waits for a token to come free beneath instead.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { fdFlags, fdsWhere } from '../posix/proc.js';
 import { canListChildren, descendants, threadsOf } from './proc-tree.js';
@@ -42,7 +50,7 @@ const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number; waits: numbe
 };
 
 /** A probe saying whether something beneath this process waits on `fifo`; undefined where it cannot look. */
-export function demandProbe(fifo: string): (() => boolean) | undefined {
+export function demandProbe(fifo: string, { self = false }: { self?: boolean } = {}): (() => boolean) | undefined {
   const calls = SYSCALLS[process.arch];
   if (process.platform !== 'linux' || !calls || !canListChildren()) return undefined;
   const cache = new Map<number, { at: number; links: Map<string, boolean> }>();
@@ -79,6 +87,11 @@ export function demandProbe(fifo: string): (() => boolean) | undefined {
       const fds = fdsOnFifo(pid, now);
       if (fds.length === 0) continue;
       if (fds.some((fd) => asyncOn(pid, fd)) || threadsOf(pid).some((tid) => waitsIn(pid, tid, fds, calls))) return true;
+    }
+    if (self) {
+      const pid = process.pid;
+      const fds = fdsOnFifo(pid, now);
+      if (fds.some((fd) => asyncOn(pid, fd)) || threadsOf(pid).some((tid) => waitsIn(pid, tid, fds, { read: calls.read, waits: [] }))) return true;
     }
     return false;
   };

@@ -2,7 +2,7 @@
 // between make and every build it wraps, so loading commander and building
 // the whole program (every subcommand's options and help) is start-up time
 // each wrapped build pays. Only the plain forms are read here:
-//   run [--max M | --max=M] [--style S | --style=S] ... [--] CMD ...
+//   run [--max M | --max=M] [--style S | --style=S] [--spawn] ... [--] CMD ...
 // with a valid M and S. Anything else (--help, a bad value, an option we do
 // not know, no command) returns undefined, and commander (program.ts) reads
 // the command line as before, with its messages.
@@ -18,7 +18,7 @@ export function positiveInteger(value: string): number | undefined {
 
 export interface RunArgs {
   command: string[];
-  options: { max?: number; style: StyleChoice };
+  options: { max?: number; style: StyleChoice; spawn?: boolean };
 }
 
 /** `args` (after node and the script) as commander would read a plain `jobslot run`; undefined for commander to read. */
@@ -31,6 +31,10 @@ export function parseRunArgs(args: readonly string[]): RunArgs | undefined {
     if (word === '--' || !word.startsWith('-')) {
       const command = args.slice(word === '--' ? i + 1 : i);
       return command.length > 0 ? { command, options } : undefined;
+    }
+    if (word === '--spawn') {
+      options.spawn = true;
+      continue;
     }
     const eq = word.indexOf('=');
     const name = eq > 0 ? word.slice(0, eq) : word;

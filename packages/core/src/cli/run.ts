@@ -37,6 +37,8 @@ import { trace } from '../trace.js';
 import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
+import { runInThisProcess, v8FitsHere, v8PoolOfThisProcess } from './in-process.js';
+import { nodeEntry, type NodeEntry } from './node-command.js';
 import { demandProbe } from './demand.js';
 import { refusalsWriter } from '../posix/refusals.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
@@ -69,6 +71,8 @@ export interface RunOptions {
   max?: number;
   /** How the sub-pool is named in MAKEFLAGS; 'auto' (the default) looks at the command and the jobserver above (style.ts). */
   style?: StyleChoice;
+  /** Start CMD in a process of its own even where it is a node script this node could run here (in-process.ts). */
+  spawn?: boolean;
 }
 
 export async function runUnder(command: string[], options: RunOptions): Promise<never> {
@@ -100,7 +104,11 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   }
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
-  const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS });
+  // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
+  // unless this process's V8 helper threads (sized when it started) outnumber the slots.
+  const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
+  const entry = options.spawn || !fits ? undefined : inThisProcess(command);
+  const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
   for (const token of extra) pool.add(token.byte);
   const bounds = { max, floor: extra.length };
   const startFloor = extra.length;
@@ -108,26 +116,42 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
     bounds.max = Math.min(most, k);
     bounds.floor = Math.min(startFloor, bounds.max - 1);
   });
-  const adopting = adoptOrphans();
-  const child = runChild(command, { env: commandEnv(pool, 1 + extra.length), extraFds: pool.stdio });
+  const env = commandEnv(pool, 1 + extra.length);
+  const adopting = entry ? false : adoptOrphans();
+  const child = entry ? undefined : runChild(command, { env, extraFds: pool.stdio });
   // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
   const traced = tracePool(pool, { held: () => 1 + extra.length, driven: true });
-  const grower = growAndShrink(client, pool, extra, bounds, traced.look);
-  const result = await child;
+  const grower = growAndShrink(client, pool, extra, bounds, traced.look, { commandHere: entry !== undefined });
+  // After CMD: everything we took goes back, also what CMD lost (it was ours to return).
+  const giveBack = () => {
+    traced.stop();
+    grower.close();
+    const given = pool.tokens;
+    const counts = pool.close();
+    for (const token of extra) token.release();
+    own.release();
+    trace('hold', { held: 0 });
+    client.close();
+    reportReturns(counts, given, command);
+  };
+  if (entry) {
+    return runInThisProcess(entry, env, () => {
+      grower.stop();
+      giveBack();
+    });
+  }
+  const result = await child!;
   grower.stop();
   // The sub-pool stays open (and traced) while jobs CMD left running hold its tokens.
   if (adopting && killed(result)) await outliveOrphans(command, extra, traced.look);
-  traced.stop();
-  grower.close();
-  const given = pool.tokens;
-  const counts = pool.close();
-  // Everything we took goes back, also what CMD lost: it was ours to return.
-  for (const token of extra) token.release();
-  own.release();
-  trace('hold', { held: 0 });
-  client.close();
-  reportReturns(counts, given, command);
+  giveBack();
   return exitLike(result);
+}
+
+/** CMD as a node script to run in this process (node-command.ts), or undefined to spawn it. */
+function inThisProcess(command: string[]): NodeEntry | undefined {
+  const entry = nodeEntry(command, process.env);
+  return 'why' in entry ? undefined : entry;
 }
 
 /** CMD died of a signal, or is a shell saying its command did (128 + n): its jobs may live on. */
@@ -193,14 +217,21 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
  * would hold all of that timing outside it and keep only the two lines of
  * the rule, with a fake job per waiting process: more code, not less.
  */
-function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bounds: { max: number; floor: number }, onLook: () => void): { stop(): void; close(): void } {
+function growAndShrink(
+  client: JobClient,
+  pool: Jobserver,
+  extra: Token[],
+  bounds: { max: number; floor: number },
+  onLook: () => void,
+  { commandHere }: { commandHere: boolean },
+): { stop(): void; close(): void } {
   const started = Date.now();
   let wait: AbortController | undefined;
   let idleSince: number | undefined;
   let backoff = 0;
   let pausedUntil = 0;
   let added = false;
-  const waiting = demandProbe(pool.path);
+  const waiting = demandProbe(pool.path, { self: commandHere });
   // Says "nothing for you now" to a waiter we cannot serve (posix/refusals.ts).
   const refusals = waiting ? refusalsWriter(pool.path) : undefined;
   let probedAt = 0;
@@ -294,8 +325,11 @@ function growAndShrink(client: JobClient, pool: Jobserver, extra: Token[], bound
     lastFree = seenFree;
     lastHeld = extra.length;
     timer = setTimeout(schedule, steady ? STEADY_MS : TICK_MS);
+    // CMD in this process: its own work keeps the process alive, ours must not.
+    if (commandHere) timer.unref();
   };
   timer = setTimeout(schedule, TICK_MS);
+  if (commandHere) timer.unref();
   return {
     stop() {
       clearTimeout(timer);

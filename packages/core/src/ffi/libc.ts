@@ -75,6 +75,8 @@ const LINUX = {
   EAGAIN: 11,
   F_GETFL: 3,
   F_SETFL: 4,
+  /** F_SETFD with 0: the descriptor stays open across exec (FD_CLOEXEC cleared). Same value on the BSDs. */
+  F_SETFD: 2,
   F_SETOWN: 8,
   F_SETOWN_EX: 15,
   F_SETSIG: 10,

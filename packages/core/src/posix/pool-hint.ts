@@ -26,7 +26,7 @@
 import type { PoolHint } from '../backend.js';
 import { fs, path as nodePath } from '../builtins.js';
 import { loadLibc } from '../ffi/libc.js';
-import { commOf, fdsWhere, parentOf } from './proc.js';
+import { commOf, fdFlags, fdsWhere, parentOf } from './proc.js';
 
 const { constants: fsc, fstatSync, lstatSync, openSync, statSync } = fs;
 
@@ -64,6 +64,11 @@ export function checkPoolHint(hint: PoolHint): string | undefined {
   if (!fifo.isFIFO()) return `${hint.path} is not a fifo`;
   if (!dir.isDirectory() || !nodePath.basename(nodePath.dirname(hint.path)).startsWith('jobslot-')) return `${hint.path} is not in a jobslot directory`;
   if (fifo.uid !== uid || dir.uid !== uid || (dir.mode & 0o077) !== 0) return `${hint.path} is not private to this user`;
+  // The command runs in the serving process itself (`jobslot run`'s in-process.ts):
+  // this process must hold the fifo open for reading and writing, as its server
+  // does (clients open it for one or the other). Asked of /proc, not of a record
+  // in memory: a client in a worker thread has memory of its own.
+  if (hint.pid === process.pid) return servesFifo(process.pid, fifo.dev, fifo.ino) ? undefined : `this process does not serve ${hint.path}`;
   const path = ancestorsUpTo(hint.pid);
   if (!path) return `process ${hint.pid} that serves ${hint.path} is not above this one`;
   if (!holdsInode(hint.pid, fifo.dev, fifo.ino)) return `process ${hint.pid} does not serve ${hint.path}`;
@@ -79,9 +84,10 @@ export function sharesImplicitSlot(hint: PoolHint): boolean {
   return path !== undefined && !path.some((pid) => JOBSERVER_RUNNERS.test(commOf(pid)));
 }
 
-/** The ancestors of this process below `top`, nearest first; undefined if `top` is not an ancestor. */
+/** The ancestors of this process below `top`, nearest first (none: `top` is this process); undefined if `top` is not an ancestor. */
 function ancestorsUpTo(top: number): number[] | undefined {
   const between: number[] = [];
+  if (top === process.pid) return between;
   let pid = process.ppid;
   for (let depth = 0; depth < 64 && pid > 1; depth++) {
     if (pid === top) return between;
@@ -91,6 +97,16 @@ function ancestorsUpTo(top: number): number[] | undefined {
     pid = ppid;
   }
   return undefined;
+}
+
+/** Does process `pid` hold this fifo (dev, ino) open for reading and writing, as a server does? */
+function servesFifo(pid: number, dev: number, ino: number): boolean {
+  const fds = fdsWhere(pid, (fdPath) => {
+    const s = statSync(fdPath);
+    return s.ino === ino && s.dev === dev;
+  });
+  // O_ACCMODE is 3 and O_RDWR 2 on Linux, where alone this runs.
+  return (fds ?? []).some((fd) => ((fdFlags(pid, fd) ?? 0) & 3) === 2);
 }
 
 /** Does process `pid` hold this (dev, ino) open? */

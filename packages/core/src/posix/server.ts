@@ -42,6 +42,13 @@ export interface JobserverOptions {
    * kept, its -j and jobserver replaced. Default: none.
    */
   baseMakeflags?: string;
+  /**
+   * The command runs in this very process (`jobslot run`'s in-process.ts), not
+   * in a child spawned with `stdio`. Pipe style: its descriptors stay where
+   * they are, open across exec so what it spawns inherits them (as make's
+   * children do), and MAKEFLAGS names them there, not on 3 and 4.
+   */
+  commandHere?: boolean;
 }
 
 export interface Jobserver {
@@ -98,8 +105,11 @@ export function createJobserver(options: JobserverOptions): Jobserver {
     // would be: what the command does to their flags does not touch ours.
     const read = openBlocking(libc, fifo, fsc.O_RDONLY);
     const write = openBlocking(libc, fifo, fsc.O_WRONLY);
+    if (options.commandHere) {
+      for (const fd of [read, write]) libc.fcntl(fd, libc.constants.F_SETFD, 0);
+      auth = `${read},${write}`;
+    } else auth = '3,4';
     stdio = [read, write];
-    auth = '3,4';
   } else {
     auth = `fifo:${escapeMakeflagsWord(fifo)}`;
   }

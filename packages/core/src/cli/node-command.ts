@@ -1,0 +1,128 @@
+// Is `jobslot run`'s command a node script that this very node would run?
+// Then it can run inside jobslot's own process (in-process.ts) instead of in
+// a second node of its own: a node process costs ~55 ms to start and ~45 MB,
+// which on a build of a second or less is most of jobslot's tax.
+//
+// Recognised, each only as node itself would run it, with no node option:
+// - `node SCRIPT ARGS...`, where `node` is this process's node;
+// - a script whose first line is `#!/usr/bin/env node` or `#!/path/to/node`
+//   (what npm and yarn link into node_modules/.bin);
+// - a pnpm shim (node_modules/.bin under pnpm: a shell script ending in
+//   `# cmd-shim-target=SCRIPT`) of exactly the shape pnpm writes, `exec node
+//   "$basedir/..." "$@"`, with the NODE_PATH it exports.
+// Anything else (a shell script, a native binary, node options on the line
+// or in the shebang, a node of another path) runs as before, in a process of
+// its own; `why` says which.
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+
+export interface NodeEntry {
+  /** The script, as node would name it in process.argv[1]. */
+  script: string;
+  /** The arguments after it. */
+  args: string[];
+  /** NODE_PATH as the pnpm shim would set it (undefined: leave it as it is). */
+  nodePath?: string;
+}
+
+/** How much of a file is read to know what it is: a shim is ~2.5 KB. */
+const HEAD_BYTES = 8192;
+
+/** The command as a node script this node runs, or a reason it is not one. */
+export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): NodeEntry | { why: string } {
+  const [file, ...args] = command;
+  if (!file) return { why: 'no command' };
+  const found = findExecutable(file, env.PATH, cwd);
+  if (!found) return { why: `${file} not found` };
+  if (sameFile(found, process.execPath)) {
+    const [script, ...rest] = args;
+    if (script === undefined || script.startsWith('-')) return { why: 'node options or no script' };
+    return { script: resolve(cwd, script), args: rest };
+  }
+  const head = readHead(found);
+  if (head === undefined) return { why: `${found} cannot be read` };
+  const shebang = /^#!([^\n]*)/.exec(head)?.[1]?.trim();
+  if (shebang === undefined) return { why: `${found} is not a script` };
+  const words = shebang.split(/\s+/);
+  const interpreter = words[0] === '/usr/bin/env' || words[0] === '/bin/env' ? words.slice(1) : words;
+  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return { script: found, args };
+  if (interpreter.length === 1 && /^(?:\/usr)?\/bin\/(?:ba|da)?sh$/.test(interpreter[0]!)) return pnpmShim(found, head, args, env, cwd);
+  return { why: `${found} runs ${shebang}` };
+}
+
+/**
+ * pnpm's shim runs `node "$basedir/../pkg/bin/x" "$@"` with NODE_PATH set, or
+ * a node beside it if there is one. Only that exact shape is taken.
+ */
+function pnpmShim(shim: string, head: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): NodeEntry | { why: string } {
+  const target = /^# cmd-shim-target=(\/[^\n]+)$/m.exec(head)?.[1];
+  if (!target) return { why: `${shim} is a shell script` };
+  // Every exec line runs node (or node.exe) with nothing but the script and "$@".
+  const execs = head.match(/^\s*exec .*$/gm) ?? [];
+  if (execs.length === 0 || !execs.every((line) => /^\s*exec (?:"\$basedir\/node(?:\.exe)?"|node(?:\.exe)?) +"\$basedir(?:_win)?\/[^"]+" "\$@"$/.test(line))) {
+    return { why: `${shim} is not a plain pnpm shim` };
+  }
+  // A node of its own beside the shim would run it, not ours.
+  const basedir = dirname(realpathOr(shim));
+  if (isFile(join(basedir, 'node'))) return { why: `${shim} runs the node beside it` };
+  if (!isThisNode('node', env.PATH, cwd)) return { why: "PATH's node is not this node" };
+  if (!isFile(target)) return { why: `${target} (${shim}'s script) not found` };
+  const exported = /^\s*export NODE_PATH="([^"$`\\]*)"$/m.exec(head)?.[1];
+  const nodePath = exported === undefined ? undefined : env.NODE_PATH ? `${exported}${delimiter}${env.NODE_PATH}` : exported;
+  return { script: target, args, nodePath };
+}
+
+/** `name` as execvp would find it on `path`. */
+function findExecutable(name: string, path: string | undefined, cwd: string): string | undefined {
+  if (name.includes('/')) return isFile(resolve(cwd, name)) ? resolve(cwd, name) : undefined;
+  for (const dir of (path ?? '').split(delimiter)) {
+    const candidate = resolve(cwd, dir || '.', name);
+    if (isFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isThisNode(interpreter: string, path: string | undefined, cwd: string): boolean {
+  const found = isAbsolute(interpreter) ? interpreter : findExecutable(interpreter, path, cwd);
+  return found !== undefined && sameFile(found, process.execPath);
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function readHead(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return buf.toString('latin1', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
