@@ -8,7 +8,7 @@
 // subcommand's module at start. Nor does it load commander and the whole
 // program (every subcommand's options and help: program.ts): a plain `jobslot
 // run` reads its own command line (run-args.ts).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, makeBins, ROOT, runMake, sh, tempDir } from './support/index.js';
@@ -53,5 +53,23 @@ describe.each(available)('make $version -j2', (make) => {
     expect(loaded).toContain('node:fs');
     // (node itself loads internal/worker/js_transferable at start)
     expect(loaded.filter((m) => m === 'node:worker_threads' || m === 'node:internal/worker')).toEqual([]);
+  });
+
+  // A node command runs in jobslot run's own process (in-process.ts) where its V8 pool fits the
+  // slots (-j4 alone: node's 4): nothing spawns, so nothing of node's for spawning loads.
+  it.runIf(process.platform === 'linux')('`jobslot run -- node script.js` runs the script in its process, loading no node:child_process', async () => {
+    const dir = tempDir('jobslot-loads-');
+    const loads = join(dir, 'loads.txt');
+    writeFileSync(join(dir, 'script.js'), "console.log('ran');\n");
+    const r = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node --require ${sh(RECORD_CJS)} ${sh(CLI)} run -- node script.js\n`, env: { LOADS_FILE: loads } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ran');
+    expect(r.leakLine).toBeUndefined();
+    const loaded = readFileSync(loads, 'utf8').split('\n');
+    // The script was loaded by the process that recorded jobslot's own modules.
+    expect(loaded).toContain(join(dir, 'script.js'));
+    expect(sourcesIn(loaded)).toContain('src/cli/in-process.ts');
+    // (node:net comes with the script's console.log on a pipe, as under plain node.)
+    expect(loaded.filter((m) => m === 'node:child_process')).toEqual([]);
   });
 });
