@@ -6,6 +6,7 @@
 // failed builds and SIGINT.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core/trace';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -187,6 +188,48 @@ describe.each(available)('make $version ($style)', (make) => {
     const trace = analyzeTrace(readTrace(tracePath), 4);
     expect(trace.unreturned).toBe(0);
     expect(trace.peak).toBeLessThanOrEqual(4);
+  });
+
+  // The first of several builds started at once sizes the service: its
+  // siblings queue behind it, and the slot one of them borrows must not be
+  // the token the threads needed (it was: GOMAXPROCS=1 with 2 slots free,
+  // ×1.5 of plain esbuild's wall time on real code, bench/real).
+  it(`-j2, one script alone, ${BUILDS} builds at once: the service gets both slots (GOMAXPROCS 2, from /proc), same output, every token back`, async () => {
+    const dir = tempDir('jobslot-esbuild-');
+    const tracePath = join(dir, 'trace.jsonl');
+    const makefile = `all:\n\t+@${script(join(dir, 'a'), `--builds ${BUILDS}`, '--mode build')}\n`;
+    const result = await makeWithSampler(make, dir, 2, makefile, { JOBSLOT_TRACE: tracePath, GOMAXPROCS: undefined });
+    expect(result.code, result.output).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(result.output).not.toMatch(/jobslot:/);
+    const threads = [...result.services.values()].map((s) => s.gomaxprocs);
+    expect(threads, 'every service the script started, as /proc shows it').toEqual([Math.min(2, availableParallelism())]);
+    const trace = analyzeTrace(readTrace(tracePath), 2);
+    expect(trace.unreturned).toBe(0);
+    expect(trace.peak).toBeLessThanOrEqual(2);
+    expectSameOutput(join(dir, 'a'), false);
+  });
+
+  it(`-j2, the other slot held by another recipe all along: ${BUILDS} builds at once run on GOMAXPROCS 1, never more threads than slots`, async () => {
+    const dir = tempDir('jobslot-esbuild-');
+    const tracePath = join(dir, 'trace.jsonl');
+    // `hold` starts first (make's own slot), so the script runs on the one token make read for it,
+    // and `hold` keeps its slot until the script is done (it waits for `done`, whatever the script's outcome).
+    const makefile = [
+      'all: hold s',
+      'hold:\n\t@while [ ! -e done ]; do sleep 0.02; done',
+      `s:\n\t+@${script(join(dir, 'a'), `--builds ${BUILDS}`, '--mode build')}; r=$$?; touch done; exit $$r`,
+      '',
+    ].join('\n');
+    const result = await makeWithSampler(make, dir, 2, makefile, { JOBSLOT_TRACE: tracePath, GOMAXPROCS: undefined });
+    expect(result.code, result.output).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(result.output).not.toMatch(/jobslot:/);
+    expect([...result.services.values()].map((s) => s.gomaxprocs)).toEqual([1]);
+    const trace = analyzeTrace(readTrace(tracePath), 2);
+    expect(trace.unreturned).toBe(0);
+    expect([...trace.perProcess.values()].reduce((n, p) => n + p.acquired, 0), 'no token was free to take').toBe(0);
+    expectSameOutput(join(dir, 'a'), false);
   });
 });
 

@@ -91,11 +91,36 @@ export class EsbuildService {
    * watch-mode rebuild) it only tops up to the service's threads.
    */
   async begin(limiter: Limiter, ceiling?: number, signal?: AbortSignal): Promise<Lease> {
-    const slot = await this.poolOf(limiter).acquire({ signal });
+    const pool = this.poolOf(limiter);
+    if (ceiling !== undefined && this.inFlightValue === 0 && limiter.pending === 0) this.takeFree(pool, ceiling);
+    let slot: Slot;
+    try {
+      slot = await pool.acquire({ signal });
+    } catch (error) {
+      // Aborted while waiting: what takeFree() kept for the threads goes back unless builds are in flight.
+      this.trim();
+      throw error;
+    }
     // From here on, synchronous: nothing else can start or stop the service in between.
     if (++this.inFlightValue === 1 && ceiling !== undefined) this.size(limiter, ceiling);
     else this.topUp(limiter, this.threads ?? 0);
     return this.lease(slot);
+  }
+
+  /**
+   * A first build, nothing queued: takes the free slots (the process's own
+   * first, then tokens; without waiting, up to `ceiling`) before it waits for
+   * its own. Builds started with it (`Promise.all([build(a), build(b), ...])`)
+   * then find their slots in the pool at once, and size() counts them all. Left
+   * to borrow each on its own, the first build's slot came first, its
+   * siblings' (the free token) only after size() had run, whose grow() found
+   * nothing left: GOMAXPROCS 1 with 2 slots free (make -j2, a script alone).
+   */
+  private takeFree(pool: ChildPool, ceiling: number): void {
+    this.threadsPool = pool;
+    // The floor first: grow() gives back at once what it takes above it.
+    pool.keep(ceiling);
+    pool.grow(ceiling, true);
   }
 
   /** A build's claim: without `slot`, a build started inside a callback, in the callback's slot. */
