@@ -15,7 +15,10 @@
 // The pool is a child of the limiter with a floor (core's pool.ts): builds
 // borrow slots waiting, the threads' floor without waiting (grow(), tokens
 // only): a process that waits for more tokens while holding some can
-// deadlock with another one doing the same.
+// deadlock with another one doing the same. The first build of a batch
+// (nothing in flight, nothing queued in the limiter) takes the free slots,
+// up to the ceiling, before it waits for its own, so that the builds started
+// with it find theirs in the pool and the service is sized to all of them.
 import { createRequire } from 'node:module';
 import type { Limiter, Slot } from '@jobslot/core';
 import { childPool, onProcessExit, outsideHolds, processRecord, releaseOnce, withThreadEnv, type ChildPool } from '@jobslot/core/plugin';
