@@ -95,13 +95,14 @@ export class EsbuildService {
    */
   async begin(limiter: Limiter, ceiling?: number, signal?: AbortSignal): Promise<Lease> {
     const pool = this.poolOf(limiter);
-    if (ceiling !== undefined && this.inFlightValue === 0 && limiter.pending === 0) this.takeFree(pool, ceiling);
+    const first = ceiling !== undefined && this.inFlightValue === 0 && limiter.pending === 0;
+    if (first) this.takeFree(pool, ceiling);
     let slot: Slot;
     try {
       slot = await pool.acquire({ signal });
     } catch (error) {
       // Aborted while waiting: what takeFree() kept for the threads goes back unless builds are in flight.
-      this.trim();
+      if (first) this.trim();
       throw error;
     }
     // From here on, synchronous: nothing else can start or stop the service in between.
