@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, makeBins, peakFromLog, ROOT, runMake, sh, tempDir } from './support/index.js';
 
 const TOOL = join(ROOT, 'test/fixtures/core/in-process/tool.mjs');
+const SYNC_WRAPPER = join(ROOT, 'test/fixtures/core/in-process/sync-wrapper/wrapper.mjs');
 const ROLLUP_SHIM = join(ROOT, 'test/node_modules/.bin/rollup');
 const { available, skipped } = makeBins();
 for (const why of skipped) it.skip(`fifo-style make: ${why}`, () => {});
@@ -191,6 +192,15 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(here.code, here.stderr).toBe(0);
     expect(here.leakLine).toBeUndefined();
     expect(reports(here.stdout)[0]).toMatchObject({ parent: 'make' });
+  });
+
+  it('a wrapper that waits for its program synchronously (as tsc 7’s does) runs in a node of its own: jobslot run’s event loop must not stand still', async () => {
+    const { dir, env } = project();
+    symlinkSync(SYNC_WRAPPER, join(dir, 'node_modules/.bin/wrapper'));
+    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/wrapper\n`, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ parent: 'jobslot' });
   });
 
   it('a pnpm shim of a real tool (rollup): in the process, with the NODE_PATH the shim sets', async () => {

@@ -12,7 +12,12 @@
 //   "$basedir/..." "$@"`, with the NODE_PATH it exports.
 // Anything else (a shell script, a native binary, node options on the line
 // or in the shebang, a node of another path) runs as before, in a process of
-// its own; `why` says which.
+// its own; `why` says which. So does a script that waits for a child
+// synchronously (execFileSync, spawnSync, execSync: a wrapper that runs a
+// native binary, as tsc 7's does), looked for in the script and the files it
+// imports by relative path: while it waits, this process's event loop stands
+// still, and `jobslot run`'s own work on the sub-pool (growing it, giving
+// back, answering a waiter beneath) with it.
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -27,6 +32,12 @@ export interface NodeEntry {
 
 /** How much of a file is read to know what it is: a shim is ~2.5 KB. */
 const HEAD_BYTES = 8192;
+/** How much of a script is looked through for a synchronous wait. */
+const SCRIPT_BYTES = 512 * 1024;
+/** A file this small is a wrapper's: the files it imports by relative path are looked through too (tsc 7's: 44 bytes, then 609). */
+const WRAPPER_BYTES = 4096;
+/** How many files a wrapper imports are looked through. */
+const IMPORTS_LOOKED_AT = 8;
 
 /** The command as a node script this node runs, or a reason it is not one. */
 export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): NodeEntry | { why: string } {
@@ -37,7 +48,7 @@ export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cw
   if (sameFile(found, process.execPath)) {
     const [script, ...rest] = args;
     if (script === undefined || script.startsWith('-')) return { why: 'node options or no script' };
-    return { script: resolve(cwd, script), args: rest };
+    return unlessItWaits({ script: resolve(cwd, script), args: rest });
   }
   const head = readHead(found);
   if (head === undefined) return { why: `${found} cannot be read` };
@@ -45,7 +56,7 @@ export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cw
   if (shebang === undefined) return { why: `${found} is not a script` };
   const words = shebang.split(/\s+/);
   const interpreter = words[0] === '/usr/bin/env' || words[0] === '/bin/env' ? words.slice(1) : words;
-  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return { script: found, args };
+  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return unlessItWaits({ script: found, args });
   if (interpreter.length === 1 && /^(?:\/usr)?\/bin\/(?:ba|da)?sh$/.test(interpreter[0]!)) return pnpmShim(found, head, args, env, cwd);
   return { why: `${found} runs ${shebang}` };
 }
@@ -69,7 +80,31 @@ function pnpmShim(shim: string, head: string, args: string[], env: NodeJS.Proces
   if (!isFile(target)) return { why: `${target} (${shim}'s script) not found` };
   const exported = /^\s*export NODE_PATH="([^"$`\\]*)"$/m.exec(head)?.[1];
   const nodePath = exported === undefined ? undefined : env.NODE_PATH ? `${exported}${delimiter}${env.NODE_PATH}` : exported;
-  return { script: target, args, nodePath };
+  return unlessItWaits({ script: resolve(target), args, nodePath });
+}
+
+/** The entry, unless it is a wrapper that waits for its program synchronously. */
+function unlessItWaits(entry: NodeEntry): NodeEntry | { why: string } {
+  const SYNC_WAIT = /\b(?:execFileSync|spawnSync|execSync)\s*\(/;
+  const first = realpathOr(entry.script);
+  const seen = new Set<string>([first]);
+  const queue = [first];
+  for (let looked = 0; queue.length > 0 && looked <= IMPORTS_LOOKED_AT; looked++) {
+    const file = queue.shift()!;
+    // The script itself whole; what a wrapper imports only while it is a wrapper's too.
+    const text = readHead(file, file === first ? SCRIPT_BYTES : WRAPPER_BYTES + 1);
+    if (text === undefined || (file !== first && text.length > WRAPPER_BYTES)) continue;
+    if (SYNC_WAIT.test(text)) return { why: `${file} waits for its program synchronously` };
+    if (text.length > WRAPPER_BYTES) continue;
+    for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.\.?\/[^'"\n]+)['"]/g)) {
+      const imported = resolve(dirname(file), match[1]!);
+      if (!seen.has(imported)) {
+        seen.add(imported);
+        queue.push(imported);
+      }
+    }
+  }
+  return entry;
 }
 
 /** `name` as execvp would find it on `path`. */
@@ -113,12 +148,12 @@ function realpathOr(path: string): string {
   }
 }
 
-function readHead(path: string): string | undefined {
+function readHead(path: string, bytes = HEAD_BYTES): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    const buf = Buffer.allocUnsafe(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
     return buf.toString('latin1', 0, n);
   } catch {
     return undefined;
