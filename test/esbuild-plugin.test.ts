@@ -194,10 +194,10 @@ describe.each(available)('make $version ($style)', (make) => {
   // siblings queue behind it, and the slot one of them borrows must not be
   // the token the threads needed (it was: GOMAXPROCS=1 with 2 slots free,
   // ×1.5 of plain esbuild's wall time on real code, bench/real).
-  it(`-j2, one script alone, ${BUILDS} builds at once: the service gets both slots (GOMAXPROCS 2, from /proc), same output, every token back`, async () => {
+  it.each(['build', 'inline --wrap', 'context'])(`-j2, one script alone, ${BUILDS} builds at once (--mode %s): the service gets both slots (GOMAXPROCS 2, from /proc), same output, every token back`, async (mode) => {
     const dir = tempDir('jobslot-esbuild-');
     const tracePath = join(dir, 'trace.jsonl');
-    const makefile = `all:\n\t+@${script(join(dir, 'a'), `--builds ${BUILDS}`, '--mode build')}\n`;
+    const makefile = `all:\n\t+@${script(join(dir, 'a'), `--builds ${BUILDS}`, `--mode ${mode}`)}\n`;
     const result = await makeWithSampler(make, dir, 2, makefile, { JOBSLOT_TRACE: tracePath, GOMAXPROCS: undefined });
     expect(result.code, result.output).toBe(0);
     expect(result.leakLine).toBeUndefined();
@@ -207,7 +207,7 @@ describe.each(available)('make $version ($style)', (make) => {
     const trace = analyzeTrace(readTrace(tracePath), 2);
     expect(trace.unreturned).toBe(0);
     expect(trace.peak).toBeLessThanOrEqual(2);
-    expectSameOutput(join(dir, 'a'), false);
+    expectSameOutput(join(dir, 'a'), mode.includes('--wrap'));
   });
 
   it(`-j2, the other slot held by another recipe all along: ${BUILDS} builds at once run on GOMAXPROCS 1, never more threads than slots`, async () => {
