@@ -9,7 +9,7 @@ import { fs } from '../builtins.js';
 import { JobserverError } from '../errors.js';
 import type { Libc } from '../ffi/libc.js';
 import { openEmulatedFifo } from './emulated-fifo.js';
-import { fdFlags, fdsWhere, parentOf, statFields } from './proc.js';
+import { accessMode, fdsWhere, parentOf, statFields } from './proc.js';
 
 const { closeSync, constants: fsc, fstatSync, openSync, readlinkSync, statSync } = fs;
 
@@ -36,12 +36,6 @@ function fstatOrThrow(fd: number, role: string): Stats {
   } catch {
     throw new JobserverError('closed-fd', `make's jobserver did not reach this process: mark the recipe with '+' and run node directly, not through npm run or npx (or use make 4.4's fifo style, --jobserver-style=fifo). Detail: the jobserver's ${role} fd ${fd} is not open in this process`);
   }
-}
-
-/** The access mode (O_ACCMODE bits) of another process's fd, from /proc/PID/fdinfo. */
-function accessMode(pid: number, fd: number): number | undefined {
-  const flags = fdFlags(pid, fd);
-  return flags === undefined ? undefined : flags & 3;
 }
 
 /** A process, told apart from a later one that reuses its pid by its start time. */

@@ -26,7 +26,7 @@
 import type { PoolHint } from '../backend.js';
 import { fs, path as nodePath } from '../builtins.js';
 import { loadLibc } from '../ffi/libc.js';
-import { commOf, fdFlags, fdsWhere, parentOf } from './proc.js';
+import { accessMode, commOf, fdsOnInode, parentOf } from './proc.js';
 
 const { constants: fsc, fstatSync, lstatSync, openSync, statSync } = fs;
 
@@ -101,26 +101,12 @@ function ancestorsUpTo(top: number): number[] | undefined {
 
 /** Does process `pid` hold this fifo (dev, ino) open for reading and writing, as a server does? */
 function servesFifo(pid: number, dev: number, ino: number): boolean {
-  const fds = fdsWhere(pid, (fdPath) => {
-    const s = statSync(fdPath);
-    return s.ino === ino && s.dev === dev;
-  });
-  // O_ACCMODE is 3 and O_RDWR 2 on Linux, where alone this runs.
-  return (fds ?? []).some((fd) => ((fdFlags(pid, fd) ?? 0) & 3) === 2);
+  return (fdsOnInode(pid, dev, ino) ?? []).some((fd) => accessMode(pid, fd) === 2);
 }
 
 /** Does process `pid` hold this (dev, ino) open? */
 function holdsInode(pid: number, dev: number, ino: number): boolean {
-  return (
-    (fdsWhere(
-      pid,
-      (fdPath) => {
-        const s = statSync(fdPath);
-        return s.ino === ino && s.dev === dev;
-      },
-      true,
-    )?.length ?? 0) > 0
-  );
+  return (fdsOnInode(pid, dev, ino, true)?.length ?? 0) > 0;
 }
 
 /** Is the descriptor (or path) the pool the hint names? */

@@ -5,7 +5,7 @@
 // the command line tool asks who holds its fifos.
 import { fs } from '../builtins.js';
 
-const { readdirSync, readFileSync, readlinkSync } = fs;
+const { readdirSync, readFileSync, readlinkSync, statSync } = fs;
 
 /** The fields of /proc/PID/stat after the command name (index 0 is field 3, the state); undefined if unreadable. */
 export function statFields(pid: number): string[] | undefined {
@@ -105,6 +105,22 @@ export function fdsWhere(pid: number | string, match: (fdPath: string) => boolea
 }
 
 /**
+ * The descriptors of `pid` open on the file (dev, ino), as stat() of each
+ * /proc/PID/fd/N tells (a fifo reached by any path, or a pipe); the first
+ * only, with `firstOnly`. undefined if the process is gone or not ours to read.
+ */
+export function fdsOnInode(pid: number | string, dev: number, ino: number, firstOnly = false): number[] | undefined {
+  return fdsWhere(
+    pid,
+    (fdPath) => {
+      const s = statSync(fdPath);
+      return s.ino === ino && s.dev === dev;
+    },
+    firstOnly,
+  );
+}
+
+/**
  * The descriptors of `pid` whose /proc link is one of `links` (a path, or `pipe:[ino]`);
  * [] if the process is gone or not ours to read.
  */
@@ -120,4 +136,14 @@ export function fdFlags(pid: number | string, fd: number | string): number | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The access mode of another process's descriptor (the O_ACCMODE bits of its
+ * open flags: 0 read, 1 write, 2 both, on Linux, where alone /proc is read),
+ * or undefined.
+ */
+export function accessMode(pid: number | string, fd: number | string): number | undefined {
+  const flags = fdFlags(pid, fd);
+  return flags === undefined ? undefined : flags & 3;
 }
