@@ -27,6 +27,8 @@
 // slots, which the threads share (right); under the plugin alone, node's
 // default, which nothing in a running process can change.
 
+import { v8PoolSizeOption } from '@jobslot/core/plugin';
+
 /** vitest's pools whose workers are node child processes, each with its own V8 platform. */
 const FORK_POOLS = new Set(['forks', 'vmForks']);
 
@@ -36,22 +38,11 @@ export const WORKER_V8_POOL = '--v8-pool-size=1';
 /** Set by `jobslot run` beside NODE_OPTIONS' `--v8-pool-size` when it put that there. */
 export const RUN_V8_POOL_MARK = 'JOBSLOT_V8_POOL_SIZE';
 
-/** Node lets `_` stand for `-` in a flag's name. */
-const FLAG = /^--v8[-_]pool[-_]size(?:=|$)/;
-const FLAG_IN_OPTIONS = /(?:^|\s)--v8[-_]pool[-_]size(?:=|\s+)(\S*)/g;
-
 /** What this module reads and writes of a vitest project's resolved config. */
 export interface ForkProjectConfig {
   pool?: unknown;
   execArgv?: string[];
   env?: Record<string, string | undefined>;
-}
-
-/** The last `--v8-pool-size` value in a NODE_OPTIONS string (node takes the last), if any. */
-function poolSizeIn(nodeOptions: string | undefined): string | undefined {
-  let value: string | undefined;
-  for (const m of (nodeOptions ?? '').matchAll(FLAG_IN_OPTIONS)) value = m[1];
-  return value;
 }
 
 /**
@@ -60,10 +51,10 @@ function poolSizeIn(nodeOptions: string | undefined): string | undefined {
  * `env`), unless that is the one `jobslot run` added.
  */
 export function userV8PoolSize(project: ForkProjectConfig, rootEnv: ForkProjectConfig['env'], env: NodeJS.ProcessEnv = process.env): boolean {
-  if ((project.execArgv ?? []).some((arg) => FLAG.test(arg))) return true;
+  if (v8PoolSizeOption(undefined, project.execArgv) !== undefined) return true;
   const fromConfig = project.env?.NODE_OPTIONS ?? rootEnv?.NODE_OPTIONS;
-  if (fromConfig !== undefined) return poolSizeIn(fromConfig) !== undefined;
-  const size = poolSizeIn(env.NODE_OPTIONS);
+  if (fromConfig !== undefined) return v8PoolSizeOption(fromConfig) !== undefined;
+  const size = v8PoolSizeOption(env.NODE_OPTIONS);
   return size !== undefined && size !== env[RUN_V8_POOL_MARK];
 }
 

@@ -4,6 +4,7 @@
 // then: native thread pools (threads.ts), task runners (task-runners.ts) and
 // V8's helper threads.
 import { threadEnv } from '../threads.js';
+import { v8PoolSizeOption } from '../v8-pool-size.js';
 import { traceUnder } from './pool-trace.js';
 import { taskRunnerEnv } from './task-runners.js';
 
@@ -14,7 +15,7 @@ export function commandEnv(pool: { env(base?: NodeJS.ProcessEnv): NodeJS.Process
   // starts: sized to the slots too, unless the user chose a size. Marked as
   // ours, so that the vite plugin can give vitest's forked test workers, which
   // share these slots one each, a size of 1 without overriding a user's.
-  if (!/--v8-pool-size/.test(env.NODE_OPTIONS ?? '')) {
+  if (v8PoolSizeOption(env.NODE_OPTIONS) === undefined) {
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--v8-pool-size=${slots}`;
     env.JOBSLOT_V8_POOL_SIZE = String(slots);
   }

@@ -13,10 +13,8 @@
 // every client in the process, the command's own, has given its tokens back).
 import { createRequire } from 'node:module';
 import { beforeSignalDeath } from '../exit.js';
+import { NODE_DEFAULT_V8_POOL, v8PoolSizeOption } from '../v8-pool-size.js';
 import type { NodeEntry } from './node-command.js';
-
-/** node's --v8-pool-size when none is given (node 20-24). */
-const NODE_DEFAULT_V8_POOL = 4;
 
 /**
  * V8's helper threads in this process: sized by node when it started, from
@@ -25,13 +23,10 @@ const NODE_DEFAULT_V8_POOL = 4;
  * before `jobslot run` makes the command's environment its own.
  */
 export function v8PoolOfThisProcess(cpus: number): number {
-  const words = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  let size: number | undefined;
-  for (let i = 0; i < words.length; i++) {
-    const match = /^--v8-pool-size(?:=(\d+))?$/.exec(words[i]!);
-    if (match) size = Number(match[1] ?? words[i + 1]);
-  }
-  if (size === undefined || !Number.isInteger(size) || size < 0) return NODE_DEFAULT_V8_POOL;
+  // Its leading digits, as node reads a number (node started with it, so it is one).
+  const digits = /^\d+/.exec(v8PoolSizeOption(process.env.NODE_OPTIONS, process.execArgv) ?? '')?.[0];
+  if (digits === undefined) return NODE_DEFAULT_V8_POOL;
+  const size = Number(digits);
   return size === 0 ? cpus : size;
 }
 
