@@ -60,7 +60,7 @@ import { parseArgs } from 'node:util';
 import { analyzeTrace, readTrace } from '@jobslot/core/trace';
 import { spawnSampled } from './lib/threads.mjs';
 import { table } from './lib/table.mjs';
-import { APPS, asOn, outputsOf, pinned, recipe, requireBuilt, selectApps, sh, testResults } from './lib/real-apps.mjs';
+import { APPS, REAL, asOn, outputsOf, pinned, recipe, requireBuilt, selectApps, sh, testResults } from './lib/real-apps.mjs';
 
 requireBuilt();
 
@@ -227,9 +227,28 @@ async function runOnce(group, variantKey, machine, reference) {
     dir: args.keep ? dir : undefined,
     // CPU of the tree without make and the recipes' shells (--beside: the busy loops).
     appCpuS: s.cpuS - (s.cpuByKind.get('make, sh') ?? 0),
+    cpuByApp: cpuByApp(group, out, s.cpuByCwd),
     internal: /INTERNAL: Exiting with \d+ jobserver tokens?/.test(output),
     unreturned: report.unreturned + (/INTERNAL: Exiting with \d+ jobserver tokens?/.test(output) ? 1 : 0),
   };
+}
+
+/**
+ * CPU s per app and, within it, per kind of process ("app\tkind"): a process
+ * belongs to the app whose directory (bench/real/apps/NAME) or output
+ * directory (OUT, where zod-tsc builds) it works in; `jobslot run` as its own
+ * kind, so a wrapper's cost shows beside its tool's.
+ */
+function cpuByApp(group, out, cpuByCwd) {
+  const byApp = new Map();
+  for (const [key, cpuS] of cpuByCwd) {
+    const [cwd, kind] = key.split('\t');
+    const app = group.find((a) => cwd === join(REAL, 'apps', a.name) || cwd.startsWith(`${join(REAL, 'apps', a.name)}/`) || cwd === join(out, a.name) || cwd.startsWith(`${join(out, a.name)}/`));
+    if (!app) continue;
+    const k = `${app.name}\t${kind}`;
+    byApp.set(k, (byApp.get(k) ?? 0) + cpuS);
+  }
+  return byApp;
 }
 
 const median = (xs) => {
@@ -250,6 +269,9 @@ function summarize(rs) {
   }
   const cpuByKind = new Map();
   for (const r of rs) for (const [k, v] of r.cpuByKind) cpuByKind.set(k, (cpuByKind.get(k) ?? 0) + v / rs.length);
+  // Means over the rounds (runs saved before cpuByApp existed have none).
+  const cpuByApp = new Map();
+  for (const r of rs) for (const [k, v] of r.cpuByApp ?? []) cpuByApp.set(k, (cpuByApp.get(k) ?? 0) + v / rs.length);
   const churn = rs.reduce((a, r) => a + r.churn, 0);
   const runS = rs.reduce((a, r) => a + r.runS, 0);
   return {
@@ -277,6 +299,7 @@ function summarize(rs) {
     appWalls: Object.fromEntries(Object.keys(rs[0].walls).map((k) => [k, median(rs.map((r) => r.walls[k] ?? NaN))])),
     classes,
     cpuByKind,
+    cpuByApp,
   };
 }
 
@@ -438,6 +461,16 @@ if (results.some((r) => r.names.length === 1)) {
       ['app', ...rows.map((r) => r.variant.label)],
       names.map((n) => [n, ...rows.map((r) => fmt(r.appWalls[n] ?? NaN, 1))]),
     );
+    // Each app's CPU (its processes, by working directory), the wrapper's apart: where CPU above another variant goes.
+    if (rows.some((r) => r.cpuByApp.size > 0)) {
+      const appCpu = (r, n) => [...r.cpuByApp].filter(([k]) => k.split('\t')[0] === n).reduce((a, [, v]) => a + v, 0);
+      const wrapCpu = (r, n) => r.cpuByApp.get(`${n}\tjobslot run`) ?? 0;
+      table(
+        `${machine.label}: each app's CPU s within the make, mean (of it, jobslot run's own)`,
+        ['app', ...rows.map((r) => r.variant.label)],
+        names.map((n) => [n, ...rows.map((r) => `${fmt(appCpu(r, n), 1)}${wrapCpu(r, n) ? ` (${fmt(wrapCpu(r, n), 2)})` : ''}`)]),
+      );
+    }
     for (const r of rows) {
       const kinds = [...r.cpuByKind].sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 0.05);
       console.log(`  CPU s by process, ${r.variant.label}: ${kinds.map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);

@@ -110,11 +110,23 @@ function sampleTree(root, known) {
       try {
         node = /\/node$/.test(readlinkSync(`/proc/${p.pid}/exe`));
       } catch {}
-      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid, cmdline) : 0 };
+      // Its working directory: which app's recipe it serves (tools keep the recipe's cwd).
+      let cwd;
+      try {
+        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {}
+      // Kept from an earlier look if unreadable now (the process has just ended).
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid, cmdline) : 0, cwd: cwd ?? info?.cwd };
       known.set(p.pid, info);
     }
+    // A cwd unread (the process was mid-exec, say) is read again: its CPU belongs to an app.
+    if (info.cwd === undefined) {
+      try {
+        info.cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {}
+    }
     const f = p.stat ?? statFields(read(`/proc/${p.pid}/stat`) ?? ') R');
-    out.cpu.set(p.pid, { kind: info.kind, ticks: Number(f[11]) + Number(f[12]) });
+    out.cpu.set(p.pid, { kind: info.kind, cwd: info.cwd, ticks: Number(f[11]) + Number(f[12]) });
     out.rssKb += p.rssKb;
     let tids;
     try {
@@ -190,6 +202,12 @@ export function startThreadSampler(root, { intervalMs = 20, cores }) {
       }
       const cpuByKind = new Map();
       for (const { kind, ticks } of cpu.values()) cpuByKind.set(kind, (cpuByKind.get(kind) ?? 0) + ticks / TICKS_PER_S);
+      // By working directory and kind: "DIR\tKIND" -> CPU s (an app's recipes run in its own directory).
+      const cpuByCwd = new Map();
+      for (const { kind, cwd, ticks } of cpu.values()) {
+        const key = `${cwd ?? '?'}\t${kind}`;
+        cpuByCwd.set(key, (cpuByCwd.get(key) ?? 0) + ticks / TICKS_PER_S);
+      }
       return {
         samples: samples.length,
         runnable: { p50: percentile(runnable, 0.5), p95, max: runnable.at(-1) ?? 0 },
@@ -200,6 +218,7 @@ export function startThreadSampler(root, { intervalMs = 20, cores }) {
         peakPssKb: Math.max(0, ...samples.map((s) => s.pssKb ?? 0)),
         cpuS: [...cpuByKind.values()].reduce((a, b) => a + b, 0),
         cpuByKind,
+        cpuByCwd,
         idleCoreS: idleMs / 1000,
         classes,
       };
