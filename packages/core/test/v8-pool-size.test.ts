@@ -2,7 +2,9 @@
 // itself: a node started with the same NODE_OPTIONS and command line has as
 // many threads as one started with the size read here alone.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { v8PoolOfThisProcess } from '../src/cli/in-process.js';
 import { v8PoolSizeOption } from '../src/v8-pool-size.js';
 
 describe('v8PoolSizeOption', () => {
@@ -65,6 +67,30 @@ describe('v8PoolSizeOption', () => {
       const size = v8PoolSizeOption(nodeOptions, execArgv);
       expect(size, `${nodeOptions} | ${execArgv.join(' ')}`).toMatch(/^[13]$/);
       expect(threads(nodeOptions, execArgv), `${nodeOptions} | ${execArgv.join(' ')}`).toBe(threads('', [`--v8-pool-size=${size}`]));
+    }
+  });
+});
+
+describe('v8PoolOfThisProcess', () => {
+  // Threads of a node started with NODE_OPTIONS, less those of one with a pool of 1: its pool is that + 1.
+  const poolOf = (nodeOptions: string): number => {
+    const script = "process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length))";
+    const threads = (options: string) => Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_OPTIONS: options }, encoding: 'utf8' }));
+    return threads(nodeOptions) - threads('--v8-pool-size=1') + 1;
+  };
+
+  it.runIf(process.platform === 'linux')("agrees with node's own pool: none, N, leading digits, 0 and no digits (the CPUs less one)", () => {
+    const saved = process.env.NODE_OPTIONS;
+    try {
+      for (const nodeOptions of ['', '--v8-pool-size=3', '--v8-pool-size=5abc', '--v8-pool-size=0', '--v8-pool-size=abc']) {
+        process.env.NODE_OPTIONS = nodeOptions;
+        // This process's own command line may set it too: only NODE_OPTIONS is under test.
+        if (process.execArgv.some((a) => /^--v8[-_]pool[-_]size/.test(a))) return;
+        expect(v8PoolOfThisProcess(availableParallelism()), nodeOptions).toBe(poolOf(nodeOptions));
+      }
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
     }
   });
 });

@@ -18,16 +18,17 @@ import type { NodeEntry } from './node-command.js';
 
 /**
  * V8's helper threads in this process: sized by node when it started, from
- * --v8-pool-size on its command line or in NODE_OPTIONS (0: one per CPU),
+ * --v8-pool-size on its command line or in NODE_OPTIONS (0: the CPUs less one),
  * else node's default; nothing in the process can change them after. Read
  * before `jobslot run` makes the command's environment its own.
  */
 export function v8PoolOfThisProcess(cpus: number): number {
-  // Its leading digits, as node reads a number (node started with it, so it is one).
-  const digits = /^\d+/.exec(v8PoolSizeOption(process.env.NODE_OPTIONS, process.execArgv) ?? '')?.[0];
-  if (digits === undefined) return NODE_DEFAULT_V8_POOL;
-  const size = Number(digits);
-  return size === 0 ? cpus : size;
+  const value = v8PoolSizeOption(process.env.NODE_OPTIONS, process.execArgv);
+  if (value === undefined) return NODE_DEFAULT_V8_POOL;
+  // node reads its leading digits (strtol); 0, no digits or a negative number: one
+  // helper fewer than the CPUs, at least one (measured on node 20: `abc` as `0`).
+  const size = Number(/^\d+/.exec(value)?.[0] ?? 0);
+  return size > 0 ? size : Math.max(1, cpus - 1);
 }
 
 /**
