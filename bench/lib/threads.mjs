@@ -5,6 +5,8 @@
 // threads, ...), so a benchmark can show what still runs above the tokens.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { v8HelperThreads } from '@jobslot/core/plugin';
 import { percentile, processTree, pssKbOf } from '../../test/support/procstat.mjs';
 
 
@@ -72,11 +74,12 @@ export function processKind(comm, cmdline) {
   return comm;
 }
 
-/** V8's platform pool in a node process: --v8-pool-size from its command line or NODE_OPTIONS, else node's default 4. */
-function v8PoolSize(pid, cmdline) {
-  const options = `${cmdline} ${(read(`/proc/${pid}/environ`) ?? '').split('\0').find((v) => v.startsWith('NODE_OPTIONS=')) ?? ''}`;
-  const m = /--v8-pool-size[= ](\d+)/.exec(options);
-  return m ? Number(m[1]) || 4 : 4;
+/** V8's platform pool in a node process, as node read it from its command line and NODE_OPTIONS (core's reader). */
+function v8PoolSize(pid) {
+  const argv = (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter(Boolean);
+  const nodeOptions = (read(`/proc/${pid}/environ`) ?? '').split('\0').find((v) => v.startsWith('NODE_OPTIONS='));
+  // Its whole command line stands for node's options: a script's own argument of that name is not seen here.
+  return v8HelperThreads(nodeOptions?.slice('NODE_OPTIONS='.length), argv.slice(1), availableParallelism());
 }
 
 /**
@@ -116,7 +119,7 @@ function sampleTree(root, known) {
         cwd = readlinkSync(`/proc/${p.pid}/cwd`);
       } catch {}
       // Kept from an earlier look if unreadable now (the process has just ended).
-      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid, cmdline) : 0, cwd: cwd ?? info?.cwd };
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd: cwd ?? info?.cwd };
       known.set(p.pid, info);
     }
     // A cwd unread (the process was mid-exec, say) is read again: its CPU belongs to an app.

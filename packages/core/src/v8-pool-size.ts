@@ -13,7 +13,7 @@
 // the next word (not a word starting with `-`: node refuses that).
 
 /** node's --v8-pool-size when none is given (node 20 to 24). */
-export const NODE_DEFAULT_V8_POOL = 4;
+const NODE_DEFAULT_V8_POOL = 4;
 
 const NAME = '--v8-pool-size';
 
@@ -25,6 +25,20 @@ const NAME = '--v8-pool-size';
  */
 export function v8PoolSizeOption(nodeOptions: string | undefined, execArgv: readonly string[] = []): string | undefined {
   return lastValue(execArgv) ?? lastValue(nodeOptionsWords(nodeOptions ?? ''));
+}
+
+/**
+ * V8's helper threads in a node started with `nodeOptions` as NODE_OPTIONS
+ * and `execArgv` on its command line, on a machine of `cpus`: the size node
+ * reads (its leading digits, as strtol), node's default where none is given,
+ * and for 0, no digits or a negative number the CPUs less one, at least one
+ * (node 20, counted by its threads: `abc` as 0, `12abc` as 12).
+ */
+export function v8HelperThreads(nodeOptions: string | undefined, execArgv: readonly string[], cpus: number): number {
+  const value = v8PoolSizeOption(nodeOptions, execArgv);
+  if (value === undefined) return NODE_DEFAULT_V8_POOL;
+  const size = Number(/^\d+/.exec(value)?.[0] ?? 0);
+  return size > 0 ? size : Math.max(1, cpus - 1);
 }
 
 /** The value of the last --v8-pool-size in `args`, if any. */

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { v8PoolOfThisProcess } from '../src/cli/in-process.js';
-import { v8PoolSizeOption } from '../src/v8-pool-size.js';
+import { v8HelperThreads, v8PoolSizeOption } from '../src/v8-pool-size.js';
 
 describe('v8PoolSizeOption', () => {
   it('none: undefined', () => {
@@ -92,5 +92,17 @@ describe('v8PoolOfThisProcess', () => {
       if (saved === undefined) delete process.env.NODE_OPTIONS;
       else process.env.NODE_OPTIONS = saved;
     }
+  });
+});
+
+describe('v8HelperThreads', () => {
+  it('none: node default 4; N; leading digits; 0, no digits, negative: the CPUs less one, at least one', () => {
+    expect(v8HelperThreads(undefined, [], 8)).toBe(4);
+    expect(v8HelperThreads('--v8-pool-size=3', [], 8)).toBe(3);
+    expect(v8HelperThreads('--v8-pool-size=12abc', [], 8)).toBe(12);
+    expect(v8HelperThreads('--v8-pool-size=0', [], 8)).toBe(7);
+    expect(v8HelperThreads(undefined, ['--v8-pool-size=abc'], 8)).toBe(7);
+    expect(v8HelperThreads('--v8-pool-size=-1', [], 1)).toBe(1);
+    expect(v8HelperThreads('--v8-pool-size=5', ['--v8-pool-size=2'], 8)).toBe(2);
   });
 });

@@ -13,7 +13,7 @@
 // every client in the process, the command's own, has given its tokens back).
 import { createRequire } from 'node:module';
 import { beforeSignalDeath } from '../exit.js';
-import { NODE_DEFAULT_V8_POOL, v8PoolSizeOption } from '../v8-pool-size.js';
+import { v8HelperThreads } from '../v8-pool-size.js';
 import type { NodeEntry } from './node-command.js';
 
 /**
@@ -23,12 +23,7 @@ import type { NodeEntry } from './node-command.js';
  * before `jobslot run` makes the command's environment its own.
  */
 export function v8PoolOfThisProcess(cpus: number): number {
-  const value = v8PoolSizeOption(process.env.NODE_OPTIONS, process.execArgv);
-  if (value === undefined) return NODE_DEFAULT_V8_POOL;
-  // node reads its leading digits (strtol); 0, no digits or a negative number: one
-  // helper fewer than the CPUs, at least one (measured on node 20: `abc` as `0`).
-  const size = Number(/^\d+/.exec(value)?.[0] ?? 0);
-  return size > 0 ? size : Math.max(1, cpus - 1);
+  return v8HelperThreads(process.env.NODE_OPTIONS, process.execArgv, cpus);
 }
 
 /**

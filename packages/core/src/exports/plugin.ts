@@ -19,6 +19,6 @@ export { nativeThreadsWarning, type NativeThreadsAdvice } from '../native-thread
 export { childProcesses, isChildAlive, startEnvOf } from '../posix/children.js';
 export { processRecord } from '../state.js';
 export { withThreadEnv } from '../threads.js';
-export { v8PoolSizeOption } from '../v8-pool-size.js';
+export { v8HelperThreads, v8PoolSizeOption } from '../v8-pool-size.js';
 export { optionCheck, type OptionCheck } from '../option-check.js';
 export { poolRefusals } from '../posix/refusals.js';
