@@ -101,6 +101,12 @@ const VARIANTS = {
   gc1: { label: 'jobslot, READMEs, single-threaded GC', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeFlags: ['--single-threaded-gc'] },
   // ...and V8's concurrent compilers off too (--single-threaded implies --single-threaded-gc).
   st1: { label: 'jobslot, READMEs, single-threaded V8', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeFlags: ['--single-threaded'] },
+  // readme, with jobslot's own node started with one V8 helper (NODE_OPTIONS on the recipe): every
+  // wrapped node tool then runs in jobslot's process at any slot count, on that one helper. What a
+  // launcher starting jobslot with a small pool would give (issue 24 item 2).
+  pool1: { label: 'jobslot, READMEs, jobslot on one V8 helper', env: () => ({}), wrap: (app) => app.wrap, traced: true, nodeOptions: '--v8-pool-size=1' },
+  // ...with each wrapped tool in a node of its own (--spawn) on that one helper: pool1 without the in-process part.
+  pool1spawn: { label: 'jobslot, READMEs, --spawn, one V8 helper', env: () => ({}), wrap: (app) => app.wrap && '--spawn', traced: true, nodeOptions: '--v8-pool-size=1' },
 };
 for (const v of variantKeys) if (!VARIANTS[v]) throw new Error(`no variant ${v}: one of ${Object.keys(VARIANTS).join(', ')}`);
 const MACHINES = {
@@ -189,6 +195,8 @@ async function runOnce(group, variantKey, machine, reference) {
   writeFileSync(join(dir, 'Makefile'), makefile(group, variant, machine, out, log));
   const share = Math.max(1, Math.floor(machine.cores / JOBS));
   const env = cleanEnv({ ...machine.env(), ...variant.env(share), ...(variant.traced ? { JOBSLOT_TRACE: trace } : {}) });
+  // Added to the machine's NODE_OPTIONS (as on 16: its cpus preload), not in place of it.
+  if (variant.nodeOptions) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${variant.nodeOptions}`.trim();
   const { done, sampler } = spawnSampled(args.make, ['-s', `-j${JOBS}`], { cwd: dir, env }, { cores: JOBS });
   const { code, output, wallS } = await done;
   const events = existsSync(trace) ? readTrace(trace) : [];
