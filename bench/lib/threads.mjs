@@ -113,16 +113,11 @@ function sampleTree(root, known) {
       try {
         node = /\/node$/.test(readlinkSync(`/proc/${p.pid}/exe`));
       } catch {}
-      // Its working directory: which app's recipe it serves (tools keep the recipe's cwd).
-      let cwd;
-      try {
-        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
-      } catch {}
-      // Kept from an earlier look if unreadable now (the process has just ended).
-      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd: cwd ?? info?.cwd };
+      // Its working directory, once read, is kept (exec keeps it; after exit it is unreadable).
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd: info?.cwd };
       known.set(p.pid, info);
     }
-    // A cwd unread (the process was mid-exec, say) is read again: its CPU belongs to an app.
+    // Which app's recipe it serves (tools keep the recipe's cwd); read until it could be.
     if (info.cwd === undefined) {
       try {
         info.cwd = readlinkSync(`/proc/${p.pid}/cwd`);

@@ -7,6 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { v8PoolOfThisProcess } from '../src/cli/in-process.js';
 import { v8HelperThreads, v8PoolSizeOption } from '../src/v8-pool-size.js';
 
+/** The threads of a node started with this NODE_OPTIONS and command line (Linux: /proc). */
+function threads(nodeOptions: string, execArgv: readonly string[] = []): number {
+  const script = "process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length))";
+  return Number(execFileSync(process.execPath, [...execArgv, '-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' }));
+}
+
 describe('v8PoolSizeOption', () => {
   it('none: undefined', () => {
     expect(v8PoolSizeOption(undefined)).toBeUndefined();
@@ -51,10 +57,6 @@ describe('v8PoolSizeOption', () => {
   });
 
   it.runIf(process.platform === 'linux')('agrees with node: its threads are those of a node given that size alone', () => {
-    const threads = (nodeOptions: string, execArgv: string[]): number => {
-      const script = "process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length))";
-      return Number(execFileSync(process.execPath, [...execArgv, '-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' }));
-    };
     const cases: Array<[string, string[]]> = [
       ['--v8-pool-size=1 --v8-pool-size=3', []],
       ['--v8_pool_size 3', []],
@@ -73,11 +75,7 @@ describe('v8PoolSizeOption', () => {
 
 describe('v8PoolOfThisProcess', () => {
   // Threads of a node started with NODE_OPTIONS, less those of one with a pool of 1: its pool is that + 1.
-  const poolOf = (nodeOptions: string): number => {
-    const script = "process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length))";
-    const threads = (options: string) => Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_OPTIONS: options }, encoding: 'utf8' }));
-    return threads(nodeOptions) - threads('--v8-pool-size=1') + 1;
-  };
+  const poolOf = (nodeOptions: string): number => threads(nodeOptions) - threads('--v8-pool-size=1') + 1;
 
   it.runIf(process.platform === 'linux')("agrees with node's own pool: none, N, leading digits, 0 and no digits (the CPUs less one)", () => {
     const saved = process.env.NODE_OPTIONS;
