@@ -48,8 +48,8 @@ const tasksLog = (dir: string) => readFileSync(join(dir, 'tasks.log'), 'utf8');
 describe.skipIf(!linux).each(available)('jobslot run, a node command, under make $version ($style)', (make) => {
   it('runs in jobslot run’s own process: no second node, the sub-pool served, its pools sized', async () => {
     const { dir, run, env } = project();
-    // -j4 alone: four slots, as many as node's V8 helpers (below).
-    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 12\n`, env });
+    // -j5 alone: five slots, one more than node's 4 V8 helpers, as a node of its own would get (below).
+    const result = await runMake({ make, dir, jobs: 5, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 12\n`, env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
     const [tool] = reports(result.stdout);
@@ -58,19 +58,27 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(tool!.argv1).toBe(join(dir, 'node_modules/.bin/tool'));
     expect(tool!.isMain).toBe(true);
     expect(tool!.args).toEqual(['tasks', '12']);
-    expect(tool!.GOMAXPROCS).toBe('4');
+    expect(tool!.GOMAXPROCS).toBe('5');
     expect(tool!.NODE_OPTIONS).toContain('--v8-pool-size=4');
     // Pipe style: the descriptors stay where they are in this process, and MAKEFLAGS names them there.
-    expect(tool!.MAKEFLAGS).toMatch(make.style === 'pipe' ? /^ -j4 --jobserver-auth=(?!3,4)\d+,\d+$/ : /^ -j4 --jobserver-auth=fifo:\S*\/jobslot-\w+\/fifo$/);
+    expect(tool!.MAKEFLAGS).toMatch(make.style === 'pipe' ? /^ -j5 --jobserver-auth=(?!3,4)\d+,\d+$/ : /^ -j5 --jobserver-auth=fifo:\S*\/jobslot-\w+\/fifo$/);
     expect(tool!.connected).toBe(true);
     expect(tool!.warnings).toEqual([]);
     expect(tool!.heldAfter).toBe(0);
     const { peak, jobs } = peakFromLog(tasksLog(dir));
     expect(jobs).toBe(12);
-    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeLessThanOrEqual(5);
     expect(peak).toBeGreaterThanOrEqual(2);
     // The sub-pool's directory went with it.
     expect(readdirSync(run)).toEqual([]);
+  });
+
+  it('-j4 alone, node\'s 4 V8 helpers: in a node of its own, on 3 (its main thread holds the fourth slot)', async () => {
+    const { dir, env } = project();
+    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 4\n`, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(reports(result.stdout)[0]).toMatchObject({ parent: 'jobslot', GOMAXPROCS: '4', NODE_OPTIONS: '--v8-pool-size=3', connected: true });
   });
 
   it('a client in a worker thread of the command finds the sub-pool too, and takes a token', async () => {
@@ -101,8 +109,8 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     ['SIGTERM, holding a slot, with no listener of its own', 'term', /Terminated/],
   ])('ends as node would on %s, every token back, its directory gone', async (_, args, said) => {
     const { dir, run, env } = project();
-    // Under -j4 it takes make's three tokens, and must give them back.
-    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool ${args}\n`, env });
+    // Under -j5 it takes make's four tokens, and must give them back.
+    const result = await runMake({ make, dir, jobs: 5, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool ${args}\n`, env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(said);
     expect(result.leakLine).toBeUndefined();
@@ -117,13 +125,13 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     const log = join(dir, 'tasks.log');
     const names = 'abcdefgh'.split('');
     writeFileSync(join(dir, 'sub.mk'), `all: ${names.join(' ')}\n${names.join(' ')}:\n\t@echo start $@ $$(date +%s%3N) >> ${log}; sleep 0.3; echo end $@ $$(date +%s%3N) >> ${log}\n`);
-    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool make -sf sub.mk\n`, env: { ...env, SUBMAKE: make.bin } });
+    const result = await runMake({ make, dir, jobs: 5, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool make -sf sub.mk\n`, env: { ...env, SUBMAKE: make.bin } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/jobserver|warning/i);
     expect(result.leakLine).toBeUndefined();
     const { peak, jobs } = peakFromLog(tasksLog(dir));
     expect(jobs).toBe(8);
-    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeLessThanOrEqual(5);
     expect(peak).toBeGreaterThanOrEqual(2);
   });
 
@@ -216,12 +224,12 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
         '',
       ].join('\n'),
     );
-    const result = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node ${sh(CLI)} run -- ${sh(ROLLUP_SHIM)} -c --silent\n`, env });
+    const result = await runMake({ make, dir, jobs: 5, makefile: `all:\n\t+@node ${sh(CLI)} run -- ${sh(ROLLUP_SHIM)} -c --silent\n`, env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
     const where = JSON.parse(readFileSync(join(dir, 'where.json'), 'utf8'));
     expect(where.parent).toBe('make');
-    expect(where.GOMAXPROCS).toBe('4');
+    expect(where.GOMAXPROCS).toBe('5');
     // As the shim exports it: rollup's own node_modules in pnpm's store first.
     const exported = /^\s*export NODE_PATH="([^"]*)"$/m.exec(readFileSync(ROLLUP_SHIM, 'utf8'))![1];
     expect(where.NODE_PATH).toBe(process.env.NODE_PATH ? `${exported}:${process.env.NODE_PATH}` : exported);

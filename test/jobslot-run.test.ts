@@ -46,7 +46,8 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(child).toMatchObject({ GOMAXPROCS: '4', ROLLDOWN_WORKER_THREADS: '4', RAYON_NUM_THREADS: '4' });
     // libuv's pool does file I/O, not CPU work: never shrunk below node's 4.
     expect(child!.UV_THREADPOOL_SIZE).toBeUndefined();
-    expect(child!.NODE_OPTIONS).toContain('--v8-pool-size=4');
+    // V8's helpers: the slots less the one node's main thread holds.
+    expect(child!.NODE_OPTIONS).toContain('--v8-pool-size=3');
     // The pool is handed down in the style make itself hands down (cli/style.ts):
     // descriptors under make 4.3, a fifo of ours under make 4.4; never a /proc path.
     // (`node CHILD` runs in jobslot run's own process, where the descriptors stay

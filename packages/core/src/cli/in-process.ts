@@ -13,7 +13,7 @@
 // every client in the process, the command's own, has given its tokens back).
 import { createRequire } from 'node:module';
 import { beforeSignalDeath } from '../exit.js';
-import { v8HelperThreads } from '../v8-pool-size.js';
+import { v8HelperThreads, v8PoolForSlots } from '../v8-pool-size.js';
 import type { NodeEntry } from './node-command.js';
 
 /**
@@ -27,14 +27,15 @@ export function v8PoolOfThisProcess(cpus: number): number {
 }
 
 /**
- * Can the command run here without more V8 helper threads than slots? In a
- * node of its own it gets --v8-pool-size=<slots>; here it keeps this
- * process's pool. More helpers than slots cost CPU where the machine is
- * short of it (rollup + terser's worker threads, alone under make -j2 on 2
- * cores: ~10 % more CPU with 4 helpers than with 2, here or spawned alike).
+ * Can the command run here without more V8 helper threads than it would get
+ * in a node of its own? There it gets --v8-pool-size=<slots less one>
+ * (command-env.ts); here it keeps this process's pool. More helpers than that
+ * cost CPU where the machine is short of it (rollup + terser's worker threads,
+ * alone under make -j2 on 2 cores: ~10 % more CPU with 4 helpers than with 2,
+ * here or spawned alike; webpack, vite, rollup 0.2-0.5 s slower with 2 than 1).
  */
 export function v8FitsHere(v8Pool: number, slots: number): boolean {
-  return v8Pool <= slots;
+  return v8Pool <= v8PoolForSlots(slots);
 }
 
 interface ModuleInternals {

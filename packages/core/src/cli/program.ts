@@ -77,9 +77,9 @@ program
   .summary('run CMD on a sub-pool of the jobserver above, its thread pools sized to it')
   .description(
     'serve CMD a jobserver of its own, carved out of the one above (make\'s): it starts with the tokens free now, keeps those (CMD\'s thread pools are sized to them), grows while CMD\'s jobs use them all and gives back the added tokens they leave unused; ' +
-      'GOMAXPROCS, ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, RSPACK_LOADER_WORKER_THREADS, V8\'s --v8-pool-size and task runners\' concurrency (TURBO_CONCURRENCY, NX_PARALLEL, ...) are set to the slots held when CMD starts; every token goes back when CMD ends. ' +
+      'GOMAXPROCS, ROLLDOWN_WORKER_THREADS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, RSPACK_LOADER_WORKER_THREADS and task runners\' concurrency (TURBO_CONCURRENCY, NX_PARALLEL, ...) are set to the slots held when CMD starts, V8\'s --v8-pool-size to one fewer (node\'s main thread holds one), at least 1; every token goes back when CMD ends. ' +
       'Without a jobserver above, CMD gets one of --max slots, else one per CPU. ' +
-      'A node script this node would run (node SCRIPT, a script with a node shebang, a pnpm shim of one) runs inside jobslot\'s own process under make, not in a second node, where jobslot\'s V8 helper threads (node\'s 4, or NODE_OPTIONS\'s --v8-pool-size) are no more than the slots held (--spawn: always in a process of its own). ' +
+      'A node script this node would run (node SCRIPT, a script with a node shebang, a pnpm shim of one) runs inside jobslot\'s own process under make, not in a second node, where jobslot\'s V8 helper threads (node\'s 4, or NODE_OPTIONS\'s --v8-pool-size) are no more than a node of its own would get (--spawn: always in a process of its own). ' +
       'On Windows the sub-pool is a named semaphore (as make for Windows serves) of the tokens free when CMD starts, kept until it ends.',
   )
   .passThroughOptions()

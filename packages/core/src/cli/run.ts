@@ -16,8 +16,8 @@
 //   but never those it started with.
 // - Native pools read their size once, at start: the variables of
 //   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
-//   V8's --v8-pool-size are set to the slots held when CMD starts, and so
-//   are task runners' (task-runners.ts: turbo, Nx, pnpm -r, moon, ...). Those
+//   V8's --v8-pool-size (less node's main thread: v8-pool-size.ts) are set to
+//   the slots held when CMD starts, and so are task runners' (task-runners.ts: turbo, Nx, pnpm -r, moon, ...). Those
 //   threads take no token from the sub-pool (Go and rayon know nothing of
 //   jobservers), so the tokens they were sized to look unused while they run:
 //   they stay held until CMD ends, or its threads would run on tokens make
@@ -105,7 +105,7 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   // (If it cannot start, the process ends, and the client's exit hook gives back what we took.)
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
   // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
-  // unless this process's V8 helper threads (sized when it started) outnumber the slots.
+  // unless this process's V8 helper threads (sized when it started) outnumber what a node of its own would get.
   const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
   const entry = options.spawn || !fits ? undefined : inThisProcess(command);
   const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
