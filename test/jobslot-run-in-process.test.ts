@@ -4,10 +4,11 @@
 // start is ~55 ms and ~45 MB per wrapped build). Where it runs is read from
 // /proc (its parent's name: make, or a node between), concurrency from
 // per-task start/end logs, tokens from make's `INTERNAL:` line.
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, makeBins, peakFromLog, ROOT, runMake, sh, tempDir } from './support/index.js';
+import { v8PlatformWorkers } from './support/v8-threads.js';
 
 const TOOL = join(ROOT, 'test/fixtures/core/in-process/tool.mjs');
 const SYNC_WRAPPER = join(ROOT, 'test/fixtures/core/in-process/sync-wrapper/wrapper.mjs');
@@ -79,6 +80,26 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
     expect(reports(result.stdout)[0]).toMatchObject({ parent: 'jobslot', GOMAXPROCS: '4', NODE_OPTIONS: '--v8-pool-size=3', connected: true });
+  });
+
+  it('-j2 alone: in a node of its own, which runs one V8 helper thread (counted from /proc), not two', async () => {
+    // Two slots: the tool's main thread works on one, one helper on the other.
+    const { dir, env } = project();
+    const ready = join(dir, 'ready');
+    const go = join(dir, 'go');
+    let settled = false;
+    const making = runMake({ make, dir, jobs: 2, makefile: `all:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool hold\n`, env: { ...env, HOLD_READY: ready, HOLD_GO: go } }).finally(() => {
+      settled = true;
+    });
+    // The tool says it is running (its pid); a failed make says so by ending first.
+    while (!settled && !(existsSync(ready) && readFileSync(ready, 'utf8'))) await new Promise((r) => setTimeout(r, 20));
+    const { workers } = settled ? { workers: -1 } : await v8PlatformWorkers(Number(readFileSync(ready, 'utf8')));
+    writeFileSync(go, '');
+    const result = await making;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(workers).toBe(1);
+    expect(reports(result.stdout)[0]).toMatchObject({ parent: 'jobslot', NODE_OPTIONS: '--v8-pool-size=1' });
   });
 
   it('a client in a worker thread of the command finds the sub-pool too, and takes a token', async () => {
