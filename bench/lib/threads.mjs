@@ -113,8 +113,14 @@ function sampleTree(root, known) {
       try {
         node = /\/node$/.test(readlinkSync(`/proc/${p.pid}/exe`));
       } catch {}
-      // Its working directory, once read, is kept (exec keeps it; after exit it is unreadable).
-      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd: info?.cwd };
+      // Its working directory, read again: a recipe's shell that was seen before its `cd dir &&`
+      // execs the tool in dir (same pid, a new comm). The earlier one is kept only where it
+      // cannot be read now (the process has ended).
+      let cwd = info?.cwd;
+      try {
+        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {}
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd };
       known.set(p.pid, info);
     }
     // Which app's recipe it serves (tools keep the recipe's cwd); read until it could be.
