@@ -17,11 +17,11 @@
 // - Native pools read their size once, at start: the variables of
 //   threads.ts (GOMAXPROCS, RAYON_NUM_THREADS, TOKIO_WORKER_THREADS, ...) and
 //   V8's --v8-pool-size (less node's main thread: v8-pool-size.ts) are set to
-//   the slots held when CMD starts, and so are task runners' (task-runners.ts: turbo, Nx, pnpm -r, moon, ...). Those
-//   threads take no token from the sub-pool (Go and rayon know nothing of
-//   jobservers), so the tokens they were sized to look unused while they run:
-//   they stay held until CMD ends, or its threads would run on tokens make
-//   has given to other jobs.
+//   the slots held when CMD starts, and so are task runners' (task-runners.ts:
+//   turbo, Nx, pnpm -r, moon, ...). Those threads take no token from the
+//   sub-pool (Go and rayon know nothing of jobservers), so the tokens they
+//   were sized to look unused while they run: they stay held until CMD ends,
+//   or its threads would run on tokens make has given to other jobs.
 // - When CMD ends, every token we took goes back, whatever CMD returned. If
 //   it died of a signal, the jobs it started may run on, orphaned: their
 //   tokens go back one by one as they end (orphans.ts).
