@@ -55,13 +55,14 @@ describe.each(available)('make $version -j2', (make) => {
     expect(loaded.filter((m) => m === 'node:worker_threads' || m === 'node:internal/worker')).toEqual([]);
   });
 
-  // A node command runs in jobslot run's own process (in-process.ts) where its V8 pool fits the
-  // slots (-j4 alone: node's 4): nothing spawns, so nothing of node's for spawning loads.
+  // A node command runs in jobslot run's own process (in-process.ts) where its V8 pool is no more
+  // than a node of its own would get (the slots less one; -j5 alone: node's 4): nothing spawns, so
+  // nothing of node's for spawning loads.
   it.runIf(process.platform === 'linux')('`jobslot run -- node script.js` runs the script in its process, loading no node:child_process', async () => {
     const dir = tempDir('jobslot-loads-');
     const loads = join(dir, 'loads.txt');
     writeFileSync(join(dir, 'script.js'), "console.log('ran');\n");
-    const r = await runMake({ make, dir, jobs: 4, makefile: `all:\n\t+@node --require ${sh(RECORD_CJS)} ${sh(CLI)} run -- node script.js\n`, env: { LOADS_FILE: loads } });
+    const r = await runMake({ make, dir, jobs: 5, makefile: `all:\n\t+@node --require ${sh(RECORD_CJS)} ${sh(CLI)} run -- node script.js\n`, env: { LOADS_FILE: loads } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('ran');
     expect(r.leakLine).toBeUndefined();

@@ -50,8 +50,9 @@ describe.each(available)('jobslot run under make $version ($style)', (make) => {
     expect(child!.NODE_OPTIONS).toContain('--v8-pool-size=3');
     // The pool is handed down in the style make itself hands down (cli/style.ts):
     // descriptors under make 4.3, a fifo of ours under make 4.4; never a /proc path.
-    // (`node CHILD` runs in jobslot run's own process, where the descriptors stay
-    // where they are: jobslot-run-in-process.test.ts. Spawned, they land on 3 and 4.)
+    // (At -j4, `node CHILD` runs in a node of its own, where they land on 3 and 4;
+    // in jobslot run's own process, from -j5 with node's 4 V8 helpers, they stay
+    // where they are: jobslot-run-in-process.test.ts.)
     expect(child!.MAKEFLAGS).toMatch(make.style === 'pipe' ? /^ -j4 --jobserver-auth=\d+,\d+(?: -- .*)?$/ : /^ -j4 --jobserver-auth=fifo:\/\S*jobslot-\w+\/fifo(?: -- .*)?$/);
     expect(child!.connected).toBe(true);
     // All four slots in use (at least three: on a loaded machine the command may
