@@ -160,11 +160,14 @@ test('a worker thread waits on the threadpool and gives its tokens back', async 
     { eval: true, workerData: server.makeflags },
   );
   setTimeout(() => held.release(), 50);
+  // Listened for before the message is awaited: node emits a worker's last message and its
+  // 'exit' in one go when it ends right after posting.
+  const exited = new Promise((r) => worker.once('exit', r));
   const [message] = await new Promise((resolve, reject) => {
     worker.once('message', (m) => resolve([m]));
     worker.once('error', reject);
   });
-  await new Promise((r) => worker.once('exit', r));
+  await exited;
   assert.equal(message.a, true);
   assert.equal(message.b, true);
   assert.notEqual(message.tid, process.pid);
