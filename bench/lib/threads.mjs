@@ -105,6 +105,7 @@ function sampleTree(root, known) {
     if (p.pid === process.pid) continue;
     out.pids.push(p.pid);
     let info = known.get(p.pid);
+    let execed = false;
     // Looked at again while unknown: a process seen between fork and exec has no command line yet.
     if (!info || info.comm !== p.comm || info.kind === info.comm) {
       const cmdline = (read(`/proc/${p.pid}/cmdline`) ?? '').split('\0').join(' ');
@@ -113,18 +114,14 @@ function sampleTree(root, known) {
       try {
         node = /\/node$/.test(readlinkSync(`/proc/${p.pid}/exe`));
       } catch {}
-      // Its working directory, read again: a recipe's shell that was seen before its `cd dir &&`
-      // execs the tool in dir (same pid, a new comm). The earlier one is kept only where it
-      // cannot be read now (the process has ended).
-      let cwd = info?.cwd;
-      try {
-        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
-      } catch {}
-      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd };
+      info = { comm: p.comm, node, kind: processKind(p.comm, cmdline), pool: node ? v8PoolSize(p.pid) : 0, cwd: info?.cwd };
       known.set(p.pid, info);
+      execed = true;
     }
-    // Which app's recipe it serves (tools keep the recipe's cwd); read until it could be.
-    if (info.cwd === undefined) {
+    // Which app's recipe it serves (tools keep the recipe's cwd): read until it could be, and again
+    // when the process execs (a recipe's shell seen before its `cd dir &&` execs the tool in dir:
+    // same pid, a new comm); the earlier one is kept where it cannot be read now (it has ended).
+    if (execed || info.cwd === undefined) {
       try {
         info.cwd = readlinkSync(`/proc/${p.pid}/cwd`);
       } catch {}
