@@ -56,15 +56,16 @@ export function runnerResults(dir: string, packages: readonly string[]): string[
 }
 
 /**
- * Runs `make -jJOBS` in `dir` on a simulated 16-core machine, with a jobslot
+ * Runs `make -jJOBS` in `dir` on a simulated machine of `cores` cores (16 unless said), with a jobslot
  * trace: the make result, the workers' overlap from the test files' logs, the trace's path.
  */
-export async function runRunners(options: { make: MakeBin; dir: string; jobs: number; makefile: string }) {
+export async function runRunners(options: { make: MakeBin; dir: string; jobs: number; makefile: string; cores?: number }) {
   const log = join(options.dir, 'workers.log');
   writeFileSync(log, '');
   const tracePath = join(options.dir, 'trace.jsonl');
-  const env = { ...NOT_THIS_VITEST, ...simulatedCores(16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
-  const result = await runMake({ ...options, env, timeoutMs: 120_000 });
+  const env = { ...NOT_THIS_VITEST, ...simulatedCores(options.cores ?? 16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
+  const { cores: _, ...make } = options;
+  const result = await runMake({ ...make, env, timeoutMs: 120_000 });
   const text = readFileSync(log, 'utf8');
   /** When the first test file started, ms since the epoch. */
   const firstStart = Number(/^start \S+ (\d+)/m.exec(text)?.[1] ?? NaN);

@@ -6,14 +6,14 @@
 // it, and jest reads no environment variable for it, so `jobslot run` cannot
 // size it from outside. jest accepts a config that is an (async) function,
 // which is where the slots are taken: without waiting (jest's own process
-// has make's implicit slot, so there is always one), up to what jest would
-// start by itself. The reporter added here gives back what the run does not
+// has make's implicit slot, so there is always one), up to your `maxWorkers`
+// or the cores. The reporter added here gives back what the run does not
 // use once jest has planned it, and everything when it completes.
 import { fileURLToPath } from 'node:url';
 import { sharedLimiter, type Limiter } from '@jobslot/core';
 import { isLimiter, optionCheck, type OptionCheck } from '@jobslot/core/plugin';
 import { takeSlots } from './slots.js';
-import { jestWorkers, workersFlag } from './workers.js';
+import { jestCeiling, workersFlag } from './workers.js';
 
 /** The parts of a jest config that withJobslot reads or sets; the rest passes through. */
 export interface JestConfigLike {
@@ -41,8 +41,9 @@ const REPORTER = fileURLToPath(new URL('./reporter.cjs', import.meta.url));
  * Wraps a jest config (an object, or a function returning one, async or not)
  * so that under a make jobserver jest's test workers follow the job tokens:
  * `maxWorkers` becomes the slots taken when jest loads the config (1 + the
- * tokens free then, up to the workers jest would start by itself: your
- * `maxWorkers`, else one per core less one). Without a jobserver, in watch
+ * tokens free then, up to your `maxWorkers`, else one per core: alone, jest
+ * keeps a core back for its own process, which under make shares the slots
+ * its workers hold). Without a jobserver, in watch
  * mode, or when the command line sets the workers (`--maxWorkers`,
  * `--runInBand`), the config is returned as it is.
  */
@@ -65,7 +66,7 @@ export function withJobslot<T extends JestConfigLike>(config: T | (() => T | Pro
     if (user.reporters !== undefined && !Array.isArray(user.reporters)) return user;
     const limiter = given ?? sharedLimiter();
     if (!limiter.limited) return user; // no jobserver: jest sizes itself, as without jobslot
-    const slots = takeSlots(limiter, jestWorkers(user.maxWorkers));
+    const slots = takeSlots(limiter, jestCeiling(user.maxWorkers));
     // No slot at all: a sibling beneath the same `jobslot run` has the process's own; one worker, as make would run one job.
     return { ...user, maxWorkers: Math.max(1, slots), reporters: [...(user.reporters ?? ['default']), REPORTER] };
   };

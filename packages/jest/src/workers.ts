@@ -1,7 +1,9 @@
-// How many workers jest 30 would start by itself, read as jest reads it
-// (jest-config's getMaxWorkers): the config's `maxWorkers` (a number, or a
-// percentage of the cores), else one per core less one (half the cores in
-// watch mode), at least 1.
+// The most workers a jest run takes slots for: the config's `maxWorkers`,
+// read as jest reads it (jest-config's getMaxWorkers: a number, or a
+// percentage of the cores), else one per core. Alone, jest starts one worker
+// per core less one, keeping a core for its own process; under make that
+// process runs on a slot its workers share (it mostly waits while they run),
+// so the slots decide, up to the cores. Watch mode is not sized at all.
 import { availableParallelism } from 'node:os';
 
 /** jest's own parse of `maxWorkers`: "50%" of the cores, or an integer; anything below 1 is 1. */
@@ -13,9 +15,9 @@ export function parseWorkers(value: number | string): number {
   return parsed > 0 ? parsed : 1;
 }
 
-export function jestWorkers(maxWorkers: number | string | undefined): number {
+export function jestCeiling(maxWorkers: number | string | undefined): number {
   if (maxWorkers !== undefined) return parseWorkers(maxWorkers);
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 /**
