@@ -222,6 +222,23 @@ export default ${JSON.stringify(Object.keys(entry))}.map((name) => ({
   it.each(available)(`make $version -j${JOBS}, the plugin alone: thread-loader on rspack starts at most 1 + held workers`, async (mk) => {
     const dir = tempDir('jobslot-rspack-tl-');
     const entry = writeSources(dir, 2, 60);
+    // The loader thread-loader runs in its workers: it logs its start and end, with its worker's
+    // pid, around 30 ms of CPU. Synchronous, so a worker runs one at a time: the overlap of these
+    // logs is the workers at work at once, whatever thread-loader's pools are doing besides.
+    const log = join(dir, 'busy.log');
+    writeFileSync(
+      join(dir, 'busy-loader.cjs'),
+      `const { appendFileSync } = require('node:fs');
+module.exports = function (source) {
+  appendFileSync(${JSON.stringify(log)}, 'start ' + process.pid + ' ' + Date.now() + '\\n');
+  const until = Date.now() + 30;
+  let x = 0;
+  while (Date.now() < until) x += Math.sqrt(x + 1);
+  appendFileSync(${JSON.stringify(log)}, 'end ' + process.pid + ' ' + Date.now() + '\\n');
+  return source;
+};
+`,
+    );
     writeFileSync(
       join(dir, 'tl.config.mjs'),
       `import { JobslotPlugin } from ${JSON.stringify(PLUGIN)};
@@ -231,25 +248,34 @@ export default {
   output: { path: ${JSON.stringify(join(dir, 'dist'))} },
   module: { rules: [
     { test: /\\.css$/, type: 'css/auto' },
-    { test: /\\.js$/, use: [{ loader: ${JSON.stringify(THREAD_LOADER)}, options: { workers: 6 } }] },
+    { test: /\\.js$/, use: [{ loader: ${JSON.stringify(THREAD_LOADER)}, options: { workers: 6 } }, ${JSON.stringify(join(dir, 'busy-loader.cjs'))}] },
   ] },
   plugins: process.env.WITH_PLUGIN ? [new JobslotPlugin()] : [],
 };
 `,
     );
     const control = await make(mk, dir, `+@${RSPACK} build -c tl.config.mjs`);
+    const alone = peakFromLog(readFileSync(log, 'utf8'));
     const reference = outputs(dir);
+    writeFileSync(log, '');
     const r = await make(mk, dir, `+@${RSPACK} build -c tl.config.mjs`, { WITH_PLUGIN: '1' });
+    const governed = peakFromLog(readFileSync(log, 'utf8'));
     // make, rspack and the workers (thread-loader's are node processes).
-    console.log(`rspack + thread-loader, make ${mk.version} -j${JOBS}: processes ${control.stats.peakProcesses} alone, ${r.stats.peakProcesses} with the plugin`);
+    console.log(
+      `rspack + thread-loader, make ${mk.version} -j${JOBS}: processes ${control.stats.peakProcesses} alone, ${r.stats.peakProcesses} with the plugin; ` +
+        `workers at work at once ${alone.peak} alone, ${governed.peak} with the plugin`,
+    );
     expect(control.code, control.output).toBe(0);
     expect(control.stats.peakProcesses).toBe(2 + 6);
+    expect(alone.peak).toBeGreaterThan(JOBS);
     expect(r.code, r.output).toBe(0);
     expect(r.leak, r.output).toBe(false);
-    // At most JOBS workers in a pool. CI saw 5 processes once (not reproduced here): thread-loader
-    // ends an idle pool after its poolTimeout (500 ms) and starts a new one for the next module, so
-    // a sample may see the old pool's workers still exiting beside the new one's. Two pools' worth,
-    // still below the control's 8.
+    expect(governed.jobs).toBe(alone.jobs);
+    // The sharp count: at most JOBS workers at work at once.
+    expect(governed.peak).toBeLessThanOrEqual(JOBS);
+    // Processes, sampled: thread-loader ends an idle pool after its poolTimeout (500 ms) and starts
+    // a new one for the next module, and a sample may see the old pool's workers still exiting
+    // beside the new one's (CI saw 5 once). Two pools' worth, still below the control's 8.
     expect(r.stats.peakProcesses).toBeLessThanOrEqual(2 + 2 * JOBS);
     expect(outputs(dir)).toEqual(reference);
   }, TIMEOUT);
