@@ -46,10 +46,17 @@ async function check(make: MakeBin, withHelper: boolean, wrap = '') {
   return { dir, ...(await runRunners({ make, dir, jobs: JOBS, makefile: makefile(PACKAGES, wrap) })) };
 }
 
+/** One package of 4 test files, make -j2 on a simulated 2-core machine: jest alone runs them in band there. */
+async function twoCores(withHelper: boolean) {
+  const dir = tempDir('jobslot-jest-two-');
+  writeWorkspace(dir, withHelper, ['solo'], 4);
+  return runRunners({ make: available[0]!, dir, jobs: 2, cores: 2, makefile: makefile(['solo']) });
+}
+
 describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => {
   if (skipped.length) it.skip(`(${skipped.join('; ')})`, () => {});
 
-  sharedRunnerTests({ tool: 'jest', how: 'with withJobslot', subPool: 'withJobslot takes its slots from the sub-pool', skippedStatus: 'pending', available, jobs: JOBS, packages: PACKAGES, files: FILES, check });
+  sharedRunnerTests({ tool: 'jest', how: 'with withJobslot', subPool: 'withJobslot takes its slots from the sub-pool', skippedStatus: 'pending', available, jobs: JOBS, packages: PACKAGES, files: FILES, check, twoCores });
 
   it('a run jest makes in band (one suite) gives back the tokens it took for workers before the suite starts', async () => {
     // make -j4, one jest with one test file: the config takes the free tokens (jest's own
@@ -66,24 +73,5 @@ describe.skipIf(!existsSync(JEST))('jest 30 workers under make -j check', () => 
     expect(released).toHaveLength(acquired.length);
     for (const e of released) expect(e.t).toBeLessThan(r.firstStart);
     expect(analyzeTrace(events, 4).unreturned).toBe(0);
-  }, 60_000);
-
-  it('on 2 cores under make -j2 a run takes both slots for 2 workers (jest alone runs in band: one worker per core less one)', async () => {
-    // jest's default keeps a core for its own process; under make that process runs on a slot
-    // its workers share (it mostly waits while they run), so the slots decide, up to the cores.
-    const run = async (withHelper: boolean) => {
-      const dir = tempDir('jobslot-jest-two-');
-      writeWorkspace(dir, withHelper, ['solo'], 4);
-      return runRunners({ make: available[0]!, dir, jobs: 2, cores: 2, makefile: makefile(['solo']) });
-    };
-    const alone = await run(false);
-    expect(alone.result.code, alone.result.stdout + alone.result.stderr).toBe(0);
-    expect(alone.workers.peak).toBe(1);
-    const r = await run(true);
-    expect(r.result.code, r.result.stdout + r.result.stderr).toBe(0);
-    expect(r.workers.jobs).toBe(4);
-    expect(r.workers.peak).toBe(2);
-    expect(r.result.leakLine).toBeUndefined();
-    expect(analyzeTrace(readTrace(r.tracePath), 2).unreturned).toBe(0);
   }, 60_000);
 });

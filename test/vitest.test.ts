@@ -46,10 +46,17 @@ async function check(make: MakeBin, withPlugin: boolean, wrap = '') {
   return { dir, ...(await runRunners({ make, dir, jobs: JOBS, makefile: makefile(wrap) })) };
 }
 
+/** One package of 4 test files, make -j2 on a simulated 2-core machine: vitest alone starts 1 worker there. */
+async function twoCores(withPlugin: boolean) {
+  const dir = tempDir('jobslot-vitest-two-');
+  writeWorkspace(dir, withPlugin, ['solo'], 4);
+  return runRunners({ make: available[0]!, dir, jobs: 2, cores: 2, makefile: makefile('', ['solo']) });
+}
+
 describe.skipIf(!existsSync(VITEST))('vitest 4 workers under make -j check', () => {
   if (skipped.length) it.skip(`(${skipped.join('; ')})`, () => {});
 
-  sharedRunnerTests({ tool: 'vitest', how: 'with the plugin', subPool: 'the plugin sizes the workers from its sub-pool', skippedStatus: 'skipped', available, jobs: JOBS, packages: PACKAGES, files: FILES, check });
+  sharedRunnerTests({ tool: 'vitest', how: 'with the plugin', subPool: 'the plugin sizes the workers from its sub-pool', skippedStatus: 'skipped', available, jobs: JOBS, packages: PACKAGES, files: FILES, check, twoCores });
 
   it('a run of one test file holds no token while it runs: vitest never starts more workers than files', async () => {
     const dir = tempDir('jobslot-vitest-one-');
@@ -80,24 +87,5 @@ describe.skipIf(!existsSync(VITEST))('vitest 4 workers under make -j check', () 
     const before = readTrace(r.tracePath).filter((e) => (e.ev === 'acquire' || e.ev === 'release') && e.t < r.firstStart);
     expect(before.at(-1)?.held ?? 0).toBe(most - 1);
     expect(analyzeTrace(readTrace(r.tracePath), 4).unreturned).toBe(0);
-  }, 60_000);
-
-  it('on 2 cores under make -j2 a run takes both slots for 2 workers (vitest alone runs 1: one per core less one)', async () => {
-    // vitest's default keeps a core for its own process; under make that process runs on the slot its
-    // first worker shares (it mostly waits while workers run), so the slots decide, up to the cores.
-    const run = async (withPlugin: boolean) => {
-      const dir = tempDir('jobslot-vitest-two-');
-      writeWorkspace(dir, withPlugin, ['solo'], 4);
-      return runRunners({ make: available[0]!, dir, jobs: 2, cores: 2, makefile: makefile('', ['solo']) });
-    };
-    const alone = await run(false);
-    expect(alone.result.code, alone.result.stdout + alone.result.stderr).toBe(0);
-    expect(alone.workers.peak).toBe(1);
-    const r = await run(true);
-    expect(r.result.code, r.result.stdout + r.result.stderr).toBe(0);
-    expect(r.workers.jobs).toBe(4);
-    expect(r.workers.peak).toBe(2);
-    expect(r.result.leakLine).toBeUndefined();
-    expect(analyzeTrace(readTrace(r.tracePath), 2).unreturned).toBe(0);
   }, 60_000);
 });

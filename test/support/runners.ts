@@ -94,6 +94,8 @@ export function sharedRunnerTests(o: {
   packages: string[];
   files: number;
   check: RunnerCheck;
+  /** One package of 4 test files under make -j2 on a simulated 2-core machine, with or without jobslot. */
+  twoCores: (withJobslot: boolean) => ReturnType<typeof runRunners>;
 }): void {
   const { tool, how, available, jobs, packages, files, check } = o;
   let reference: string[];
@@ -139,4 +141,18 @@ export function sharedRunnerTests(o: {
     expect(analyzeTrace(readTrace(r.tracePath), jobs).unreturned).toBe(0);
     expect(runnerResults(r.dir, packages)).toEqual(reference);
   }, 120_000);
+
+  it(`on 2 cores under make -j2 a run takes both slots for 2 workers (${tool} alone runs 1: one per core less one)`, async () => {
+    // The runner's own default keeps a core for its own process; under make that process runs on a
+    // slot its workers share (it mostly waits while they run), so the slots decide, up to the cores.
+    const alone = await o.twoCores(false);
+    expect(alone.result.code, alone.result.stdout + alone.result.stderr).toBe(0);
+    expect(alone.workers.peak).toBe(1);
+    const r = await o.twoCores(true);
+    expect(r.result.code, r.result.stdout + r.result.stderr).toBe(0);
+    expect(r.workers.jobs).toBe(4);
+    expect(r.workers.peak).toBe(2);
+    expect(r.result.leakLine).toBeUndefined();
+    expect(analyzeTrace(readTrace(r.tracePath), 2).unreturned).toBe(0);
+  }, 60_000);
 }
