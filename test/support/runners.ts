@@ -64,8 +64,7 @@ export async function runRunners(options: { make: MakeBin; dir: string; jobs: nu
   writeFileSync(log, '');
   const tracePath = join(options.dir, 'trace.jsonl');
   const env = { ...NOT_THIS_VITEST, ...simulatedCores(options.cores ?? 16), WORKER_LOG: log, JOBSLOT_TRACE: tracePath };
-  const { cores: _, ...make } = options;
-  const result = await runMake({ ...make, env, timeoutMs: 120_000 });
+  const result = await runMake({ ...options, env, timeoutMs: 120_000 });
   const text = readFileSync(log, 'utf8');
   /** When the first test file started, ms since the epoch. */
   const firstStart = Number(/^start \S+ (\d+)/m.exec(text)?.[1] ?? NaN);
