@@ -13,6 +13,7 @@ import { v8PlatformWorkers } from './support/v8-threads.js';
 const TOOL = join(ROOT, 'test/fixtures/core/in-process/tool.mjs');
 const SYNC_WRAPPER = join(ROOT, 'test/fixtures/core/in-process/sync-wrapper/wrapper.mjs');
 const ROLLUP_SHIM = join(ROOT, 'test/node_modules/.bin/rollup');
+const BIN = join(ROOT, 'test/node_modules/.bin');
 const { available, skipped } = makeBins();
 for (const why of skipped) it.skip(`fifo-style make: ${why}`, () => {});
 const linux = process.platform === 'linux';
@@ -230,6 +231,31 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(result.code, result.stderr).toBe(0);
     expect(result.leakLine).toBeUndefined();
     expect(JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ parent: 'jobslot' });
+  });
+
+  it.each([
+    ['rolldown', 'rolldown.config.mjs', "{ input: 'main.js', output: { dir: 'out' } }", '-c --silent'],
+    ['rspack', 'rspack.config.mjs', "{ mode: 'production', entry: './main.js', output: { path: new URL('out', import.meta.url).pathname }, stats: 'none' }", 'build'],
+  ])('-j2 alone, %s (its work in native threads): in the process all the same, its threads sized to the 2 slots', async (tool, config, options, args) => {
+    // Two slots fit one V8 helper, fewer than this node's 4; a node of its own would start with one.
+    // rspack's and rolldown's helpers have little to do (native-program.ts: worksNatively), so no second node.
+    const { dir, env } = project();
+    writeFileSync(join(dir, 'main.js'), 'export const answer = 42;\nconsole.log(answer);\n');
+    writeFileSync(
+      join(dir, config),
+      [
+        "import { readFileSync, writeFileSync } from 'node:fs';",
+        "const parent = readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();",
+        "writeFileSync('where.json', JSON.stringify({ parent, RAYON_NUM_THREADS: process.env.RAYON_NUM_THREADS, TOKIO_WORKER_THREADS: process.env.TOKIO_WORKER_THREADS }));",
+        `export default ${options};`,
+        '',
+      ].join('\n'),
+    );
+    const result = await runMake({ make, dir, jobs: 2, makefile: `all:\n\t+@node ${sh(CLI)} run -- ${sh(join(BIN, tool))} ${args}\n`, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.leakLine).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(dir, 'where.json'), 'utf8'))).toEqual({ parent: 'make', RAYON_NUM_THREADS: '2', TOKIO_WORKER_THREADS: '2' });
+    expect(readdirSync(join(dir, 'out')).length).toBeGreaterThan(0);
   });
 
   it('a pnpm shim of a real tool (rollup): in the process, with the NODE_PATH the shim sets', async () => {

@@ -45,8 +45,8 @@ async function build(make: MakeBin, recipe: string, options: { traced?: boolean 
   const { trace, env } = traceIn(dir);
   const started = Date.now();
   // A simulated 16-core machine: what Go's runtime would take there.
-  const { code, output, stats, leak } = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16', ...(options.traced ? env : {}) }) });
-  return { dir, code, output, stats, leak, trace, wallMs: Date.now() - started };
+  const { code, output, stats, samples, leak } = await runSampled(make.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({ GOMAXPROCS: '16', ...(options.traced ? env : {}) }) });
+  return { dir, code, output, stats, samples, leak, trace, wallMs: Date.now() - started };
 }
 
 describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', () => {
@@ -75,8 +75,28 @@ describe.skipIf(!existsSync(TSC))('TypeScript 7 (tsc -b) beneath jobslot run', (
     // machine is loaded and runnable threads wait longer for a CPU. The
     // control reaches 7 and more.
     expect(r.stats.runnable.p95).toBeLessThanOrEqual(JOBS + 2);
+    // tsc's Go binary runs in place of its node wrapper (cli/native-program.ts):
+    // make, jobslot run and tsc, never a fourth process (the wrapper's node, before).
+    expect(Math.max(...r.samples.map((s) => s.processes))).toBe(3);
     expect(outputs(r.dir)).toEqual(reference);
     // The report sees what jobslot run held for tsc (it said peak 0 and 0.01 s before).
     expectRecipeReported(r.trace, JOBS, r.wallMs);
+  }, 120_000);
+
+  it('a type error fails the recipe as tsc alone fails it, with its message, every token back', async () => {
+    const run = async (recipe: string) => {
+      const dir = tempDir('jobslot-tsc-error-');
+      writeProject(dir);
+      writeFileSync(join(dir, 'p0/src/m0.ts'), 'export const x: number = "not a number";\n');
+      writeFileSync(join(dir, 'Makefile'), `all:\n\t${recipe}; echo "exit $$?"\n`);
+      return runSampled(available[0]!.bin, [`-j${JOBS}`, '-s'], { cwd: dir, env: cleanEnv({}) });
+    };
+    const alone = await run(`+@${TSC} -b`);
+    const wrapped = await run(`+@node ${CLI} run -- ${TSC} -b`);
+    const status = (output: string) => /^exit (\d+)$/m.exec(output)?.[1];
+    expect(status(alone.output), alone.output).toMatch(/^[1-9]/);
+    expect(status(wrapped.output), wrapped.output).toBe(status(alone.output));
+    expect(wrapped.output).toContain("Type 'string' is not assignable to type 'number'");
+    expect(wrapped.leak, wrapped.output).toBe(false);
   }, 120_000);
 });

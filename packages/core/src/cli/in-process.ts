@@ -33,6 +33,7 @@ export function v8PoolOfThisProcess(cpus: number): number {
  * cost CPU where the machine is short of it (rollup + terser's worker threads,
  * alone under make -j2 on 2 cores: ~10 % more CPU with 4 helpers than with 2,
  * here or spawned alike; webpack, vite, rollup 0.2-0.5 s slower with 2 than 1).
+ * (A tool whose work is native runs here whatever this says: native-program.ts.)
  */
 export function v8FitsHere(v8Pool: number, slots: number): boolean {
   return v8Pool <= v8PoolForSlots(slots);

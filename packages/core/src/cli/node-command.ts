@@ -14,10 +14,11 @@
 // or in the shebang, a node of another path) runs as before, in a process of
 // its own; `why` says which. So does a script that waits for a child
 // synchronously (execFileSync, spawnSync, execSync: a wrapper that runs a
-// native binary, as tsc 7's does), looked for in the script and the files it
-// imports by relative path: while it waits, this process's event loop stands
+// native binary), looked for in the script and the files it imports by
+// relative path (runsHere): while it waits, this process's event loop stands
 // still, and `jobslot run`'s own work on the sub-pool (growing it, giving
-// back, answering a waiter beneath) with it.
+// back, answering a waiter beneath) with it. (tsc 7's wrapper is one; `jobslot
+// run` runs its binary in its place: native-program.ts.)
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -39,8 +40,22 @@ const WRAPPER_BYTES = 4096;
 /** How many files a wrapper imports are looked through. */
 const IMPORTS_LOOKED_AT = 8;
 
+/** A node script as found, with the first bytes read of it (for its shebang) where they were. */
+export interface NodeScript extends NodeEntry {
+  head?: string;
+}
+
 /** The command as a node script this node runs, or a reason it is not one. */
 export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): NodeEntry | { why: string } {
+  const found = nodeScript(command, env, cwd);
+  return 'why' in found ? found : runsHere(found);
+}
+
+/**
+ * The command as a node script this node would run, or a reason it is not
+ * one; whether it can run in this process is runsHere's to say.
+ */
+export function nodeScript(command: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): NodeScript | { why: string } {
   const [file, ...args] = command;
   if (!file) return { why: 'no command' };
   const found = findExecutable(file, env.PATH, cwd);
@@ -48,7 +63,7 @@ export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cw
   if (sameFile(found, process.execPath)) {
     const [script, ...rest] = args;
     if (script === undefined || script.startsWith('-')) return { why: 'node options or no script' };
-    return unlessItWaits({ script: resolve(cwd, script), args: rest });
+    return { script: resolve(cwd, script), args: rest };
   }
   const head = readText(found);
   if (head === undefined) return { why: `${found} cannot be read` };
@@ -56,7 +71,7 @@ export function nodeEntry(command: readonly string[], env: NodeJS.ProcessEnv, cw
   if (shebang === undefined) return { why: `${found} is not a script` };
   const words = shebang.split(/\s+/);
   const interpreter = words[0] === '/usr/bin/env' || words[0] === '/bin/env' ? words.slice(1) : words;
-  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return unlessItWaits({ script: found, args }, head);
+  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return { script: found, args, head };
   if (interpreter.length === 1 && /^(?:\/usr)?\/bin\/(?:ba|da)?sh$/.test(interpreter[0]!)) return pnpmShim(found, head, args, env, cwd);
   return { why: `${found} runs ${shebang}` };
 }
@@ -80,14 +95,15 @@ function pnpmShim(shim: string, head: string, args: string[], env: NodeJS.Proces
   if (!isFile(target)) return { why: `${target} (${shim}'s script) not found` };
   const exported = /^\s*export NODE_PATH="([^"$`\\]*)"$/m.exec(head)?.[1];
   const nodePath = exported === undefined ? undefined : env.NODE_PATH ? `${exported}${delimiter}${env.NODE_PATH}` : exported;
-  return unlessItWaits({ script: resolve(target), args, nodePath });
+  return { script: resolve(target), args, nodePath };
 }
 
 /**
- * The entry, unless it is a wrapper that waits for its program synchronously.
- * `head`: the script's first bytes, already read for its shebang (not read again).
+ * The script as an entry to run in this process, unless it is a wrapper that
+ * waits for its program synchronously. Its `head`, read for its shebang, is
+ * not read again.
  */
-function unlessItWaits(entry: NodeEntry, head?: string): NodeEntry | { why: string } {
+export function runsHere({ head, ...entry }: NodeScript): NodeEntry | { why: string } {
   const SYNC_WAIT = /\b(?:execFileSync|spawnSync|execSync)\s*\(/;
   const first = realpathOr(entry.script);
   const seen = new Set<string>([first]);
@@ -135,7 +151,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function isFile(path: string): boolean {
+export function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch {
@@ -143,7 +159,7 @@ function isFile(path: string): boolean {
   }
 }
 
-function realpathOr(path: string): string {
+export function realpathOr(path: string): string {
   try {
     return realpathSync(path);
   } catch {

@@ -38,7 +38,8 @@ import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
 import { runInThisProcess, v8FitsHere, v8PoolOfThisProcess } from './in-process.js';
-import { nodeEntry, type NodeEntry } from './node-command.js';
+import { nativeProgram, worksNatively } from './native-program.js';
+import { nodeScript, runsHere, type NodeEntry, type NodeScript } from './node-command.js';
 import { demandProbe } from './demand.js';
 import { refusalsWriter } from '../posix/refusals.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
@@ -106,8 +107,12 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
   // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
   // unless this process's V8 helper threads (sized when it started) outnumber what a node of its own would get.
-  const fits = v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
-  const entry = options.spawn || !fits ? undefined : inThisProcess(command);
+  // A node wrapper that only runs a native program (tsc 7) is skipped: the program runs in its place.
+  const script = options.spawn ? undefined : nodeScriptOf(command);
+  const program = script && nativeProgram(script);
+  // (rspack and rolldown run here whatever the pool: their work is in native threads.)
+  const fits = (script !== undefined && worksNatively(script.script)) || v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
+  const entry = program || !fits || !script ? undefined : inThisProcess(script);
   const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
   for (const token of extra) pool.add(token.byte);
   const bounds = { max, floor: extra.length };
@@ -118,7 +123,7 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   });
   const env = commandEnv(pool, 1 + extra.length);
   const adopting = entry ? false : adoptOrphans();
-  const child = entry ? undefined : runChild(command, { env, extraFds: pool.stdio });
+  const child = entry ? undefined : runChild(program ?? command, { env, extraFds: pool.stdio });
   // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
   const traced = tracePool(pool, { held: () => 1 + extra.length, driven: true });
   const grower = growAndShrink(client, pool, extra, bounds, traced.look, { commandHere: entry !== undefined });
@@ -148,9 +153,15 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   return exitLike(result);
 }
 
-/** CMD as a node script to run in this process (node-command.ts), or undefined to spawn it. */
-function inThisProcess(command: string[]): NodeEntry | undefined {
-  const entry = nodeEntry(command, process.env);
+/** CMD as the node script this node would run (node-command.ts), or undefined where it is not one. */
+function nodeScriptOf(command: string[]): NodeScript | undefined {
+  const script = nodeScript(command, process.env);
+  return 'why' in script ? undefined : script;
+}
+
+/** The script as an entry to run in this process, or undefined to spawn it. */
+function inThisProcess(script: NodeScript): NodeEntry | undefined {
+  const entry = runsHere(script);
   return 'why' in entry ? undefined : entry;
 }
 
@@ -186,7 +197,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
   const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   process.stderr.write(line);
   trace('server', { jobs, message: pool.style });
-  return serveCommand(command, pool, commandEnv(pool, jobs), tracePool(pool));
+  const script = options.spawn ? undefined : nodeScriptOf(command);
+  return serveCommand((script && nativeProgram(script)) ?? command, pool, commandEnv(pool, jobs), tracePool(pool));
 }
 
 /**

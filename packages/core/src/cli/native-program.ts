@@ -1,0 +1,99 @@
+// Node commands whose work is native, and what `jobslot run` does with them
+// to spare a second node its start (~75-105 ms here) and its ~45 MB:
+//
+// - A node wrapper whose only work is to run a native program with the same
+//   arguments: TypeScript 7's `tsc` (and @typescript/native-preview's `tsgo`).
+//   Its bin starts node, finds the Go binary in the platform's package, runs it
+//   with execFileSync (execve on node 22.15 and later) and passes its exit code
+//   back. `jobslot run` runs that binary itself (nativeProgram): the same
+//   program, arguments and environment, one node start fewer (~105 ms and
+//   ~120 ms of CPU of every `jobslot run -- tsc -b` here), and a signal that
+//   kills it reaches make as the binary's own. The binary is found as the
+//   wrapper finds it (its lib/getExePath.js, which VS Code's
+//   resolveTsdkPathToExe mirrors too): the package
+//   `@typescript/<name>-<platform>-<arch>` as an ES module in the wrapper's
+//   package resolves it, and its `lib/<bin>`. Anything else (another layout,
+//   TypeScript 5 or 6, a platform package missing) runs the command as it
+//   is, and the wrapper says what is wrong.
+// - A node tool whose work runs in native threads (worksNatively: rspack,
+//   rolldown) runs in jobslot's own process whatever its V8 pool.
+import { basename, dirname, join } from 'node:path';
+import { fs } from '../builtins.js';
+import { isFile, realpathOr, type NodeEntry } from './node-command.js';
+
+/** The packages whose bin is TypeScript's native wrapper, by name: what their one bin is called. */
+const NATIVE_TYPESCRIPT: Record<string, string> = { typescript: 'tsc', '@typescript/native-preview': 'tsgo' };
+
+/**
+ * The native program and its arguments that the node script `entry` would
+ * run, or undefined where it is not a wrapper known to do only that. `entry.script`
+ * is the path node would run (a link in node_modules/.bin is followed here).
+ */
+export function nativeProgram(entry: NodeEntry): string[] | undefined {
+  const script = realpathOr(entry.script);
+  const found = packageOf(script);
+  const bin = found && NATIVE_TYPESCRIPT[found.name];
+  if (!found || bin === undefined || dirname(script) !== join(found.dir, 'bin') || basename(script) !== bin) return undefined;
+  const { dir: packageDir, name, manifest } = found;
+  // Only the native wrapper declares one bin (TypeScript 5 and 6: tsc and
+  // tsserver, JavaScript run by node) and ships lib/getExePath.js.
+  const bins = manifest.bin;
+  if (typeof bins !== 'object' || bins === null || Object.keys(bins).join() !== bin) return undefined;
+  if (!isFile(join(packageDir, 'lib', 'getExePath.js'))) return undefined;
+  const platformPackage = `@typescript/${basename(name)}-${process.platform}-${process.arch}`;
+  const platformDir = packageAbove(platformPackage, join(packageDir, 'lib'));
+  if (platformDir === undefined) return undefined;
+  const program = join(platformDir, 'lib', process.platform === 'win32' ? `${bin}.exe` : bin);
+  return isFile(program) ? [program, ...entry.args] : undefined;
+}
+
+/**
+ * The package `name` as an ES module in `from` finds it (getExePath.js uses
+ * import.meta.resolve): in the node_modules of `from` and of each folder above
+ * it, the nearest first; not on NODE_PATH, which ES modules do not read.
+ */
+function packageAbove(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (isFile(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Is the node script `script` a tool whose work runs in native threads, with
+ * little JavaScript around it? rspack's and rolldown's CLIs: their Rust
+ * threads are sized by the variables `jobslot run` sets before their binding
+ * loads (threads.ts), and V8's helper threads, which a node of their own
+ * would start fewer of, have little to collect or compile. So they run in
+ * jobslot's process (in-process.ts) whatever its V8 pool: alone under
+ * make -j2 here (2026-12-07, 10 rounds, medians) antd-rspack took 1.78 s
+ * there against 1.86 in a node of its own (plain 1.85), three-rolldown 0.43
+ * against 0.48 (plain 0.64), each with less CPU. Not vite, though rolldown
+ * bundles for it: its plugins' JavaScript (terser, babel) is much of a build.
+ */
+export function worksNatively(script: string): boolean {
+  const found = packageOf(realpathOr(script));
+  return found !== undefined && NATIVE_WORK.has(found.name);
+}
+
+/** The CLIs of worksNatively, by package name. */
+const NATIVE_WORK: ReadonlySet<string> = new Set(['@rspack/cli', 'rolldown']);
+
+/** The package a file is in: the nearest package.json above it that has a name (not the folder's own `{ "type": ... }`), within node_modules' package. */
+function packageOf(file: string): { dir: string; name: string; manifest: Record<string, unknown> } | undefined {
+  for (let dir = dirname(file); basename(dir) !== 'node_modules' && dirname(dir) !== dir; dir = dirname(dir)) {
+    const manifest = readJson(join(dir, 'package.json'));
+    if (typeof manifest?.name === 'string') return { dir, name: manifest.name, manifest };
+  }
+  return undefined;
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(path, 'utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
