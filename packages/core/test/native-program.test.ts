@@ -1,6 +1,6 @@
-// nativeProgram (cli/native-program.ts): which node wrappers `jobslot run`
-// replaces by the native program they run; worksNatively: which node tools it
-// runs in its own process whatever its V8 pool. Packages laid out on disk as npm
+// nativeWork (cli/native-program.ts): which node wrappers `jobslot run`
+// replaces by the native program they run (`program`); which node tools it
+// runs in its own process whatever its V8 pool (`anyV8Pool`). Packages laid out on disk as npm
 // and pnpm lay TypeScript 7 out (the wrapper's package, the platform's package
 // beside it in node_modules); end to end with the real TypeScript 7 in
 // test/tsc.test.ts.
@@ -8,7 +8,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nativeProgram, worksNatively } from '../src/cli/native-program.js';
+import { nativeWork } from '../src/cli/native-program.js';
+import type { NodeEntry } from '../src/cli/node-command.js';
+
+/** The program `jobslot run` runs in the script's place (undefined: the script itself). */
+const nativeProgram = (entry: NodeEntry) => nativeWork(entry).program;
+/** Whether `jobslot run` runs the script in its process whatever its V8 pool. */
+const worksNatively = (script: string) => nativeWork({ script, args: [] }).anyV8Pool;
 
 const dir = mkdtempSync(join(tmpdir(), 'jobslot-native-program-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

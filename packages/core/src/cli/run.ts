@@ -38,7 +38,7 @@ import { aloneSlots } from './alone.js';
 import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
 import { runInThisProcess, v8FitsHere, v8PoolOfThisProcess } from './in-process.js';
-import { nativeProgram, worksNatively } from './native-program.js';
+import { nativeWork } from './native-program.js';
 import { nodeScript, runsHere, type NodeEntry, type NodeScript } from './node-command.js';
 import { demandProbe } from './demand.js';
 import { refusalsWriter } from '../posix/refusals.js';
@@ -107,11 +107,12 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   const style = chooseStyle(options.style ?? 'auto', command, client.style);
   // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
   // unless this process's V8 helper threads (sized when it started) outnumber what a node of its own would get.
-  // A node wrapper that only runs a native program (tsc 7) is skipped: the program runs in its place.
-  const script = options.spawn ? undefined : nodeScriptOf(command);
-  const program = script && nativeProgram(script);
-  // (rspack and rolldown run here whatever the pool: their work is in native threads.)
-  const fits = (script !== undefined && worksNatively(script.script)) || v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
+  // A node wrapper that only runs a native program (tsc 7) is skipped: the program runs in its place;
+  // rspack and rolldown run here whatever the pool: their work is in native threads (native-program.ts).
+  const script = nodeScriptOf(command, options);
+  const native = script && nativeWork(script);
+  const program = native?.program;
+  const fits = native?.anyV8Pool || v8FitsHere(v8PoolOfThisProcess(availableParallelism()), 1 + extra.length);
   const entry = program || !fits || !script ? undefined : inThisProcess(script);
   const pool = startJobserver({ jobs: most, tokens: 0, style, baseMakeflags: process.env.MAKEFLAGS, commandHere: entry !== undefined });
   for (const token of extra) pool.add(token.byte);
@@ -153,8 +154,9 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   return exitLike(result);
 }
 
-/** CMD as the node script this node would run (node-command.ts), or undefined where it is not one. */
-function nodeScriptOf(command: string[]): NodeScript | undefined {
+/** CMD as the node script this node would run (node-command.ts), or undefined where it is not one or `--spawn` says to start CMD as it is. */
+function nodeScriptOf(command: string[], options: RunOptions): NodeScript | undefined {
+  if (options.spawn) return undefined;
   const script = nodeScript(command, process.env);
   return 'why' in script ? undefined : script;
 }
@@ -197,8 +199,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
   const pool = startJobserver({ jobs, style: chooseStyle(options.style ?? 'auto', command, undefined), baseMakeflags: process.env.MAKEFLAGS }, why);
   process.stderr.write(line);
   trace('server', { jobs, message: pool.style });
-  const script = options.spawn ? undefined : nodeScriptOf(command);
-  return serveCommand((script && nativeProgram(script)) ?? command, pool, commandEnv(pool, jobs), tracePool(pool));
+  const script = nodeScriptOf(command, options);
+  return serveCommand((script && nativeWork(script).program) ?? command, pool, commandEnv(pool, jobs), tracePool(pool));
 }
 
 /**
