@@ -2,21 +2,22 @@
 // subpath, in the ES module build and the CommonJS build, load the POSIX
 // backend and no Windows file on Linux, and (process.platform set to win32
 // before core loads) the Windows backend and none of the POSIX backend's
-// files. Counted from what node actually loaded (a loader hook for ESM,
-// require.cache for CommonJS), then read from the built files' own
-// `// src/...` markers. The CommonJS build used to bundle both backends into
+// files. Counted from what node actually loaded (the scripts V8 compiled,
+// from its coverage), then read from the built files' own `// src/...`
+// markers. The CommonJS build used to bundle both backends into
 // index.cjs (lazily run, but loaded).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './support/index.js';
+import { ROOT, tempDir } from './support/index.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/core/loaded-files.mjs');
 
 /** The src files whose code is in the dist files loaded. */
 function sourcesLoaded(format: 'esm' | 'cjs', platform?: string): string[] {
-  const out = execFileSync('node', [FIXTURE, format, ...(platform ? [platform] : [])], { cwd: join(ROOT, 'test'), encoding: 'utf8' });
+  const coverage = tempDir('jobslot-loaded-');
+  const out = execFileSync('node', [FIXTURE, format, ...(platform ? [platform] : [])], { cwd: join(ROOT, 'test'), encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: coverage } });
   const files = JSON.parse(out) as string[];
   expect(files.length).toBeGreaterThan(1);
   return files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]!));

@@ -87,10 +87,32 @@ const posixRun: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * The ES module build's client/platform.ts is platform.esm.ts: it requires
+ * this platform's folder, an entry of its own (`posix-platform.js`,
+ * `windows-platform.js`), instead of a top-level await (see there).
+ */
+const platformEsm: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'platform-esm',
+  setup(build) {
+    build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
+      args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts') ? { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.esm.ts')) } : undefined,
+    );
+  },
+};
+
 export default defineConfig([
-  // ESM: client/platform.ts loads this platform's folder with a top-level
-  // await, into a chunk of its own: a process on Linux loads no Windows code.
-  { ...lib, format: ['esm'] },
+  // ESM: each platform's folder an entry of its own, which platform.esm.ts
+  // requires: a process on Linux loads no Windows code, and the graph has no
+  // top-level await.
+  {
+    ...lib,
+    format: ['esm'],
+    entry: { ...(lib.entry as Record<string, string>), 'posix-platform': 'src/posix/platform.ts', 'windows-platform': 'src/windows/platform.ts' },
+    // (not public: no declarations for those two)
+    dts: { entry: lib.entry },
+    esbuildPlugins: [platformEsm],
+  },
   {
     ...lib,
     format: ['cjs'],

@@ -1,7 +1,8 @@
 // This platform's folder, and only this one: a plugin on Linux loads no
-// Windows code, and the reverse. The ES module build loads it with a
-// top-level await (a chunk of its own per platform); the CommonJS build
-// resolves this file to platform.cjs.ts (tsup.config.ts), which requires it.
+// Windows code, and the reverse. This form (a top-level await) is what the
+// sources run as, under vitest; the built packages have none: their builds
+// resolve this file to platform.esm.ts and platform.cjs.ts (tsup.config.ts),
+// which require the folder's file in dist (why: platform.esm.ts).
 import type { Platform } from '../backend.js';
 
 export const platform: Platform =
