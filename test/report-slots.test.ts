@@ -61,6 +61,16 @@ describe.each(available)('make $version', (make) => {
     expect(out.spanS, out.stdout).toBeGreaterThanOrEqual(1.1);
   });
 
+  it('`jobslot -j 2 -- make` whose jobs are node scripts: the report names each `node` (node 24 and up name their main thread "MainThread", which /proc shows)', async () => {
+    const dir = tempDir('jobslot-report-');
+    const trace = join(dir, 'trace.jsonl');
+    writeFileSync(join(dir, 'Makefile'), `all: a b c\na b c:\n\t@node -e "setTimeout(() => {}, 600)"\n`);
+    const r = await run('node', [CLI, '-j', '2', '--', make.bin], { cwd: dir, env: cleanEnv({ JOBSLOT_TRACE: trace }) });
+    expect(r.code, r.stderr).toBe(0);
+    const analysis = analyzeTrace(readTrace(trace));
+    expect(analysis.children.filter((c) => c.cmd.startsWith('node -e')).map((c) => c.label)).toEqual(['node', 'node', 'node']);
+  });
+
   it('no churn: a `jobslot run` whose command reads no jobserver (-j3, started with fewer) takes no token that comes free while it runs', async () => {
     const dir = tempDir('jobslot-report-');
     const trace = join(dir, 'trace.jsonl');

@@ -83,7 +83,7 @@ function sampleMachine(driven = false): { look(): void; stop(): void } | undefin
     const alive = new Set(descendants(process.pid));
     for (const pid of alive) {
       if (seen.has(pid)) continue;
-      const label = commOf(pid);
+      const label = labelOf(pid);
       seen.set(pid, label);
       trace('proc-start', { child: pid, label, message: cmdline(pid), t: startedAt(pid) });
     }
@@ -137,6 +137,16 @@ function cpuTimes(): { idle: number; total: number; runnable: number } | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What the report calls a process: its command name, but `node` for node 24
+ * and up, which name their main thread (`MainThread`; `node-MainThread` from
+ * 26): the process's command name is its main thread's.
+ */
+function labelOf(pid: number): string {
+  const comm = commOf(pid);
+  return /^(?:node-)?MainThread$/.test(comm) ? 'node' : comm;
 }
 
 function cmdline(pid: number): string {
