@@ -5,7 +5,7 @@
 // against builds without the plugin, and every token back, including after
 // failed builds and SIGINT.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTrace, readTrace, type TraceEvent } from '@jobslot/core/trace';
@@ -328,7 +328,7 @@ function interruptWhileBuilding(cmd: string, args: string[], options: { cwd: str
       sent = true;
       const tree: Array<{ pid: number; comm: string }> = processTree(child.pid!);
       scripts = tree
-        .filter((p) => p.comm === 'node' && p.pid !== child.pid && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(SCRIPT))
+        .filter((p) => p.pid !== child.pid && isNode(p.pid) && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(SCRIPT))
         .map((p) => p.pid);
       services = tree.filter((p) => p.comm === 'esbuild').map((p) => p.pid);
       if (options.target === 'group') process.kill(-child.pid!, 'SIGINT');
@@ -341,6 +341,15 @@ function interruptWhileBuilding(cmd: string, args: string[], options: { cwd: str
       resolve({ code, signal, stdout, stderr, scripts, services });
     });
   });
+}
+
+/** Whether `pid` runs node (by its executable: node 24 and up name their main thread, so the comm is no longer "node"). */
+function isNode(pid: number): boolean {
+  try {
+    return realpathSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
+  }
 }
 
 function tokensTakenBy(events: TraceEvent[], pids: number[]): number {

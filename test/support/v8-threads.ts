@@ -1,5 +1,8 @@
 // V8's platform worker threads in a running node process, counted from /proc
-// alone (node 20 names all its threads "node"). A node process makes its
+// alone. Node 24 and up name them ("V8Worker"; "node-V8Worker" from 26): then
+// they are counted by name. Node 20 names all its threads "node" (22 only its
+// delayed-task thread), so there they are found by what they wait on. A node
+// process makes its
 // threads in this order: the main thread; V8's platform, that is a
 // delayed-task thread and then the --v8-pool-size workers; node's signal
 // thread; later whatever starts later (libuv's threadpool, worker_threads).
@@ -29,9 +32,14 @@ function threadsInOrder(pid: number): number[] {
     .sort((a, b) => ((a - pid + PID_MAX) % PID_MAX) - ((b - pid + PID_MAX) % PID_MAX));
 }
 
-/** One look: the platform workers waiting at this instant (one busy on a job is not counted). */
+/** Node 24's and 26's names for V8's platform workers. */
+const V8_WORKER = /^(?:node-)?V8Worker$/;
+
+/** One look: the platform workers waiting at this instant (one busy on a job is not counted, unless they have names). */
 function idlePlatformWorkers(pid: number): { workers: number; threads: number } {
   const tids = threadsInOrder(pid);
+  const names = tids.map((tid) => (read(`/proc/${pid}/task/${tid}/comm`) ?? '').trim());
+  if (names.some((name) => V8_WORKER.test(name))) return { workers: names.filter((name) => V8_WORKER.test(name)).length, threads: tids.length };
   const futexOf = (tid: number) => {
     const f = (read(`/proc/${pid}/task/${tid}/syscall`) ?? '').split(' ');
     // The condition variable: the 8-byte block of the word waited on.
