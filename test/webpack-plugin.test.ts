@@ -190,6 +190,14 @@ describe.skipIf(!built)('@jobslot/webpack-plugin', () => {
     expect(typeof esm.JobslotPlugin).toBe('function');
   });
 
+  it('bad options get schema-utils\' message from the CommonJS build too (a webpack.config.js that requires it)', async () => {
+    const script = `const { JobslotPlugin } = require('@jobslot/webpack-plugin');\ntry { new JobslotPlugin({ minimizer: true }); } catch (e) { console.log(e.message); }\n`;
+    for (const format of ['cjs', 'esm']) {
+      const result = await run('node', format === 'cjs' ? ['-e', script] : ['--input-type=module', '-e', script.replace("const { JobslotPlugin } = require('@jobslot/webpack-plugin');", "import { JobslotPlugin } from '@jobslot/webpack-plugin';")], { cwd: PLUGIN_DIR, env: cleanEnv() });
+      expect(result.stdout, `${format}: ${result.stderr}`).toMatch(/^Invalid options object\. JobslotPlugin has been initialized using an options object that does not match the API schema\.\n - options has an unknown property 'minimizer'/);
+    }
+  });
+
   // The control: what the assertions below are there to catch. Without the
   // plugin, the 4-compiler build and the thread-loader build alone go over -j2.
   it('without the plugin, builds start more workers than make -j2 allows', async () => {
