@@ -21,24 +21,74 @@ const lib: Options = {
   shims: true,
 };
 
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+type PluginBuild = Parameters<Plugin['setup']>[0];
+
+/**
+ * client.ts and discover.ts import `./platform.js` (client/platform.ts, which
+ * vitest runs: a top-level await). Each build resolves it to `file` (relative
+ * to src/client/) instead: the CommonJS and ES module builds to a file that
+ * requires this platform's folder, the POSIX run bundle to that folder itself.
+ */
+function resolveClientPlatform(build: PluginBuild, file: string): void {
+  build.onResolve({ filter: /^\.\/platform\.js$/ }, (args) =>
+    args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts') ? { path: resolve(args.resolveDir, file) } : undefined,
+  );
+}
+
+/**
+ * Each platform's folder an entry of its own (`${prefix}posix-platform`,
+ * `${prefix}windows-platform`), so it is a file of its own that only that
+ * platform requires (shared modules go to shared chunks): a process on Linux
+ * loads no Windows code.
+ */
+function platformEntries(prefix: string): Record<string, string> {
+  return { [`${prefix}posix-platform`]: 'src/posix/platform.ts', [`${prefix}windows-platform`]: 'src/windows/platform.ts' };
+}
+
 /**
  * CommonJS has no top-level await: client/platform.cjs.ts requires this
  * platform's folder instead, at run time, as an entry's file of its own
  * (`${prefix}posix-platform.cjs`, external here: bundled, both platforms'
  * code would be in one file, if never run).
  */
-function platformCjs(prefix: string): NonNullable<Options['esbuildPlugins']>[number] {
+function platformCjs(prefix: string): Plugin {
   return {
     name: 'platform-cjs',
     setup(build) {
-      build.onResolve({ filter: /\/platform\.js$/ }, (args) => {
-        if (args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts')) {
-          return { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.cjs.ts')) };
-        }
-        const folder = /^\.\.\/(posix|windows)\/platform\.js$/.exec(args.path)?.[1];
-        return folder && args.importer.endsWith('/client/platform.cjs.ts') ? { path: `./${prefix}${folder}-platform.cjs`, external: true } : undefined;
+      resolveClientPlatform(build, 'platform.cjs.ts');
+      build.onResolve({ filter: /^\.\.\/(posix|windows)\/platform\.js$/ }, (args) => {
+        const folder = /^\.\.\/(posix|windows)\//.exec(args.path)?.[1];
+        return args.importer.endsWith('/client/platform.cjs.ts') ? { path: `./${prefix}${folder}-platform.cjs`, external: true } : undefined;
       });
     },
+  };
+}
+
+/**
+ * The ES module build's client/platform.ts is platform.esm.ts: it requires
+ * this platform's folder, an entry of its own (`posix-platform.js`,
+ * `windows-platform.js`), instead of a top-level await (see there).
+ */
+const platformEsm: Plugin = {
+  name: 'platform-esm',
+  setup(build) {
+    resolveClientPlatform(build, 'platform.esm.ts');
+  },
+};
+
+/**
+ * The library (index and subpaths) in one format, with each platform's
+ * folder an entry of its own that `platformPlugin`'s file requires.
+ */
+function libraryBuild(format: 'esm' | 'cjs', platformPlugin: Plugin): Options {
+  return {
+    ...lib,
+    format: [format],
+    entry: { ...(lib.entry as Record<string, string>), ...platformEntries('') },
+    // (not public: no declarations for the platform entries)
+    dts: { entry: lib.entry },
+    esbuildPlugins: [platformPlugin],
   };
 }
 
@@ -49,7 +99,7 @@ function platformCjs(prefix: string): NonNullable<Options['esbuildPlugins']>[num
  * (cli-run-split.cjs), chosen in one line; its `import('./program.js')` is
  * program.ts's entry in the split build (cli-program.cjs).
  */
-const mainEntry: NonNullable<Options['esbuildPlugins']>[number] = {
+const mainEntry: Plugin = {
   name: 'main-entry',
   setup(build) {
     build.onResolve({ filter: /^\.\/(run|program)\.js$/ }, (args) => {
@@ -73,12 +123,10 @@ const mainEntry: NonNullable<Options['esbuildPlugins']>[number] = {
  * (no platform file to require, no Windows code in the file), and run.ts's
  * Windows path, which a POSIX process never takes, is not in it either.
  */
-const posixRun: NonNullable<Options['esbuildPlugins']>[number] = {
+const posixRun: Plugin = {
   name: 'posix-run',
   setup(build) {
-    build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
-      args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts') ? { path: resolve(args.resolveDir, '../posix/platform.ts') } : undefined,
-    );
+    resolveClientPlatform(build, '../posix/platform.ts');
     build.onResolve({ filter: /^\.\/run-windows\.js$/ }, (args) => (args.importer.endsWith('/cli/run.ts') ? { path: 'run-windows', namespace: 'posix-run' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'posix-run' }, () => ({
       contents: "export function runOnSemaphore() { throw new Error('dist/cli-run.cjs is jobslot run for POSIX: on Windows, dist/cli.cjs loads cli-run-split.cjs'); }",
@@ -87,45 +135,10 @@ const posixRun: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
-/**
- * The ES module build's client/platform.ts is platform.esm.ts: it requires
- * this platform's folder, an entry of its own (`posix-platform.js`,
- * `windows-platform.js`), instead of a top-level await (see there).
- */
-const platformEsm: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'platform-esm',
-  setup(build) {
-    build.onResolve({ filter: /\/platform\.js$/ }, (args) =>
-      args.importer.endsWith('/client/client.ts') || args.importer.endsWith('/client/discover.ts') ? { path: resolve(args.resolveDir, args.path.replace(/\.js$/, '.esm.ts')) } : undefined,
-    );
-  },
-};
-
 export default defineConfig([
-  // ESM: each platform's folder an entry of its own, which platform.esm.ts
-  // requires: a process on Linux loads no Windows code, and the graph has no
-  // top-level await.
-  {
-    ...lib,
-    format: ['esm'],
-    entry: { ...(lib.entry as Record<string, string>), 'posix-platform': 'src/posix/platform.ts', 'windows-platform': 'src/windows/platform.ts' },
-    // (not public: no declarations for those two)
-    dts: { entry: lib.entry },
-    esbuildPlugins: [platformEsm],
-  },
-  {
-    ...lib,
-    format: ['cjs'],
-    // Each platform's folder an entry of its own, so it is a file of its own
-    // that only that platform requires (shared modules go to shared chunks).
-    entry: { ...(lib.entry as Record<string, string>), 'posix-platform': 'src/posix/platform.ts', 'windows-platform': 'src/windows/platform.ts' },
-    // (not public: no declarations for those two)
-    dts: { entry: lib.entry },
-    // CommonJS has no top-level await: client/platform.cjs.ts requires the
-    // folder instead, at run time, as that entry's file (external here:
-    // bundled, both platforms' code would be in index.cjs, if never run).
-    esbuildPlugins: [platformCjs('')],
-  },
+  // The library: ES modules and CommonJS, neither with a top-level await.
+  libraryBuild('esm', platformEsm),
+  libraryBuild('cjs', platformCjs('')),
   {
     // The `jobslot` command, run by node as dist/cli.cjs (package.json "bin"):
     // CommonJS, as node starts it without its ES module loader (5 ms of every
@@ -147,7 +160,7 @@ export default defineConfig([
     // `jobslot run` on Windows), split into chunks that load on use.
     // Names of its own (cli-*): the library's CJS build writes into dist/ too.
     // (run.ts an entry of its own: Windows loads it by name, see mainEntry)
-    entry: { 'cli-program': 'src/cli/program.ts', 'cli-run-split': 'src/cli/run.ts', 'cli-posix-platform': 'src/posix/platform.ts', 'cli-windows-platform': 'src/windows/platform.ts' },
+    entry: { 'cli-program': 'src/cli/program.ts', 'cli-run-split': 'src/cli/run.ts', ...platformEntries('cli-') },
     format: ['cjs'],
     target: 'node20',
     splitting: true,
