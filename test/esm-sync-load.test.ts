@@ -11,10 +11,10 @@
 //   worker that imports core runs its top-level code.
 // The second can only fail on node 22 and up (scripts/test-node.sh runs the
 // suite there in CI); the first fails on every node this package supports.
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, makeBins, ROOT, run, runMake, sh, tempDir } from './support/index.js';
+import { cleanEnv, linkPackages, makeBins, ROOT, run, runMake, sh, tempDir } from './support/index.js';
 
 const PACKAGES = ['core', 'esbuild-plugin', 'jest', 'vite-plugin', 'webpack-plugin'];
 const ROLLUP = join(ROOT, 'test/node_modules/rollup/dist/bin/rollup');
@@ -44,8 +44,7 @@ function esmEntries(): { name: string; file: string }[] {
 /** A project whose node_modules holds the packages as an install would (links to the workspace's). */
 function project(): string {
   const dir = tempDir('jobslot-esm-sync-');
-  mkdirSync(join(dir, 'node_modules/@jobslot'), { recursive: true });
-  for (const p of PACKAGES) symlinkSync(join(ROOT, 'packages', p), join(dir, 'node_modules/@jobslot', p));
+  linkPackages(dir, PACKAGES);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'esm-sync', private: true }));
   return dir;
 }

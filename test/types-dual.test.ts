@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, run, tempDir } from './support/index.js';
+import { linkPackages, ROOT, run, tempDir } from './support/index.js';
 
 const COMPILERS = [
   { name: 'TypeScript 5.9', tsc: join(ROOT, 'node_modules/typescript/bin/tsc') },
@@ -21,10 +21,8 @@ export const plugin = jobslot({ limiter: sharedLimiter() });
 
 function project(skipLibCheck: boolean): string {
   const dir = tempDir('jobslot-dual-types-');
-  mkdirSync(join(dir, 'node_modules/@jobslot'), { recursive: true });
+  linkPackages(dir, ['core', 'vite-plugin']);
   mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
-  symlinkSync(join(ROOT, 'packages/core'), join(dir, 'node_modules/@jobslot/core'));
-  symlinkSync(join(ROOT, 'packages/vite-plugin'), join(dir, 'node_modules/@jobslot/vite-plugin'));
   symlinkSync(join(ROOT, 'node_modules/@types/node'), join(dir, 'node_modules/@types/node'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dual-types', private: true }));
   writeFileSync(join(dir, 'vite.config.cts'), CONFIG);

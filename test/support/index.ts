@@ -5,3 +5,4 @@ export * from './cores.js';
 export * from './files.js';
 export * from './runners.js';
 export * from './vitest-suite.js';
+export * from './packages.js';
