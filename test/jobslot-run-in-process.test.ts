@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, makeBins, peakFromLog, ROOT, runMake, sh, tempDir } from './support/index.js';
+import { CLI, cleanEnv, makeBins, peakFromLog, ROOT, run, runMake, sh, tempDir, which } from './support/index.js';
 import { v8PlatformWorkers } from './support/v8-threads.js';
 
 const TOOL = join(ROOT, 'test/fixtures/core/in-process/tool.mjs');
@@ -17,6 +17,7 @@ const BIN = join(ROOT, 'test/node_modules/.bin');
 const { available, skipped } = makeBins();
 for (const why of skipped) it.skip(`fifo-style make: ${why}`, () => {});
 const linux = process.platform === 'linux';
+const strace = linux ? which('strace') : undefined;
 
 interface ToolReport {
   pid: number;
@@ -101,6 +102,36 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
     expect(result.leakLine).toBeUndefined();
     expect(workers).toBe(1);
     expect(reports(result.stdout)[0]).toMatchObject({ parent: 'jobslot', NODE_OPTIONS: '--v8-pool-size=1' });
+  });
+
+  // In a node of its own, the command starts with this node directly, not
+  // through its pnpm shim (a shell script that forks readlink, sed and uname
+  // before it execs node: ~3 ms of every run) or `#!/usr/bin/env node` (one
+  // more exec). Every exec watched with strace, independently of jobslot.
+  it.skipIf(!strace)('-j3, in a node of its own: started with this node directly, no shim’s shell or env between, NODE_PATH as the shim sets it', async () => {
+    const { dir, env } = project();
+    const log = join(dir, 'strace.log');
+    const shim = ROLLUP_SHIM;
+    const nodePath = /^\s*export NODE_PATH="([^"$]*)"$/m.exec(readFileSync(shim, 'utf8'))![1]!;
+    const rollup = /^# cmd-shim-target=(.+)$/m.exec(readFileSync(shim, 'utf8'))![1]!;
+    writeFileSync(join(dir, 'Makefile'), `all: a b\na:\n\t+@node ${sh(CLI)} run -- ${sh(shim)} --version\nb:\n\t+@node ${sh(CLI)} run -- node_modules/.bin/tool tasks 1\n`);
+    // -j3, the two recipes at once: each jobslot run holds one slot, fewer than node's 4 V8 helpers.
+    const r = await run(strace!, ['-f', '-qq', '-v', '-s', '4096', '-e', 'trace=execve', '-o', log, make.bin, '-j3'], { cwd: dir, env: cleanEnv(env) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/INTERNAL: Exiting with/);
+    expect(r.stdout).toMatch(/^rollup v\d/m);
+    expect(reports(r.stdout)[0]).toMatchObject({ parent: 'jobslot', argv1: join(dir, 'node_modules/.bin/tool'), args: ['tasks', '1'] });
+    const execs = readFileSync(log, 'utf8').split('\n').filter((line) => /execve\(/.test(line) && /= 0$/.test(line));
+    const programs = execs.map((line) => /execve\("([^"]+)"/.exec(line)![1]!);
+    // Neither the shim nor env ran, nor what the shim forks.
+    expect(programs).not.toContain(shim);
+    expect(programs.filter((p) => /\/(?:env|sed|uname|readlink)$/.test(p))).toEqual([]);
+    const nodes = execs.filter((line) => line.includes(`execve("${process.execPath}", ["node", `));
+    const rollupExec = nodes.find((line) => line.includes(`"node", "${rollup}", "--version"]`));
+    expect(rollupExec, nodes.join('\n')).toBeDefined();
+    // (The shim puts its own before a NODE_PATH it was given.)
+    expect(rollupExec).toContain(`"NODE_PATH=${process.env.NODE_PATH ? `${nodePath}:${process.env.NODE_PATH}` : nodePath}"`);
+    expect(nodes.some((line) => line.includes(`"node", "${join(dir, 'node_modules/.bin/tool')}", "tasks", "1"]`))).toBe(true);
   });
 
   it('a client in a worker thread of the command finds the sub-pool too, and takes a token', async () => {

@@ -29,7 +29,7 @@ const env = { PATH: process.env.PATH };
 describe('nodeEntry looks through a script for a synchronous wait', () => {
   it('runs a script with no wait here, its arguments after it', () => {
     const path = script('plain.js', 100);
-    expect(nodeEntry([path, 'a', 'b'], env, dir)).toEqual({ script: path, args: ['a', 'b'] });
+    expect(nodeEntry([path, 'a', 'b'], env, dir)).toEqual({ script: path, args: ['a', 'b'], argv0: process.execPath });
   });
 
   it('sees a wait in the first 8 KB, across their end, and after them', () => {
@@ -51,7 +51,7 @@ describe('nodeEntry looks through a script for a synchronous wait', () => {
 
   it('does not look past 512 KB', () => {
     const path = script('late.js', 600 * 1024, 520 * 1024);
-    expect(nodeEntry([path], env, dir)).toEqual({ script: path, args: [] });
+    expect(nodeEntry([path], env, dir)).toEqual({ script: path, args: [], argv0: process.execPath });
   });
 
   it('through a link (npm .bin): the link is the script, the file it reaches is the one named', () => {
@@ -65,6 +65,6 @@ describe('nodeEntry looks through a script for a synchronous wait', () => {
     const waits = script('run-by-node-waits.js', 600 * 1024, 10_000);
     const late = script('run-by-node-late.js', 600 * 1024, 520 * 1024);
     expect(nodeEntry([process.execPath, waits, '-x'], env, dir)).toEqual({ why: `${waits} waits for its program synchronously` });
-    expect(nodeEntry([process.execPath, late, '-x'], env, dir)).toEqual({ script: late, args: ['-x'] });
+    expect(nodeEntry([process.execPath, late, '-x'], env, dir)).toEqual({ script: late, args: ['-x'], argv0: process.execPath });
   });
 });

@@ -18,7 +18,7 @@ export interface ChildExit {
  * Starts `command` and resolves when it exits. Signals we receive meanwhile go
  * to it, and only to it: we stay alive (holding its tokens) until it has ended.
  */
-export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; extraFds?: number[] }): Promise<ChildExit> {
+export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; extraFds?: number[]; argv0?: string }): Promise<ChildExit> {
   const [file, ...args] = command;
   const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...(options.extraFds ?? [])];
   // Windows runs .cmd and .bat files (npm's shims among them) only through a
@@ -26,7 +26,7 @@ export function runChild(command: string[], options: { env: NodeJS.ProcessEnv; e
   const hint = process.platform === 'win32' ? ` (run .cmd and .bat files, npm's among them, as: cmd /c ${command.join(' ')})` : '';
   let child: ChildProcess;
   try {
-    child = childProcess().spawn(file!, args, { stdio, env: options.env });
+    child = childProcess().spawn(file!, args, { stdio, env: options.env, ...(options.argv0 === undefined ? {} : { argv0: options.argv0 }) });
   } catch (error) {
     process.stderr.write(`jobslot: cannot run ${file}: ${(error as Error).message}${hint}\n`);
     return Promise.resolve({ code: 127, signal: null });

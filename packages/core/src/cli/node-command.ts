@@ -29,6 +29,8 @@ export interface NodeEntry {
   args: string[];
   /** NODE_PATH as the pnpm shim would set it (undefined: leave it as it is). */
   nodePath?: string;
+  /** argv[0] as node would get it: the word that named node (`node` through env or a shim, the shebang's path, the command's first word); undefined: `node`. */
+  argv0?: string;
 }
 
 /** How much of a file is read to know what it is: a shim is ~2.5 KB. */
@@ -63,7 +65,7 @@ export function nodeScript(command: readonly string[], env: NodeJS.ProcessEnv, c
   if (sameFile(found, process.execPath)) {
     const [script, ...rest] = args;
     if (script === undefined || script.startsWith('-')) return { why: 'node options or no script' };
-    return { script: resolve(cwd, script), args: rest };
+    return { script: resolve(cwd, script), args: rest, argv0: file };
   }
   const head = readText(found);
   if (head === undefined) return { why: `${found} cannot be read` };
@@ -71,7 +73,7 @@ export function nodeScript(command: readonly string[], env: NodeJS.ProcessEnv, c
   if (shebang === undefined) return { why: `${found} is not a script` };
   const words = shebang.split(/\s+/);
   const interpreter = words[0] === '/usr/bin/env' || words[0] === '/bin/env' ? words.slice(1) : words;
-  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return { script: found, args, head };
+  if (interpreter.length === 1 && isThisNode(interpreter[0]!, env.PATH, cwd)) return { script: found, args, head, argv0: interpreter[0]! };
   if (interpreter.length === 1 && /^(?:\/usr)?\/bin\/(?:ba|da)?sh$/.test(interpreter[0]!)) return pnpmShim(found, head, args, env, cwd);
   return { why: `${found} runs ${shebang}` };
 }
@@ -95,7 +97,23 @@ function pnpmShim(shim: string, head: string, args: string[], env: NodeJS.Proces
   if (!isFile(target)) return { why: `${target} (${shim}'s script) not found` };
   const exported = /^\s*export NODE_PATH="([^"$`\\]*)"$/m.exec(head)?.[1];
   const nodePath = exported === undefined ? undefined : env.NODE_PATH ? `${exported}${delimiter}${env.NODE_PATH}` : exported;
-  return { script: resolve(target), args, nodePath };
+  return { script: resolve(target), args, nodePath, argv0: 'node' };
+}
+
+/**
+ * The command that starts `script` in a node of its own, as its shim or
+ * shebang would, but with this node directly: pnpm's shim is a shell script
+ * that forks readlink, sed and uname before it execs node (~3 ms of every
+ * command `jobslot run` spawns), and `#!/usr/bin/env node` is one more exec.
+ * Node gets what they would give it: the script, its arguments, argv[0] and
+ * the shim's NODE_PATH.
+ */
+export function directNode(script: NodeEntry, env: NodeJS.ProcessEnv): { command: string[]; argv0: string; env: NodeJS.ProcessEnv } {
+  return {
+    command: [process.execPath, script.script, ...script.args],
+    argv0: script.argv0 ?? 'node',
+    env: script.nodePath === undefined ? env : { ...env, NODE_PATH: script.nodePath },
+  };
 }
 
 /**

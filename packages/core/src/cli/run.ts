@@ -39,7 +39,7 @@ import { exitLike, runChild, type ChildExit } from './child.js';
 import { commandEnv } from './command-env.js';
 import { runInThisProcess, v8FitsHere, v8PoolOfThisProcess } from './in-process.js';
 import { nativeWork } from './native-program.js';
-import { nodeScript, runsHere, type NodeEntry, type NodeScript } from './node-command.js';
+import { directNode, nodeScript, runsHere, type NodeEntry, type NodeScript } from './node-command.js';
 import { demandProbe } from './demand.js';
 import { refusalsWriter } from '../posix/refusals.js';
 import { daemonShare, daemonSlot, joinDaemon, namesDaemon } from './join-daemon.js';
@@ -124,7 +124,8 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   });
   const env = commandEnv(pool, 1 + extra.length);
   const adopting = entry ? false : adoptOrphans();
-  const child = entry ? undefined : runChild(program ?? command, { env, extraFds: pool.stdio });
+  const started = startedAs(command, script, program, env);
+  const child = entry ? undefined : runChild(started.command, { env: started.env, argv0: started.argv0, extraFds: pool.stdio });
   // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
   const traced = tracePool(pool, { held: () => 1 + extra.length, driven: true });
   const grower = growAndShrink(client, pool, extra, bounds, traced.look, { commandHere: entry !== undefined });
@@ -159,6 +160,16 @@ function nodeScriptOf(command: string[], options: RunOptions): NodeScript | unde
   if (options.spawn) return undefined;
   const script = nodeScript(command, process.env);
   return 'why' in script ? undefined : script;
+}
+
+/**
+ * What starts CMD in a process of its own: the native program in its
+ * wrapper's place (native-program.ts); a node script with this node directly,
+ * not through its shim or shebang (directNode); else CMD as given.
+ */
+function startedAs(command: string[], script: NodeScript | undefined, program: string[] | undefined, env: NodeJS.ProcessEnv): { command: string[]; env: NodeJS.ProcessEnv; argv0?: string } {
+  if (program) return { command: program, env };
+  return script ? directNode(script, env) : { command, env };
 }
 
 /** The script as an entry to run in this process, or undefined to spawn it. */
@@ -200,7 +211,8 @@ async function runAlone(command: string[], options: RunOptions, client: JobClien
   process.stderr.write(line);
   trace('server', { jobs, message: pool.style });
   const script = nodeScriptOf(command, options);
-  return serveCommand((script && nativeWork(script).program) ?? command, pool, commandEnv(pool, jobs), tracePool(pool));
+  const started = startedAs(command, script, script && nativeWork(script).program, commandEnv(pool, jobs));
+  return serveCommand(started.command, pool, started.env, tracePool(pool), started.argv0);
 }
 
 /**

@@ -19,9 +19,9 @@ export function startJobserver(options: JobserverOptions, why?: string): Jobserv
 /** The part of a jobserver (POSIX or Windows) that serving a command needs. */
 type Served = Pick<Jobserver, 'stdio' | 'tokens' | 'close'>;
 
-/** Runs `command` with `env` under `server`, says if tokens went missing or multiplied, and exits as the command did. */
-export async function serveCommand(command: string[], server: Served, env: NodeJS.ProcessEnv, traced?: PoolTrace): Promise<never> {
-  const result = await runChild(command, { env, extraFds: server.stdio });
+/** Runs `command` with `env` (and `argv0`, if given) under `server`, says if tokens went missing or multiplied, and exits as the command did. */
+export async function serveCommand(command: string[], server: Served, env: NodeJS.ProcessEnv, traced?: PoolTrace, argv0?: string): Promise<never> {
+  const result = await runChild(command, { env, extraFds: server.stdio, argv0 });
   traced?.stop();
   const given = server.tokens;
   reportReturns(server.close(), given, command);
