@@ -267,6 +267,7 @@ describe.skipIf(!linux).each(available)('jobslot run, a node command, under make
   it.each([
     ['rolldown', 'rolldown.config.mjs', "{ input: 'main.js', output: { dir: 'out' } }", '-c --silent'],
     ['rspack', 'rspack.config.mjs', "{ mode: 'production', entry: './main.js', output: { path: new URL('out', import.meta.url).pathname }, stats: 'none' }", 'build'],
+    ['rsbuild', 'rsbuild.config.mjs', "{ mode: 'production', source: { entry: { index: './main.js' } }, output: { distPath: { root: 'out' } }, performance: { printFileSize: false } }", 'build'],
   ])('-j2 alone, %s (its work in native threads): in the process all the same, its threads sized to the 2 slots', async (tool, config, options, args) => {
     // Two slots fit one V8 helper, fewer than this node's 4; a node of its own would start with one.
     // rspack's and rolldown's helpers have little to do (native-program.ts: anyV8Pool), so no second node.

@@ -16,7 +16,7 @@
 //   TypeScript 5 or 6, a platform package missing) runs the command as it
 //   is, and the wrapper says what is wrong.
 // - A node tool whose work runs in native threads (`anyV8Pool`: rspack,
-//   rolldown) runs in jobslot's own process whatever its V8 pool.
+//   rsbuild, rolldown) runs in jobslot's own process whatever its V8 pool.
 //
 // Both are read off the script's package, looked up once (nativeWork).
 import { basename, dirname, join } from 'node:path';
@@ -28,23 +28,27 @@ const NATIVE_TYPESCRIPT: Record<string, string> = { typescript: 'tsc', '@typescr
 
 /**
  * The CLIs whose work runs in native threads, with little JavaScript around
- * it, by package name: rspack's and rolldown's. Their Rust threads are sized
+ * it, by package name: rspack's, rsbuild's (rspack beneath a config layer)
+ * and rolldown's. Their Rust threads are sized
  * by the variables `jobslot run` sets before their binding loads (threads.ts),
  * and V8's helper threads, which a node of their own would start fewer of,
  * have little to collect or compile. So they run in jobslot's process
  * (in-process.ts) whatever its V8 pool: alone under make -j2 here
  * (2026-12-07, 10 rounds, medians) antd-rspack took 1.78 s there against 1.86
  * in a node of its own (plain 1.85), three-rolldown 0.43 against 0.48 (plain
- * 0.64), each with less CPU. Not vite, though rolldown bundles for it: its
- * plugins' JavaScript (terser, babel) is much of a build.
+ * 0.64), each with less CPU; rsbuild 2 building the same antd app
+ * (2026-12-07, two runs of 11 rounds, medians) 1.65 and 1.69 s there against
+ * 1.77 and 1.75 in a node of its own (plain 1.68 and 1.66). Not vite, though
+ * rolldown bundles for it: its plugins' JavaScript (terser, babel) is much of
+ * a build.
  */
-const NATIVE_WORK: ReadonlySet<string> = new Set(['@rspack/cli', 'rolldown']);
+const NATIVE_WORK: ReadonlySet<string> = new Set(['@rspack/cli', '@rsbuild/core', 'rolldown']);
 
 /** What `jobslot run` does with a node script whose work is native. */
 export interface NativeWork {
   /** The native program to run in the script's place, and its arguments (tsc 7's Go binary); undefined: the script itself. */
   program?: string[];
-  /** Runs in jobslot's own process whatever its V8 pool (rspack's and rolldown's CLIs). */
+  /** Runs in jobslot's own process whatever its V8 pool (rspack's, rsbuild's and rolldown's CLIs). */
   anyV8Pool: boolean;
 }
 

@@ -108,7 +108,7 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   // A node script this node would run runs here, in this process (in-process.ts): no second node to start,
   // unless this process's V8 helper threads (sized when it started) outnumber what a node of its own would get.
   // A node wrapper that only runs a native program (tsc 7) is skipped: the program runs in its place;
-  // rspack and rolldown run here whatever the pool: their work is in native threads (native-program.ts).
+  // rspack, rsbuild and rolldown run here whatever the pool: their work is in native threads (native-program.ts).
   const script = nodeScriptOf(command, options);
   const native = script && nativeWork(script);
   const program = native?.program;
