@@ -124,8 +124,9 @@ export async function runUnder(command: string[], options: RunOptions): Promise<
   });
   const env = commandEnv(pool, 1 + extra.length);
   const adopting = entry ? false : adoptOrphans();
-  const started = startedAs(command, script, program, env);
-  const child = entry ? undefined : runChild(started.command, { env: started.env, argv0: started.argv0, extraFds: pool.stdio });
+  // (In a process of its own only: in this one, CMD is its script.)
+  const started = entry ? undefined : startedAs(command, script, program, env);
+  const child = started && runChild(started.command, { env: started.env, argv0: started.argv0, extraFds: pool.stdio });
   // CMD is started: what only looks after its pool (the grower, the trace) starts now, off its way.
   const traced = tracePool(pool, { held: () => 1 + extra.length, driven: true });
   const grower = growAndShrink(client, pool, extra, bounds, traced.look, { commandHere: entry !== undefined });
