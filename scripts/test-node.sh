@@ -22,19 +22,7 @@ case "$(uname -s)-$(uname -m)" in
 esac
 
 dir=".tools/node-$version"
-if [ ! -x "$dir/bin/node" ]; then
-  echo "== fetching node-linux-$arch@$version from npm..."
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$version" >/dev/null) || {
-    rm -rf "$tmp"
-    echo "scripts/test-node.sh: npm pack node-linux-$arch@$version failed" >&2
-    exit 1
-  }
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  tar -xzf "$tmp"/node-linux-*.tgz -C "$dir" --strip-components=1 package/bin package/include package/share
-  rm -rf "$tmp"
-fi
+bash scripts/fetch-node.sh "node-linux-$arch" "$version" "$dir"
 
 echo "== node $("$dir/bin/node" --version): vitest run $*"
 # vitest from the workspace, as `pnpm exec` runs it (node_modules/.bin first on PATH), with that node before both.
